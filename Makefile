@@ -1,0 +1,134 @@
+# gpuenv: build, test and install. GNU make; dependencies through pkg-config only.
+.SUFFIXES:
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/gpuenv
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+DESTDIR ?=
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+INSTALL ?= install
+
+PKGS = libcurl libcjson libarchive libcrypto
+# Debian packages behind PKGS and the tests; 'make deps' installs them.
+DEB_BUILD = make gcc pkg-config libcurl4-openssl-dev libcjson-dev libarchive-dev libssl-dev
+DEB_TEST = check python3 mandoc bash zsh fish
+
+# SANITIZE=1 builds everything again with ASan and UBSan, in its own folder, so that the plain
+# ./gpuenv is never a sanitizer build by accident.
+ifeq ($(SANITIZE),1)
+B = build/san
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+OPT = -O1 -g
+else
+B = build/rel
+SANFLAGS =
+OPT = -O2 -g
+endif
+
+WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+       -Wno-format-nonliteral -Wvla
+# User CFLAGS/LDFLAGS are appended, never replaced.
+ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 $(OPT) $(WARN) $(SANFLAGS) \
+             -DGPUENV_DATADIR='"$(DATADIR)"' -MMD -MP \
+             $(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CFLAGS)
+ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS)) -ldl
+
+SRCS = $(wildcard src/*.c)
+OBJS = $(SRCS:src/%.c=$(B)/%.o)
+LIB_OBJS = $(filter-out $(B)/main.o,$(OBJS))
+
+UNIT_SRCS = $(wildcard tests/unit/*.c)
+UNIT_OBJS = $(UNIT_SRCS:tests/unit/%.c=$(B)/unit/%.o)
+CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
+CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
+
+# The fake driver libraries the tests load with GPUENV_LIBCUDA and LD_LIBRARY_PATH. Never
+# sanitized: they are dlopen'ed by a sanitized binary that already carries the runtime.
+FAKE_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -O1 -g -fPIC -shared -Wall -Wextra -Werror
+
+.PHONY: all check check-unit check-e2e check-live lint install uninstall clean deps
+
+all: gpuenv
+
+gpuenv: build/rel/gpuenv
+	cp build/rel/gpuenv $@
+
+$(B)/gpuenv: $(OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(OBJS) $(LIBS)
+
+$(B)/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/unit/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Isrc -c -o $@ $<
+
+$(B)/unit_tests: $(UNIT_OBJS) $(LIB_OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(UNIT_OBJS) $(LIB_OBJS) $(CHECK_LIBS) $(LIBS)
+
+$(B)/fake/libcuda.so.1: tests/fake/fake_libcuda.c
+	@mkdir -p $(@D)
+	$(CC) $(FAKE_CFLAGS) -Wl,-soname,libcuda.so.1 -o $@ $<
+
+$(B)/fake/libnvidia-ml.so.1: tests/fake/fake_nvml.c
+	@mkdir -p $(@D)
+	$(CC) $(FAKE_CFLAGS) -Wl,-soname,libnvidia-ml.so.1 -o $@ $<
+
+FAKES = $(B)/fake/libcuda.so.1 $(B)/fake/libnvidia-ml.so.1
+
+check: check-unit check-e2e lint
+
+check-unit: $(B)/unit_tests $(FAKES)
+	GPUENV_FAKE_DIR=$(CURDIR)/$(B)/fake CK_DEFAULT_TIMEOUT=30 $(B)/unit_tests
+
+check-e2e: $(B)/gpuenv $(FAKES)
+	GPUENV=$(CURDIR)/$(B)/gpuenv GPUENV_FAKE_DIR=$(CURDIR)/$(B)/fake sh tests/e2e/run.sh
+
+# Compares gpuenv detect with nvidia-smi where a real driver is present (opt-in).
+check-live: $(B)/gpuenv
+	GPUENV=$(CURDIR)/$(B)/gpuenv sh tests/live/check-live.sh
+
+lint:
+	@if command -v mandoc >/dev/null 2>&1; then \
+	  mandoc -Tlint -Wwarning man/*.[1-9] && echo "lint: man pages clean"; \
+	else echo "lint: mandoc not installed, man pages not linted"; fi
+
+install: gpuenv
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR) \
+	  $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	$(INSTALL) -m 755 gpuenv $(DESTDIR)$(BINDIR)/gpuenv
+	$(INSTALL) -m 644 man/gpuenv.1 $(DESTDIR)$(MANDIR)/man1/gpuenv.1
+	cd data && find . -type d -exec $(INSTALL) -d '$(DESTDIR)$(DATADIR)/{}' \; \
+	  && find . -type f -exec $(INSTALL) -m 644 '{}' '$(DESTDIR)$(DATADIR)/{}' \;
+	$(INSTALL) -m 644 completions/gpuenv.bash $(DESTDIR)$(BASHCOMPDIR)/gpuenv
+	$(INSTALL) -m 644 completions/_gpuenv $(DESTDIR)$(ZSHCOMPDIR)/_gpuenv
+	$(INSTALL) -m 644 completions/gpuenv.fish $(DESTDIR)$(FISHCOMPDIR)/gpuenv.fish
+
+# The exact mirror of install: every file it wrote, then the folders it made for gpuenv alone.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/gpuenv $(DESTDIR)$(MANDIR)/man1/gpuenv.1 \
+	  $(DESTDIR)$(BASHCOMPDIR)/gpuenv $(DESTDIR)$(ZSHCOMPDIR)/_gpuenv \
+	  $(DESTDIR)$(FISHCOMPDIR)/gpuenv.fish
+	rm -rf $(DESTDIR)$(DATADIR)
+
+deps:
+	@missing=""; for p in $(DEB_BUILD) $(DEB_TEST); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then echo "deps: all installed"; exit 0; fi; \
+	sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	echo "deps: installing$$missing"; \
+	$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing
+
+clean:
+	rm -rf build gpuenv
+
+-include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d)

@@ -1,0 +1,10 @@
+/* cmds.h: the commands cli.c dispatches to, one cmd_<name>.c each. */
+#ifndef GE_CMDS_H
+#define GE_CMDS_H
+
+#include "cli.h"
+
+extern const struct ge_cmd ge_cmd_detect;
+extern const struct ge_cmd ge_cmd_complete;
+
+#endif

@@ -1,0 +1,71 @@
+/* driver.h: the NVIDIA driver as the CUDA driver API reports it, probed in a child process. */
+#ifndef GE_DRIVER_H
+#define GE_DRIVER_H
+
+#include <stdint.h>
+
+#include "err.h"
+#include "version.h"
+
+#define GE_MAX_GPUS 64
+#define GE_PROBE_MAX_TRIES 16
+
+struct ge_gpu {
+    int index;          /* in PCI bus order, as nvidia-smi numbers them */
+    char name[256];     /* "" when not known (a GPU described by --gpu) */
+    struct ge_cc cc;
+    uint64_t memory_bytes; /* 0 when not known */
+    char uuid[48];      /* "GPU-8-4-4-4-12 hex", "" when not known */
+    char pci_bus_id[32]; /* "0000:3b:00.0", "" when not known */
+};
+
+/* One place the probe looked for libcuda.so.1, and what the loader said. */
+struct ge_probe_try {
+    char path[256];
+    char error[256]; /* dlerror(), "" when it loaded */
+    int exists;      /* the file exists (so the failure is not a plain "not found") */
+};
+
+enum ge_driver_source { GE_DRIVER_PROBED = 0, GE_DRIVER_OVERRIDE = 1 };
+
+struct ge_driver_info {
+    int source;             /* enum ge_driver_source */
+    char version[32];       /* "580.159.04"; "" when no source could tell */
+    char version_source[64]; /* where version came from: a file path, "nvml" or "override" */
+    int cuda_int;           /* cuDriverGetVersion(): 13000; 0 when not known */
+    char library[256];      /* the libcuda.so.1 that was loaded */
+    int ngpus;
+    struct ge_gpu gpus[GE_MAX_GPUS];
+    /* Where the probe looked, for error messages and -v. */
+    int ntries;
+    struct ge_probe_try tries[GE_PROBE_MAX_TRIES];
+};
+
+struct ge_probe_opts {
+    const char *libcuda; /* load exactly this file; NULL searches (loader path, then known folders) */
+    const char *sysroot; /* prefix for /sys, /proc and the known folders; NULL or "" for none */
+    double timeout_s;    /* for the whole probe; <= 0 means GE_PROBE_TIMEOUT_DEFAULT */
+};
+
+#define GE_PROBE_TIMEOUT_DEFAULT 20.0
+
+/* Probe the driver in a child process, killed after timeout_s. Fills info as far as the probe got
+ * (the driver version is often known even when cuInit fails). Return 0, or -1 with err:
+ * GE_EXIT_NO_DRIVER (no library, stub, init failure, hang, crash) or GE_EXIT_NO_GPU (the driver
+ * works but reports no device). The caller must not hold threads or open transfers: this forks. */
+int ge_driver_probe(const struct ge_probe_opts *opts, struct ge_driver_info *info, struct ge_err *err);
+
+/* The folders searched after the loader path, in order, NULL-terminated. */
+extern const char *const ge_driver_search_dirs[];
+
+/* The driver's CUDA version as "13.0" into buf; "" when not known. Returns buf. */
+char *ge_driver_cuda_string(const struct ge_driver_info *info, char *buf, size_t size);
+
+/* Parse NVIDIA's version files: /sys/module/nvidia/version holds "580.159.04\n"; the procfs file
+ * holds "NVRM version: NVIDIA UNIX x86_64 Kernel Module  580.159.04  Thu ...". 0 or -1. */
+int ge_driver_parse_version_file(const char *text, char *out, size_t size);
+
+/* Format a 16-byte UUID the way nvidia-smi does ("GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"). */
+void ge_driver_format_uuid(const unsigned char bytes[16], char *out, size_t size);
+
+#endif

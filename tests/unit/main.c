@@ -1,0 +1,95 @@
+/* main.c: the unit-test runner and the helpers the suites share. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "str.h"
+#include "tests.h"
+
+const char *fake_dir(void)
+{
+    const char *d = getenv("GPUENV_FAKE_DIR");
+    ck_assert_msg(d && d[0], "GPUENV_FAKE_DIR must name the fake driver folder (make check sets it)");
+    return d;
+}
+
+static char *slurp_fd(int fd)
+{
+    lseek(fd, 0, SEEK_SET);
+    struct ge_buf b;
+    ge_buf_init(&b);
+    char chunk[4096];
+    ssize_t n;
+    while ((n = read(fd, chunk, sizeof chunk)) > 0)
+        ge_buf_add(&b, chunk, (size_t)n);
+    if (!b.data)
+        ge_buf_add(&b, "", 0);
+    return b.data;
+}
+
+int capture(int (*fn)(void *), void *arg, char **out, char **err)
+{
+    fflush(stdout);
+    fflush(stderr);
+    FILE *fo = tmpfile(), *fe = tmpfile();
+    int so = dup(1), se = dup(2);
+    dup2(fileno(fo), 1);
+    dup2(fileno(fe), 2);
+    int rc = fn(arg);
+    fflush(stdout);
+    fflush(stderr);
+    dup2(so, 1);
+    dup2(se, 2);
+    close(so);
+    close(se);
+    *out = slurp_fd(fileno(fo));
+    *err = slurp_fd(fileno(fe));
+    fclose(fo);
+    fclose(fe);
+    return rc;
+}
+
+char *temp_dir(void)
+{
+    char tmpl[] = "/tmp/gpuenv-unit-XXXXXX";
+    char *d = mkdtemp(tmpl);
+    ck_assert_ptr_nonnull(d);
+    return strdup(d);
+}
+
+void rm_rf(const char *path)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+void write_file(const char *path, const char *text)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "mkdir -p \"$(dirname '%s')\"", path);
+    ck_assert_int_eq(system(cmd), 0);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite_err());
+    srunner_add_suite(sr, suite_str());
+    srunner_add_suite(sr, suite_version());
+    srunner_add_suite(sr, suite_log_out());
+    srunner_add_suite(sr, suite_driver());
+    srunner_add_suite(sr, suite_host());
+    srunner_add_suite(sr, suite_toolkit());
+    srunner_add_suite(sr, suite_cli());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,121 @@
+/* test_host.c: host overrides from flags and environment, and their validation. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "host.h"
+#include "tests.h"
+
+START_TEST(flags_describe_a_machine_without_probing)
+{
+    struct ge_host_req req;
+    struct ge_err err;
+    ge_err_clear(&err);
+    ge_host_req_init(&req);
+    ck_assert(!ge_host_req_overrides(&req));
+    ck_assert_int_eq(ge_host_set_driver(&req, "535.104.05", "--driver", &err), 0);
+    ck_assert_int_eq(ge_host_add_gpus(&req, "8.6", "--gpu", &err), 0);
+    ck_assert_int_eq(ge_host_add_gpus(&req, "sm_90, 12.0", "--gpu", &err), 0);
+    ck_assert(ge_host_req_overrides(&req));
+    /* the probe would fail here (no such library): overrides must not run it */
+    setenv("GPUENV_LIBCUDA", "/nonexistent/libcuda.so.1", 1);
+    struct ge_driver_info info;
+    ck_assert_int_eq(ge_host_detect(&req, &info, &err), 0);
+    ck_assert_int_eq(info.source, GE_DRIVER_OVERRIDE);
+    ck_assert_str_eq(info.version, "535.104.05");
+    ck_assert_str_eq(info.version_source, "override");
+    ck_assert_int_eq(info.cuda_int, 0);
+    ck_assert_int_eq(info.ngpus, 3);
+    char cc[8];
+    ck_assert_str_eq(ge_cc_format(info.gpus[2].cc, cc, sizeof cc), "12.0");
+    ck_assert_int_eq(info.gpus[2].index, 2);
+}
+END_TEST
+
+START_TEST(environment_fills_what_flags_leave)
+{
+    struct ge_host_req req;
+    struct ge_err err;
+    ge_err_clear(&err);
+    ge_host_req_init(&req);
+    setenv("GPUENV_DRIVER", "580.65.06", 1);
+    setenv("GPUENV_GPUS", "9.0,9.0", 1);
+    ck_assert_int_eq(ge_host_add_gpus(&req, "7.5", "--gpu", &err), 0);
+    ck_assert_int_eq(ge_host_req_from_env(&req, &err), 0);
+    ck_assert_str_eq(req.driver, "580.65.06");
+    ck_assert_int_eq(req.ngpus, 1); /* --gpu wins over GPUENV_GPUS */
+    ck_assert_int_eq(req.gpus[0].major, 7);
+}
+END_TEST
+
+static const struct {
+    const char *driver, *gpus, *want;
+} bad[] = {
+    {"580", NULL, "invalid driver version '580' in --driver"},
+    {"580.65.06.1", NULL, "invalid driver version"},
+    {"r580", NULL, "invalid driver version"},
+    {NULL, "9", "invalid compute capability '9' in --gpu"},
+    {NULL, "8.6,,x", "invalid compute capability 'x'"},
+    {NULL, " , ", "empty compute capability in --gpu"},
+};
+
+START_TEST(malformed_values_are_usage_errors)
+{
+    struct ge_host_req req;
+    struct ge_err err;
+    ge_err_clear(&err);
+    ge_host_req_init(&req);
+    int rc = bad[_i].driver ? ge_host_set_driver(&req, bad[_i].driver, "--driver", &err)
+                            : ge_host_add_gpus(&req, bad[_i].gpus, "--gpu", &err);
+    ck_assert_int_eq(rc, -1);
+    ck_assert_int_eq(err.status, GE_EXIT_USAGE);
+    ck_assert_msg(strstr(err.msg, bad[_i].want), "%s", err.msg);
+    ck_assert(err.hint[0]);
+}
+END_TEST
+
+START_TEST(malformed_environment)
+{
+    struct ge_host_req req;
+    struct ge_err err;
+    ge_err_clear(&err);
+    ge_host_req_init(&req);
+    setenv("GPUENV_GPUS", "sm_9x", 1);
+    ck_assert_int_eq(ge_host_req_from_env(&req, &err), -1);
+    ck_assert_msg(strstr(err.msg, "in GPUENV_GPUS"), "%s", err.msg);
+
+    ge_err_clear(&err);
+    ge_host_req_init(&req);
+    unsetenv("GPUENV_GPUS");
+    setenv("GPUENV_PROBE_TIMEOUT", "soon", 1);
+    struct ge_driver_info info;
+    ck_assert_int_eq(ge_host_detect(&req, &info, &err), -1);
+    ck_assert_int_eq(err.status, GE_EXIT_USAGE);
+    ck_assert_msg(strstr(err.msg, "GPUENV_PROBE_TIMEOUT"), "%s", err.msg);
+}
+END_TEST
+
+START_TEST(too_many_gpus)
+{
+    struct ge_host_req req;
+    struct ge_err err;
+    ge_err_clear(&err);
+    ge_host_req_init(&req);
+    for (int i = 0; i < GE_MAX_GPUS; i++)
+        ck_assert_int_eq(ge_host_add_gpus(&req, "8.0", "--gpu", &err), 0);
+    ck_assert_int_eq(ge_host_add_gpus(&req, "8.0", "--gpu", &err), -1);
+    ck_assert_int_eq(err.status, GE_EXIT_USAGE);
+}
+END_TEST
+
+Suite *suite_host(void)
+{
+    Suite *s = suite_create("host");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, flags_describe_a_machine_without_probing);
+    tcase_add_test(tc, environment_fills_what_flags_leave);
+    tcase_add_loop_test(tc, malformed_values_are_usage_errors, 0, sizeof bad / sizeof bad[0]);
+    tcase_add_test(tc, malformed_environment);
+    tcase_add_test(tc, too_many_gpus);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,25 @@
+/* tests.h: the suites of the one unit-test runner, one test_<module>.c each. */
+#ifndef GE_TESTS_H
+#define GE_TESTS_H
+
+#include <check.h>
+
+Suite *suite_err(void);
+Suite *suite_str(void);
+Suite *suite_version(void);
+Suite *suite_log_out(void);
+Suite *suite_driver(void);
+Suite *suite_host(void);
+Suite *suite_toolkit(void);
+Suite *suite_cli(void);
+
+/* The folder with the fake libcuda.so.1 and libnvidia-ml.so.1 (GPUENV_FAKE_DIR). */
+const char *fake_dir(void);
+/* Run fn with stdout and stderr captured into *out and *err (heap strings; caller frees). */
+int capture(int (*fn)(void *), void *arg, char **out, char **err);
+/* A new empty temporary folder (caller removes it with rm_rf). */
+char *temp_dir(void);
+void rm_rf(const char *path);
+void write_file(const char *path, const char *text);
+
+#endif
