@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include <archive.h>
+#include <errno.h>
 #include <cJSON.h>
 #include <curl/curl.h>
 #include <getopt.h>
@@ -344,9 +345,10 @@ static int finish(struct ge_ctx *ctx, int status)
             ge_out_json_error(&ctx->err);
     }
     /* Output that could not be written is a failure (a full disk, a closed pipe). */
+    errno = 0;
     if (fflush(stdout) != 0 || ferror(stdout)) {
         if (status == GE_EXIT_OK) {
-            ge_log_error("cannot write the output: %s", "write error on standard output");
+            ge_log_error("cannot write to standard output: %s", errno ? strerror(errno) : "write error");
             status = GE_EXIT_FAILURE;
         }
     }

@@ -90,7 +90,9 @@ static void print_text(const struct ge_driver_info *info, bool known, const stru
     ge_driver_cuda_string(info, cuda, sizeof cuda);
 
     printf("%sdriver%s\n", b, r);
-    if (!known) {
+    if (!known && info->source == GE_DRIVER_OVERRIDE) {
+        printf("  %-9s not given %s(a machine described by --gpu)%s\n", "version", dim, r);
+    } else if (!known) {
         printf("  none found\n");
     } else {
         if (info->source == GE_DRIVER_OVERRIDE)

@@ -1,0 +1,77 @@
+# t_completion.sh: the bash, zsh and fish completion scripts, run in the real shells.
+
+ROOT="$E2E_DIR/../.."
+
+bin_on_path() {
+    mkdir -p "$T/bin"
+    ln -sf "$GPUENV" "$T/bin/gpuenv"
+    PATH="$T/bin:$PATH"; export PATH
+}
+
+test_bash_completion() {
+    bin_on_path
+    bash -c '
+        . "$1/completions/gpuenv.bash"
+        try() { COMP_LINE=$1; COMP_POINT=${#1}; COMPREPLY=(); _gpuenv; printf "%s|" "${COMPREPLY[@]}"; echo; }
+        try "gpuenv "
+        try "gpuenv de"
+        try "gpuenv detect --j"
+        try "gpuenv --color=al"
+        try "gpuenv --color "
+        try "gpuenv help "
+        try "gpuenv detect --gpu 8."
+    ' _ "$ROOT" >"$OUT" 2>"$ERR"
+    RC=$?
+    assert_rc 0
+    cat >"$T/want" <<'W'
+detect|help|
+detect|
+--json|
+always|
+auto|always|never|
+detect|help|exit-status|
+8.0|8.6|8.7|8.9|
+W
+    cmp -s "$T/want" "$OUT" || { diff "$T/want" "$OUT"; fail "bash completions"; }
+}
+
+test_zsh_completion() {
+    command -v zsh >/dev/null 2>&1 || { echo "zsh missing: 'make deps' installs it"; exit 1; }
+    bin_on_path
+    # compadd only exists inside a completion widget: stand it in with a function that prints
+    # what it was given, and drive _gpuenv with the words zsh would pass.
+    zsh -f -c '
+        compadd() { local s=" "; [[ $1 == -Q ]] && shift; if [[ $1 == -S ]]; then s=$2; shift 2; fi; shift; print -r -- "${(j:,:)@}[$s]"; }
+        autoload -Uz +X "$1/completions/_gpuenv" 2>/dev/null || source "$1/completions/_gpuenv" 2>/dev/null
+        try() { words=("$@"); CURRENT=$#; _gpuenv; }
+        fpath=("$1/completions" $fpath)
+        try gpuenv ""
+        try gpuenv detect --
+        try gpuenv --color ne
+    ' _ "$ROOT" >"$OUT" 2>"$ERR"
+    RC=$?
+    assert_rc 0
+    cat >"$T/want" <<'W'
+detect,help[ ]
+--json,--quiet,--verbose,--help[ ]
+--driver=,--gpu=,--color=[]
+never[ ]
+W
+    cmp -s "$T/want" "$OUT" || { diff "$T/want" "$OUT"; fail "zsh completions"; }
+}
+
+test_fish_completion() {
+    command -v fish >/dev/null 2>&1 || { echo "fish missing: 'make deps' installs it"; exit 1; }
+    bin_on_path
+    fish --no-config -c "source '$ROOT/completions/gpuenv.fish'; complete -C 'gpuenv de'; complete -C 'gpuenv detect --dr'; complete -C 'gpuenv --color='" >"$OUT" 2>"$ERR"
+    RC=$?
+    assert_rc 0
+    cat >"$T/want" <<'W'
+detect
+--driver=
+--color=always
+--color=auto
+--color=never
+W
+    cmp -s "$T/want" "$OUT" || { diff "$T/want" "$OUT"; fail "fish completions"; }
+}

@@ -1,0 +1,159 @@
+# t_detect.sh: 'gpuenv detect' against the fake driver: text and JSON, every failure mode and its
+# exit status, overrides, CUDA_VISIBLE_DEVICES, installed toolkits.
+
+H100="NVIDIA H100 80GB HBM3|9.0|85017493504|8c1e8d1e58a0f4b2a9f3c4d5e6f70812|00000000:18:00.0"
+
+test_text_report() {
+    mkdir -p "$GPUENV_SYSROOT/sys/module/nvidia"
+    echo 580.159.04 >"$GPUENV_SYSROOT/sys/module/nvidia/version"
+    GPUENV_LIBCUDA="$FAKE_LIB" gp detect
+    assert_rc 0; assert_err_empty
+    assert_out_has "  version   580.159.04 (/sys/module/nvidia/version)"
+    assert_out_has "  cuda      13.0 (the newest CUDA this driver runs)"
+    assert_out_has "  0    NVIDIA H100 80GB HBM3  9.0    79.2 GiB  00000000:18:00.0  GPU-8c1e8d1e-58a0-f4b2-a9f3-c4d5e6f70812"
+    assert_out_has "cuda toolkits on this system"
+}
+
+test_json_report() {
+    FAKE_CUDA_GPUS="$H100;NVIDIA GeForce RTX 4090|8.9|25386352640|0123456789abcdef0123456789abcdef|00000000:65:00.0" \
+    FAKE_NVML_VERSION=580.159.04 GPUENV_LIBCUDA="$FAKE_LIB" gp detect --json
+    assert_rc 0; assert_err_empty
+    json 'list(d) == ["schema", "ok", "driver", "gpus", "cuda_visible_devices", "toolkits"]'
+    json 'd["schema"] == 1 and d["ok"] is True'
+    json 'd["driver"]["version"] == "580.159.04" and d["driver"]["cuda"] == "13.0"'
+    json 'd["driver"]["source"] == "driver-api" and d["driver"]["version_source"] == "nvml"'
+    json 'd["driver"]["library"].endswith("/libcuda.so.1")'
+    json '[g["cc"] for g in d["gpus"]] == ["9.0", "8.9"] and [g["index"] for g in d["gpus"]] == [0, 1]'
+    json 'd["gpus"][0] == {"index": 0, "name": "NVIDIA H100 80GB HBM3", "cc": "9.0", "memory_bytes": 85017493504, "uuid": "GPU-8c1e8d1e-58a0-f4b2-a9f3-c4d5e6f70812", "pci_bus_id": "00000000:18:00.0"}'
+    json 'd["cuda_visible_devices"] is None and d["toolkits"] == []'
+}
+
+test_driver_version_unknown_is_null() {
+    FAKE_NVML_FAIL=1 GPUENV_LIBCUDA="$FAKE_LIB" gp detect --json
+    assert_rc 0
+    json 'd["driver"]["version"] is None and d["driver"]["version_source"] is None and d["driver"]["cuda"] == "13.0"'
+    FAKE_NVML_FAIL=1 GPUENV_LIBCUDA="$FAKE_LIB" gp detect
+    assert_out_has "version   unknown"
+}
+
+test_no_driver_exits_4_and_says_what_was_tried() {
+    gp detect
+    assert_rc 4; assert_out_empty
+    assert_err_has "gpuenv: error: no NVIDIA driver found: libcuda.so.1 is not in $GPUENV_SYSROOT/usr/lib/x86_64-linux-gnu"
+    assert_err_has "/usr/lib/wsl/lib"
+    assert_err_has "hint: install the NVIDIA driver"
+    assert_err_lines 2
+    gp detect --json
+    assert_rc 4
+    json 'd["ok"] is False and d["driver"] is None and d["gpus"] == [] and d["error"]["kind"] == "no-driver" and d["error"]["exit"] == 4'
+    json '"--driver" in d["error"]["hint"]'
+}
+
+test_driver_found_in_container_folder() {
+    mkdir -p "$GPUENV_SYSROOT/usr/local/nvidia/lib64"
+    cp "$FAKE_LIB" "$GPUENV_SYSROOT/usr/local/nvidia/lib64/"
+    gp detect --json
+    assert_rc 0
+    json 'd["driver"]["library"] == "'"$GPUENV_SYSROOT"'/usr/local/nvidia/lib64/libcuda.so.1"'
+}
+
+test_hang_times_out_with_exit_4() {
+    start=$(date +%s)
+    FAKE_CUDA_MODE=hang GPUENV_PROBE_TIMEOUT=1 GPUENV_LIBCUDA="$FAKE_LIB" gp detect --json
+    took=$(( $(date +%s) - start ))
+    assert_rc 4
+    [ "$took" -lt 10 ] || fail "took ${took}s for a 1s timeout"
+    json 'd["error"]["kind"] == "no-driver" and "stuck in cuInit" in d["error"]["message"]'
+    assert_err_has "did not answer within 1s (stuck in cuInit)"
+}
+
+test_crash_exits_4() {
+    FAKE_CUDA_MODE=crash GPUENV_LIBCUDA="$FAKE_LIB" gp detect
+    assert_rc 4
+    assert_err_has "the NVIDIA driver crashed during cuInit (signal 11"
+    assert_err_lines 2
+}
+
+test_init_failures_exit_4_with_hints() {
+    FAKE_CUDA_MODE=stub GPUENV_LIBCUDA="$FAKE_LIB" gp detect
+    assert_rc 4; assert_err_has "CUDA_ERROR_STUB_LIBRARY"; assert_err_has "hint: "
+    FAKE_CUDA_MODE=init-fail FAKE_CUDA_ERROR=803 GPUENV_LIBCUDA="$FAKE_LIB" gp detect
+    assert_rc 4; assert_err_has "CUDA_ERROR_SYSTEM_DRIVER_MISMATCH"; assert_err_has "reboot"
+    FAKE_CUDA_MODE=init-fail GPUENV_LIBCUDA="$FAKE_LIB" gp detect --json
+    assert_rc 4; json 'd["driver"]["cuda"] == "13.0" and d["gpus"] == []'
+}
+
+test_no_device_exits_6_but_reports_the_driver() {
+    FAKE_CUDA_MODE=no-device GPUENV_LIBCUDA="$FAKE_LIB" gp detect --json
+    assert_rc 6
+    json 'd["ok"] is False and d["error"]["kind"] == "no-gpu" and d["driver"]["cuda"] == "13.0" and d["gpus"] == []'
+    FAKE_CUDA_MODE=no-device GPUENV_LIBCUDA="$FAKE_LIB" gp detect
+    assert_rc 6
+    assert_out_has "  none"
+    assert_err_has "gpuenv: error: the NVIDIA driver reports no GPU"
+}
+
+test_not_fooled_by_cuda_visible_devices() {
+    for v in "" "NoDevFiles" "7" "GPU-doesnotexist" "-1"; do
+        CUDA_VISIBLE_DEVICES="$v" GPUENV_LIBCUDA="$FAKE_LIB" gp detect --json
+        assert_rc 0
+        json 'len(d["gpus"]) == 1 and d["cuda_visible_devices"] == "'"$v"'"'
+        assert_err_has "warning: CUDA_VISIBLE_DEVICES='$v'"
+    done
+}
+
+test_noisy_driver_keeps_json_clean() {
+    FAKE_CUDA_STDOUT="driver says hello" GPUENV_LIBCUDA="$FAKE_LIB" gp detect --json
+    assert_rc 0
+    json 'd["ok"] is True'
+}
+
+test_overrides_describe_another_machine() {
+    # even with a broken driver, overrides do not probe
+    FAKE_CUDA_MODE=crash GPUENV_LIBCUDA="$FAKE_LIB" gp detect --json --driver 535.104.05 --gpu 8.6 --gpu sm_90,12.0
+    assert_rc 0
+    json 'd["driver"] == {"version": "535.104.05", "cuda": None, "source": "override", "version_source": "override", "library": None}'
+    json '[g["cc"] for g in d["gpus"]] == ["8.6", "9.0", "12.0"] and d["gpus"][0]["name"] is None'
+    GPUENV_DRIVER=550.54.15 GPUENV_GPUS="8.0, 8.9" gp detect --json
+    assert_rc 0
+    json 'd["driver"]["version"] == "550.54.15" and [g["cc"] for g in d["gpus"]] == ["8.0", "8.9"]'
+    GPUENV_DRIVER=550.54.15 gp detect --json --driver 580.65.06
+    json 'd["driver"]["version"] == "580.65.06"'
+    gp detect --gpu 7.5
+    assert_rc 0
+    assert_out_has "not given"
+}
+
+test_bad_overrides_exit_2() {
+    gp detect --driver 580
+    assert_rc 2; assert_err_has "invalid driver version '580' in --driver"
+    GPUENV_GPUS="nine" gp detect --json
+    assert_rc 2; assert_err_has "invalid compute capability 'nine' in GPUENV_GPUS"
+    json 'd["error"]["kind"] == "usage"'
+    GPUENV_PROBE_TIMEOUT=-3 GPUENV_LIBCUDA="$FAKE_LIB" gp detect
+    assert_rc 2; assert_err_has "invalid GPUENV_PROBE_TIMEOUT '-3'"
+}
+
+test_installed_toolkits_are_listed_apart() {
+    mkdir -p "$T/sys/cuda-12.4/bin" "$T/sys/cuda-11.8"
+    printf '{"cuda": {"name": "CUDA SDK", "version": "12.4.1"}}' >"$T/sys/cuda-12.4/version.json"
+    printf '#!/bin/sh\n' >"$T/sys/cuda-12.4/bin/nvcc"; chmod +x "$T/sys/cuda-12.4/bin/nvcc"
+    printf 'CUDA Version 11.8.89\n' >"$T/sys/cuda-11.8/version.txt"
+    ln -s "$T/sys/cuda-12.4" "$T/sys/cuda"
+    GPUENV_TOOLKIT_PATH="$T/sys/cuda:$T/sys/cuda-*" GPUENV_LIBCUDA="$FAKE_LIB" gp detect --json
+    assert_rc 0
+    json '[t["version"] for t in d["toolkits"]] == ["11.8.89", "12.4.1"]'
+    json 'd["toolkits"][1]["aliases"] == ["'"$T"'/sys/cuda"] and d["toolkits"][1]["nvcc"] is True and d["toolkits"][0]["nvcc"] is False'
+    json 'd["driver"]["cuda"] == "13.0"'
+    GPUENV_TOOLKIT_PATH="$T/sys/cuda:$T/sys/cuda-*" GPUENV_LIBCUDA="$FAKE_LIB" gp detect
+    assert_out_has "  12.4.1    $T/sys/cuda-12.4 (also $T/sys/cuda)"
+    assert_out_has "  11.8.89   $T/sys/cuda-11.8 [no nvcc]"
+}
+
+test_driver_on_loader_path() {
+    # the plain dlopen("libcuda.so.1") path: no sysroot, the fake folder on LD_LIBRARY_PATH
+    unset GPUENV_SYSROOT
+    LD_LIBRARY_PATH="$GPUENV_FAKE_DIR" gp detect --json
+    assert_rc 0
+    json 'd["driver"]["library"] == "'"$GPUENV_FAKE_DIR"'/libcuda.so.1" and d["driver"]["version_source"] in ("nvml", "/sys/module/nvidia/version", "/proc/driver/nvidia/version")'
+}
