@@ -573,7 +573,11 @@ int ge_driver_probe(const struct ge_probe_opts *opts, struct ge_driver_info *inf
     }
     if (pid == 0) {
         close(fds[0]);
-        signal(SIGPIPE, SIG_DFL);
+        /* Die by the signal itself when the driver crashes, so that the parent can name it,
+         * whatever handlers the parent had (a sanitizer's, for one). */
+        static const int fatal[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGPIPE};
+        for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
+            signal(fatal[i], SIG_DFL);
         child_main(fds[1], opts);
         _exit(0);
     }
