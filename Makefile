@@ -102,10 +102,11 @@ lint:
 	else echo "lint: mandoc not installed, man pages not linted"; fi
 
 install: gpuenv
-	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR) \
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DATADIR) \
 	  $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
 	$(INSTALL) -m 755 gpuenv $(DESTDIR)$(BINDIR)/gpuenv
 	$(INSTALL) -m 644 man/gpuenv.1 $(DESTDIR)$(MANDIR)/man1/gpuenv.1
+	$(INSTALL) -m 644 man/gpuenv-matrix.5 $(DESTDIR)$(MANDIR)/man5/gpuenv-matrix.5
 	cd data && find . -type d -exec $(INSTALL) -d '$(DESTDIR)$(DATADIR)/{}' \; \
 	  && find . -type f -exec $(INSTALL) -m 644 '{}' '$(DESTDIR)$(DATADIR)/{}' \;
 	$(INSTALL) -m 644 completions/gpuenv.bash $(DESTDIR)$(BASHCOMPDIR)/gpuenv
@@ -115,6 +116,7 @@ install: gpuenv
 # The exact mirror of install: every file it wrote, then the folders it made for gpuenv alone.
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/gpuenv $(DESTDIR)$(MANDIR)/man1/gpuenv.1 \
+	  $(DESTDIR)$(MANDIR)/man5/gpuenv-matrix.5 \
 	  $(DESTDIR)$(BASHCOMPDIR)/gpuenv $(DESTDIR)$(ZSHCOMPDIR)/_gpuenv \
 	  $(DESTDIR)$(FISHCOMPDIR)/gpuenv.fish
 	rm -rf $(DESTDIR)$(DATADIR)

@@ -9,7 +9,7 @@ test_install_and_uninstall_mirror_each_other() {
     assert_rc 0
     for f in bin/gpuenv share/man/man1/gpuenv.1 share/bash-completion/completions/gpuenv \
              share/zsh/site-functions/_gpuenv share/fish/vendor_completions.d/gpuenv.fish \
-             share/gpuenv/README.md; do
+             share/gpuenv/README.md share/gpuenv/cuda.json share/man/man5/gpuenv-matrix.5; do
         [ -f "$dest/opt/gpuenv/$f" ] || fail "install did not write $f"
     done
     [ -x "$dest/opt/gpuenv/bin/gpuenv" ] || fail "installed binary not executable"

@@ -88,6 +88,7 @@ int main(void)
     srunner_add_suite(sr, suite_host());
     srunner_add_suite(sr, suite_toolkit());
     srunner_add_suite(sr, suite_cli());
+    srunner_add_suite(sr, suite_matrix());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

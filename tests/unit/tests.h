@@ -12,6 +12,7 @@ Suite *suite_driver(void);
 Suite *suite_host(void);
 Suite *suite_toolkit(void);
 Suite *suite_cli(void);
+Suite *suite_matrix(void);
 
 /* The folder with the fake libcuda.so.1 and libnvidia-ml.so.1 (GPUENV_FAKE_DIR). */
 const char *fake_dir(void);

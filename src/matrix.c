@@ -1,0 +1,860 @@
+/* matrix.c: load the data folder's JSON into typed structs, validating as it goes; no cJSON pointer leaves. */
+#define _GNU_SOURCE
+#include "matrix.h"
+
+#include <cJSON.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "str.h"
+
+#ifndef GPUENV_DATADIR
+#define GPUENV_DATADIR "/usr/local/share/gpuenv"
+#endif
+
+static const char *const file_names[GE_MF_COUNT] = {
+    "cuda.json", "cudnn.json", "pytorch.json", "tensorflow.json", "jax.json",
+};
+
+const char *ge_matrix_file_name(enum ge_matrix_file f)
+{
+    return file_names[f];
+}
+
+static bool has_cuda_json(const char *dir)
+{
+    char p[PATH_MAX];
+    return ge_path_join(p, sizeof p, dir, "cuda.json") == 0 && access(p, R_OK) == 0;
+}
+
+int ge_matrix_find_dir(char *dir, size_t size, struct ge_err *err)
+{
+    const char *env = getenv("GPUENV_DATA_DIR");
+    if (env && env[0]) {
+        if (!has_cuda_json(env)) {
+            ge_err_set(err, GE_EXIT_BAD_DATA, "GPUENV_DATA_DIR=%s holds no cuda.json", env);
+            ge_err_hint(err, "point GPUENV_DATA_DIR at gpuenv's data folder, or unset it");
+            return -1;
+        }
+        ge_strlcpy(dir, env, size);
+        return 0;
+    }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            /* ./gpuenv at the top of a source tree, or build/<kind>/gpuenv inside it */
+            const char *rel[] = {"data", "../../data"};
+            for (size_t i = 0; i < 2; i++) {
+                char cand[PATH_MAX], real[PATH_MAX];
+                if (ge_path_join(cand, sizeof cand, exe, rel[i]) == 0 && has_cuda_json(cand) &&
+                    realpath(cand, real)) {
+                    ge_strlcpy(dir, real, size);
+                    return 0;
+                }
+            }
+        }
+    }
+    if (has_cuda_json(GPUENV_DATADIR)) {
+        ge_strlcpy(dir, GPUENV_DATADIR, size);
+        return 0;
+    }
+    ge_err_set(err, GE_EXIT_BAD_DATA, "cannot find gpuenv's data: no cuda.json in %s", GPUENV_DATADIR);
+    ge_err_hint(err, "reinstall gpuenv ('make install'), or set GPUENV_DATA_DIR to its data folder");
+    return -1;
+}
+
+/* ---- parsing with positions for error messages ---- */
+
+struct pctx {
+    const char *file;
+    const cJSON *sources;
+    struct ge_err *err;
+    char where[160]; /* "releases[3].variants[1]" */
+};
+
+__attribute__((format(printf, 2, 3))) static int bad(struct pctx *c, const char *fmt, ...)
+{
+    char msg[GE_ERR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    ge_err_set(c->err, GE_EXIT_BAD_DATA, "%s: %s: %s", c->file, c->where[0] ? c->where : "top level", msg);
+    ge_err_hint(c->err, "the data folder is damaged or from another gpuenv version: reinstall gpuenv "
+                        "or fix GPUENV_DATA_DIR");
+    return -1;
+}
+
+static int parse_ver(struct pctx *c, const cJSON *item, const char *key, struct ge_ver *out,
+                     int minp, int maxp)
+{
+    if (!cJSON_IsString(item))
+        return bad(c, "%s is not a string", key);
+    if (ge_version_parse(&out->v, item->valuestring, minp, maxp) < 0 ||
+        strlen(item->valuestring) >= sizeof out->s)
+        return bad(c, "%s '%s' is not a well-formed version", key, item->valuestring);
+    ge_strlcpy(out->s, item->valuestring, sizeof out->s);
+    return 0;
+}
+
+/* An optional version field: 0 and *has = false when absent. */
+static int opt_ver(struct pctx *c, const cJSON *obj, const char *key, bool *has, struct ge_ver *out,
+                   int minp, int maxp)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+    *has = false;
+    if (!it || cJSON_IsNull(it))
+        return 0;
+    if (parse_ver(c, it, key, out, minp, maxp) < 0)
+        return -1;
+    *has = true;
+    return 0;
+}
+
+static int req_ver(struct pctx *c, const cJSON *obj, const char *key, struct ge_ver *out, int minp, int maxp)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!it)
+        return bad(c, "%s is missing", key);
+    return parse_ver(c, it, key, out, minp, maxp);
+}
+
+static void opt_str(const cJSON *obj, const char *key, char *out, size_t size)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+    out[0] = '\0';
+    if (cJSON_IsString(it))
+        ge_strlcpy(out, it->valuestring, size);
+}
+
+static int opt_tristate(struct pctx *c, const cJSON *obj, const char *key, int *out)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+    *out = -1;
+    if (!it || cJSON_IsNull(it))
+        return 0;
+    if (!cJSON_IsBool(it))
+        return bad(c, "%s is not true or false", key);
+    *out = cJSON_IsTrue(it) ? 1 : 0;
+    return 0;
+}
+
+static int check_source(struct pctx *c, const cJSON *rec)
+{
+    const cJSON *s = cJSON_GetObjectItemCaseSensitive(rec, "source");
+    if (!s)
+        return bad(c, "record has no source");
+    if (cJSON_IsString(s)) {
+        if (!cJSON_GetObjectItemCaseSensitive(c->sources, s->valuestring))
+            return bad(c, "unknown source '%s'", s->valuestring);
+        return 0;
+    }
+    if (!cJSON_IsArray(s) || cJSON_GetArraySize(s) == 0)
+        return bad(c, "source is neither a source id nor a list of them");
+    const cJSON *e;
+    cJSON_ArrayForEach(e, s)
+    {
+        if (!cJSON_IsString(e))
+            return bad(c, "source list holds a non-string");
+        if (!cJSON_GetObjectItemCaseSensitive(c->sources, e->valuestring))
+            return bad(c, "unknown source '%s'", e->valuestring);
+    }
+    return 0;
+}
+
+static int parse_drivers(struct pctx *c, const cJSON *obj, const char *key, struct ge_drivers *d)
+{
+    memset(d, 0, sizeof *d);
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!it)
+        return 0;
+    if (cJSON_IsString(it)) /* a bare version means Linux x86_64 */
+        return opt_ver(c, obj, key, &d->has_linux, &d->linux_x86_64, 1, 3);
+    if (!cJSON_IsObject(it))
+        return bad(c, "%s is neither a version nor an object", key);
+    if (opt_ver(c, it, "linux-x86_64", &d->has_linux, &d->linux_x86_64, 1, 3) < 0 ||
+        opt_ver(c, it, "windows-x86_64", &d->has_windows, &d->windows_x86_64, 1, 3) < 0)
+        return -1;
+    return 0;
+}
+
+static int parse_ccs(struct pctx *c, const cJSON *arr, const char *key, struct ge_cc *out, int *n, int max)
+{
+    *n = 0;
+    if (!arr)
+        return 0;
+    if (!cJSON_IsArray(arr))
+        return bad(c, "%s is not a list", key);
+    const cJSON *e;
+    cJSON_ArrayForEach(e, arr)
+    {
+        if (*n >= max)
+            return bad(c, "%s has more than %d entries", key, max);
+        if (!cJSON_IsString(e) || ge_cc_parse(&out[*n], e->valuestring) < 0)
+            return bad(c, "%s holds '%s', not a compute capability", key,
+                       cJSON_IsString(e) ? e->valuestring : "a non-string");
+        for (int i = 0; i < *n; i++)
+            if (ge_cc_cmp(out[i], out[*n]) == 0)
+                return bad(c, "%s lists %s twice", key, e->valuestring);
+        (*n)++;
+    }
+    return 0;
+}
+
+static int parse_python(struct pctx *c, const cJSON *obj, struct ge_ver *out, int *n)
+{
+    *n = 0;
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(obj, "python");
+    if (!arr)
+        return 0;
+    if (!cJSON_IsArray(arr))
+        return bad(c, "python is not a list");
+    const cJSON *e;
+    cJSON_ArrayForEach(e, arr)
+    {
+        if (*n >= GE_MAX_PY)
+            return bad(c, "python has more than %d entries", GE_MAX_PY);
+        if (parse_ver(c, e, "python", &out[*n], 2, 2) < 0)
+            return -1;
+        (*n)++;
+    }
+    return 0;
+}
+
+static int where(struct pctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int where(struct pctx *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->where, sizeof c->where, fmt, ap);
+    va_end(ap);
+    return 0;
+}
+
+/* The table's array, each element an object with a source; n gets its length. */
+static const cJSON *table(struct pctx *c, const cJSON *doc, const char *key, size_t *n, bool required)
+{
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(doc, key);
+    *n = 0;
+    c->where[0] = '\0';
+    if (!t) {
+        if (required)
+            bad(c, "table '%s' is missing", key);
+        return NULL;
+    }
+    if (!cJSON_IsArray(t)) {
+        bad(c, "'%s' is not a list", key);
+        return NULL;
+    }
+    size_t i = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, t)
+    {
+        where(c, "%s[%zu]", key, i);
+        if (!cJSON_IsObject(e)) {
+            bad(c, "not an object");
+            return NULL;
+        }
+        if (check_source(c, e) < 0)
+            return NULL;
+        i++;
+    }
+    *n = i;
+    return t;
+}
+
+static void *alloc_table(struct pctx *c, size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size);
+    if (!p)
+        ge_err_set(c->err, GE_EXIT_FAILURE, "out of memory loading %s", c->file);
+    return p;
+}
+
+/* ---- per file ---- */
+
+static int parse_branch_name(const char *s, int *out)
+{
+    if (s[0] != 'R')
+        return -1;
+    char *end;
+    long v = strtol(s + 1, &end, 10);
+    if (end == s + 1 || *end || v < 100 || v > 9999)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static int load_cuda(struct pctx *c, const cJSON *doc, struct ge_matrix *m)
+{
+    size_t n;
+    const cJSON *t = table(c, doc, "releases", &n, true), *e;
+    if (!t || !(m->cuda = alloc_table(c, n, sizeof *m->cuda)))
+        return -1;
+    size_t i = 0;
+    cJSON_ArrayForEach(e, t)
+    {
+        struct ge_cuda_release *r = &m->cuda[i];
+        where(c, "releases[%zu]", i);
+        if (req_ver(c, e, "version", &r->version, 3, 3) < 0 ||
+            parse_drivers(c, e, "min_driver", &r->min_driver) < 0)
+            return -1;
+        opt_str(e, "label", r->label, sizeof r->label);
+        opt_str(e, "date", r->date, sizeof r->date);
+        const cJSON *b = cJSON_GetObjectItemCaseSensitive(e, "driver_branch");
+        if (b && (!cJSON_IsString(b) || parse_branch_name(b->valuestring, &r->branch) < 0))
+            return bad(c, "driver_branch is not like R580");
+        i++;
+    }
+    m->ncuda = n;
+
+    if (!(t = table(c, doc, "minor_version_compat", &n, true)) || !(m->mvc = alloc_table(c, n, sizeof *m->mvc)))
+        return -1;
+    i = 0;
+    cJSON_ArrayForEach(e, t)
+    {
+        where(c, "minor_version_compat[%zu]", i);
+        const cJSON *mj = cJSON_GetObjectItemCaseSensitive(e, "major");
+        if (!cJSON_IsNumber(mj) || mj->valueint < 1 || mj->valueint > 99)
+            return bad(c, "major is not a CUDA major version");
+        m->mvc[i].major = mj->valueint;
+        if (parse_drivers(c, e, "min_driver", &m->mvc[i].min_driver) < 0)
+            return -1;
+        if (!m->mvc[i].min_driver.has_linux)
+            return bad(c, "min_driver has no linux-x86_64 floor");
+        i++;
+    }
+    m->nmvc = n;
+
+    if (!(t = table(c, doc, "driver_branches", &n, true)) ||
+        !(m->branches = alloc_table(c, n, sizeof *m->branches)))
+        return -1;
+    i = 0;
+    cJSON_ArrayForEach(e, t)
+    {
+        where(c, "driver_branches[%zu]", i);
+        const cJSON *b = cJSON_GetObjectItemCaseSensitive(e, "branch");
+        if (!cJSON_IsString(b) || parse_branch_name(b->valuestring, &m->branches[i].branch) < 0)
+            return bad(c, "branch is not like R580");
+        if (req_ver(c, e, "cuda", &m->branches[i].cuda, 2, 2) < 0)
+            return -1;
+        i++;
+    }
+    m->nbranches = n;
+
+    if (!(t = table(c, doc, "compute_capabilities", &n, true)) || !(m->ccs = alloc_table(c, n, sizeof *m->ccs)))
+        return -1;
+    i = 0;
+    cJSON_ArrayForEach(e, t)
+    {
+        where(c, "compute_capabilities[%zu]", i);
+        if (req_ver(c, e, "cuda", &m->ccs[i].cuda, 2, 2) < 0 ||
+            parse_ccs(c, cJSON_GetObjectItemCaseSensitive(e, "ccs"), "ccs", m->ccs[i].ccs, &m->ccs[i].nccs, GE_MAX_CCS) < 0)
+            return -1;
+        if (m->ccs[i].nccs == 0)
+            return bad(c, "ccs is empty");
+        i++;
+    }
+    m->nccs = n;
+    return 0;
+}
+
+static int load_cudnn(struct pctx *c, const cJSON *doc, struct ge_matrix *m)
+{
+    size_t n;
+    const cJSON *t = table(c, doc, "releases", &n, true), *e;
+    if (!t || !(m->cudnn = alloc_table(c, n, sizeof *m->cudnn)))
+        return -1;
+    size_t i = 0;
+    cJSON_ArrayForEach(e, t)
+    {
+        struct ge_cudnn_release *r = &m->cudnn[i];
+        where(c, "releases[%zu]", i);
+        if (req_ver(c, e, "version", &r->version, 3, 3) < 0 ||
+            opt_ver(c, e, "full_version", &r->has_full, &r->full, 4, 4) < 0)
+            return -1;
+        if (r->has_full && (r->full.v.part[0] != r->version.v.part[0] || r->full.v.part[1] != r->version.v.part[1] ||
+                            r->full.v.part[2] != r->version.v.part[2]))
+            return bad(c, "full_version %s does not extend version %s", r->full.s, r->version.s);
+        const cJSON *builds = cJSON_GetObjectItemCaseSensitive(e, "builds"), *b;
+        if (builds && !cJSON_IsArray(builds))
+            return bad(c, "builds is not a list");
+        size_t j = 0;
+        cJSON_ArrayForEach(b, builds)
+        {
+            where(c, "releases[%zu].builds[%zu]", i, j);
+            if (r->nbuilds >= GE_MAX_BUILDS)
+                return bad(c, "more than %d builds", GE_MAX_BUILDS);
+            if (check_source(c, b) < 0)
+                return -1;
+            struct ge_cudnn_build *bd = &r->builds[r->nbuilds];
+            const cJSON *mj = cJSON_GetObjectItemCaseSensitive(b, "cuda_major");
+            if (!cJSON_IsNumber(mj) || mj->valueint < 8 || mj->valueint > 99)
+                return bad(c, "cuda_major is not a CUDA major version");
+            bd->cuda_major = mj->valueint;
+            for (int k = 0; k < r->nbuilds; k++)
+                if (r->builds[k].cuda_major == bd->cuda_major)
+                    return bad(c, "two builds for CUDA %d", bd->cuda_major);
+            if (opt_ver(c, b, "cuda_min", &bd->has_cuda_min, &bd->cuda_min, 2, 3) < 0 ||
+                opt_ver(c, b, "cuda_max", &bd->has_cuda_max, &bd->cuda_max, 2, 3) < 0 ||
+                parse_drivers(c, b, "min_driver", &bd->min_driver) < 0 ||
+                parse_ccs(c, cJSON_GetObjectItemCaseSensitive(b, "ccs"), "ccs", bd->ccs, &bd->nccs, GE_MAX_CCS) < 0)
+                return -1;
+            if ((bd->has_cuda_min && bd->cuda_min.v.part[0] != (unsigned)bd->cuda_major) ||
+                (bd->has_cuda_max && bd->cuda_max.v.part[0] != (unsigned)bd->cuda_major) ||
+                (bd->has_cuda_min && bd->has_cuda_max && ge_version_cmp(&bd->cuda_min.v, &bd->cuda_max.v) > 0))
+                return bad(c, "CUDA range %s-%s does not fit build cuda%d", bd->has_cuda_min ? bd->cuda_min.s : "?",
+                           bd->has_cuda_max ? bd->cuda_max.s : "?", bd->cuda_major);
+            const cJSON *cm = cJSON_GetObjectItemCaseSensitive(b, "ccs_min");
+            if (cm) {
+                if (!cJSON_IsString(cm) || ge_cc_parse(&bd->ccs_min, cm->valuestring) < 0)
+                    return bad(c, "ccs_min is not a compute capability");
+                bd->has_ccs_min = true;
+            }
+            r->nbuilds++;
+            j++;
+        }
+        i++;
+    }
+    m->ncudnn = n;
+    return 0;
+}
+
+static int parse_arch(struct pctx *c, const cJSON *arr, struct ge_torch_variant *v)
+{
+    v->narch = 0;
+    if (!arr)
+        return 0;
+    if (!cJSON_IsArray(arr))
+        return bad(c, "arch_list is not a list");
+    const cJSON *e;
+    cJSON_ArrayForEach(e, arr)
+    {
+        if (v->narch >= GE_MAX_ARCH)
+            return bad(c, "arch_list has more than %d entries", GE_MAX_ARCH);
+        if (!cJSON_IsString(e))
+            return bad(c, "arch_list holds a non-string");
+        char buf[16];
+        if (ge_strlcpy(buf, e->valuestring, sizeof buf) >= sizeof buf)
+            return bad(c, "arch_list entry '%s' is too long", e->valuestring);
+        struct ge_arch *a = &v->arch[v->narch];
+        char *plus = strstr(buf, "+PTX");
+        a->ptx = plus != NULL;
+        if (plus) {
+            if (plus[4] != '\0')
+                return bad(c, "arch_list entry '%s' is malformed", e->valuestring);
+            *plus = '\0';
+        }
+        if (ge_cc_parse(&a->cc, buf) < 0 || strchr(buf, '_'))
+            return bad(c, "arch_list entry '%s' is not like 9.0 or 9.0+PTX", e->valuestring);
+        v->narch++;
+    }
+    return 0;
+}
+
+static int load_torch(struct pctx *c, const cJSON *doc, struct ge_matrix *m)
+{
+    opt_str(doc, "index_url", m->torch_index_url, sizeof m->torch_index_url);
+    if (!strstr(m->torch_index_url, "{variant}"))
+        return bad(c, "index_url must hold {variant}");
+    size_t n;
+    const cJSON *t = table(c, doc, "releases", &n, true), *e;
+    if (!t || !(m->torch = alloc_table(c, n, sizeof *m->torch)))
+        return -1;
+    size_t i = 0;
+    cJSON_ArrayForEach(e, t)
+    {
+        struct ge_torch_release *r = &m->torch[i];
+        where(c, "releases[%zu]", i);
+        if (req_ver(c, e, "version", &r->version, 3, 3) < 0 || parse_python(c, e, r->python, &r->npython) < 0 ||
+            opt_ver(c, e, "torchvision", &r->has_vision, &r->vision, 3, 3) < 0 ||
+            opt_ver(c, e, "torchaudio", &r->has_audio, &r->audio, 3, 3) < 0)
+            return -1;
+        opt_str(e, "date", r->date, sizeof r->date);
+        opt_str(e, "numpy", r->numpy, sizeof r->numpy);
+        if (r->numpy[0] && strcmp(r->numpy, "<2") != 0)
+            return bad(c, "numpy rule '%s' is not understood (only \"<2\")", r->numpy);
+        const cJSON *vars = cJSON_GetObjectItemCaseSensitive(e, "variants"), *v;
+        if (!cJSON_IsArray(vars))
+            return bad(c, "variants is not a list");
+        size_t j = 0;
+        cJSON_ArrayForEach(v, vars)
+        {
+            where(c, "releases[%zu].variants[%zu]", i, j);
+            if (r->nvariants >= GE_MAX_VARIANTS)
+                return bad(c, "more than %d variants", GE_MAX_VARIANTS);
+            if (!cJSON_IsObject(v) || check_source(c, v) < 0)
+                return cJSON_IsObject(v) ? -1 : bad(c, "not an object");
+            struct ge_torch_variant *tv = &r->variants[r->nvariants];
+            opt_str(v, "name", tv->name, sizeof tv->name);
+            if (req_ver(c, v, "cuda", &tv->cuda, 2, 3) < 0 ||
+                opt_ver(c, v, "cudnn", &tv->has_cudnn, &tv->cudnn, 4, 4) < 0 ||
+                opt_tristate(c, v, "default_on_pypi", &tv->default_on_pypi) < 0 ||
+                parse_arch(c, cJSON_GetObjectItemCaseSensitive(v, "arch_list"), tv) < 0)
+                return -1;
+            char want[16];
+            snprintf(want, sizeof want, "cu%u%u", (unsigned)tv->cuda.v.part[0], (unsigned)tv->cuda.v.part[1]);
+            if (strcmp(tv->name, want) != 0)
+                return bad(c, "variant '%s' does not match its CUDA %s (%s)", tv->name, tv->cuda.s, want);
+            for (int k = 0; k < r->nvariants; k++)
+                if (strcmp(r->variants[k].name, tv->name) == 0)
+                    return bad(c, "variant %s listed twice", tv->name);
+            r->nvariants++;
+            j++;
+        }
+        i++;
+    }
+    m->ntorch = n;
+    return 0;
+}
+
+static int load_tf(struct pctx *c, const cJSON *doc, struct ge_matrix *m)
+{
+    size_t n;
+    const cJSON *t = table(c, doc, "releases", &n, true), *e;
+    if (!t || !(m->tf = alloc_table(c, n, sizeof *m->tf)))
+        return -1;
+    size_t i = 0;
+    cJSON_ArrayForEach(e, t)
+    {
+        struct ge_tf_release *r = &m->tf[i];
+        where(c, "releases[%zu]", i);
+        int win;
+        if (req_ver(c, e, "version", &r->version, 3, 3) < 0 || parse_python(c, e, r->python, &r->npython) < 0 ||
+            opt_ver(c, e, "cuda", &r->has_cuda, &r->cuda, 2, 3) < 0 ||
+            opt_ver(c, e, "cudnn", &r->has_cudnn, &r->cudnn, 2, 4) < 0 ||
+            opt_tristate(c, e, "and_cuda_extra", &r->and_cuda) < 0 ||
+            opt_tristate(c, e, "windows_native_gpu", &win) < 0)
+            return -1;
+        r->windows_gpu = win == 1;
+        i++;
+    }
+    m->ntf = n;
+    return 0;
+}
+
+static int load_jax(struct pctx *c, const cJSON *doc, struct ge_matrix *m)
+{
+    size_t n;
+    const cJSON *t = table(c, doc, "releases", &n, true), *e;
+    if (!t || !(m->jax = alloc_table(c, n, sizeof *m->jax)))
+        return -1;
+    size_t i = 0;
+    cJSON_ArrayForEach(e, t)
+    {
+        struct ge_jax_release *r = &m->jax[i];
+        where(c, "releases[%zu]", i);
+        if (req_ver(c, e, "version", &r->version, 3, 3) < 0 || parse_python(c, e, r->python, &r->npython) < 0)
+            return -1;
+        const cJSON *xs = cJSON_GetObjectItemCaseSensitive(e, "extras"), *x;
+        if (!cJSON_IsArray(xs))
+            return bad(c, "extras is not a list");
+        size_t j = 0;
+        cJSON_ArrayForEach(x, xs)
+        {
+            where(c, "releases[%zu].extras[%zu]", i, j);
+            if (r->nextras >= GE_MAX_EXTRAS)
+                return bad(c, "more than %d extras", GE_MAX_EXTRAS);
+            if (!cJSON_IsObject(x) || check_source(c, x) < 0)
+                return cJSON_IsObject(x) ? -1 : bad(c, "not an object");
+            struct ge_jax_extra *ex = &r->extras[r->nextras];
+            opt_str(x, "name", ex->name, sizeof ex->name);
+            if (!ex->name[0])
+                return bad(c, "extra without a name");
+            int local;
+            if (opt_tristate(c, x, "local", &local) < 0 ||
+                opt_ver(c, x, "cuda_min", &ex->has_cuda_min, &ex->cuda_min, 2, 3) < 0 ||
+                opt_ver(c, x, "cudnn_min", &ex->has_cudnn_min, &ex->cudnn_min, 1, 4) < 0 ||
+                opt_ver(c, x, "min_driver", &ex->has_min_driver, &ex->min_driver, 1, 3) < 0)
+                return -1;
+            ex->local = local == 1;
+            const cJSON *sm = cJSON_GetObjectItemCaseSensitive(x, "min_sm");
+            if (sm) {
+                if (!cJSON_IsString(sm) || ge_cc_parse(&ex->min_sm, sm->valuestring) < 0)
+                    return bad(c, "min_sm is not a compute capability");
+                ex->has_min_sm = true;
+            }
+            for (int k = 0; k < r->nextras; k++)
+                if (strcmp(r->extras[k].name, ex->name) == 0)
+                    return bad(c, "extra %s listed twice", ex->name);
+            r->nextras++;
+            j++;
+        }
+        i++;
+    }
+    m->njax = n;
+    return 0;
+}
+
+/* ---- order, duplicates, cross-references ---- */
+
+#define SORT_BY(type, field)                                                         \
+    static int cmp_##type(const void *a, const void *b)                              \
+    {                                                                                \
+        return ge_version_cmp(&((const struct type *)a)->field.v, &((const struct type *)b)->field.v); \
+    }
+SORT_BY(ge_cuda_release, version)
+SORT_BY(ge_cudnn_release, version)
+SORT_BY(ge_torch_release, version)
+SORT_BY(ge_tf_release, version)
+SORT_BY(ge_jax_release, version)
+SORT_BY(ge_branch, cuda)
+SORT_BY(ge_cuda_ccs, cuda)
+
+static int sort_unique(struct pctx *c, void *base, size_t n, size_t size,
+                       int (*cmp)(const void *, const void *), const char *what,
+                       const char *(*name)(const void *))
+{
+    qsort(base, n, size, cmp);
+    for (size_t i = 1; i < n; i++) {
+        const char *a = (const char *)base + (i - 1) * size, *b = (const char *)base + i * size;
+        if (cmp(a, b) == 0) {
+            c->where[0] = '\0';
+            return bad(c, "%s %s is listed twice", what, name(b));
+        }
+    }
+    return 0;
+}
+
+static const char *name_cuda(const void *p) { return ((const struct ge_cuda_release *)p)->version.s; }
+static const char *name_cudnn(const void *p) { return ((const struct ge_cudnn_release *)p)->version.s; }
+static const char *name_torch(const void *p) { return ((const struct ge_torch_release *)p)->version.s; }
+static const char *name_tf(const void *p) { return ((const struct ge_tf_release *)p)->version.s; }
+static const char *name_jax(const void *p) { return ((const struct ge_jax_release *)p)->version.s; }
+static const char *name_ccs(const void *p) { return ((const struct ge_cuda_ccs *)p)->cuda.s; }
+
+static int cross_check(struct pctx *c, struct ge_matrix *m)
+{
+    for (size_t i = 0; i < m->ntorch; i++) {
+        const struct ge_torch_release *r = &m->torch[i];
+        for (int j = 0; j < r->nvariants; j++) {
+            const struct ge_torch_variant *v = &r->variants[j];
+            where(c, "torch %s %s", r->version.s, v->name);
+            bool found = v->cuda.v.n == 3 ? ge_matrix_cuda(m, &v->cuda.v) != NULL
+                                          : ge_matrix_cuda_newest_of_minor(m, &v->cuda.v) != NULL;
+            if (!found)
+                return bad(c, "CUDA %s is not in cuda.json", v->cuda.s);
+            if (v->has_cudnn && !ge_matrix_cudnn(m, &v->cudnn.v))
+                return bad(c, "cuDNN %s is not in cudnn.json", v->cudnn.s);
+            if (!ge_matrix_mvc(m, (int)v->cuda.v.part[0]))
+                return bad(c, "no minor-version compatibility floor for CUDA %u", (unsigned)v->cuda.v.part[0]);
+        }
+    }
+    for (size_t i = 0; i < m->ncudnn; i++) {
+        for (size_t k = i + 1; k < m->ncudnn; k++)
+            if (m->cudnn[i].has_full && m->cudnn[k].has_full &&
+                ge_version_cmp(&m->cudnn[i].full.v, &m->cudnn[k].full.v) == 0) {
+                where(c, "cudnn %s", m->cudnn[k].version.s);
+                return bad(c, "full_version %s is listed twice", m->cudnn[k].full.s);
+            }
+    }
+    return 0;
+}
+
+static int load_file(struct ge_matrix *m, enum ge_matrix_file f, struct ge_err *err)
+{
+    char path[PATH_MAX];
+    if (ge_path_join(path, sizeof path, m->dir, file_names[f]) < 0)
+        return ge_err_set(err, GE_EXIT_BAD_DATA, "data folder path too long: %s", m->dir);
+    char *text = ge_read_file(path, 64u << 20, NULL);
+    if (!text) {
+        ge_err_set(err, GE_EXIT_BAD_DATA, "cannot read %s: %s", path, strerror(errno));
+        ge_err_hint(err, "reinstall gpuenv, or set GPUENV_DATA_DIR to a complete data folder");
+        return -1;
+    }
+    cJSON *doc = cJSON_Parse(text);
+    struct pctx c = {file_names[f], NULL, err, ""};
+    int rc = -1;
+    if (!doc) {
+        /* cJSON points at where parsing stopped: turn it into a line number */
+        const char *at = cJSON_GetErrorPtr();
+        int line = 1;
+        for (const char *p = text; at && p < at && *p; p++)
+            line += *p == '\n';
+        bad(&c, "not valid JSON (near line %d)", line);
+        goto out;
+    }
+    const cJSON *schema = cJSON_GetObjectItemCaseSensitive(doc, "schema");
+    if (!cJSON_IsNumber(schema) || schema->valueint != GE_MATRIX_SCHEMA) {
+        bad(&c, "schema is not %d (this gpuenv reads schema %d)", GE_MATRIX_SCHEMA, GE_MATRIX_SCHEMA);
+        goto out;
+    }
+    opt_str(doc, "data_version", m->data_version[f], sizeof m->data_version[f]);
+    if (!m->data_version[f][0]) {
+        bad(&c, "data_version is missing");
+        goto out;
+    }
+    c.sources = cJSON_GetObjectItemCaseSensitive(doc, "sources");
+    if (!cJSON_IsObject(c.sources)) {
+        bad(&c, "sources is missing");
+        goto out;
+    }
+    const cJSON *s;
+    cJSON_ArrayForEach(s, c.sources)
+    {
+        where(&c, "sources.%s", s->string);
+        if (!cJSON_IsObject(s) || !(cJSON_IsString(cJSON_GetObjectItemCaseSensitive(s, "url")) ||
+                                    cJSON_IsString(cJSON_GetObjectItemCaseSensitive(s, "repo")))) {
+            bad(&c, "a source needs a url or a repo");
+            goto out;
+        }
+    }
+    switch (f) {
+    case GE_MF_CUDA: rc = load_cuda(&c, doc, m); break;
+    case GE_MF_CUDNN: rc = load_cudnn(&c, doc, m); break;
+    case GE_MF_TORCH: rc = load_torch(&c, doc, m); break;
+    case GE_MF_TF: rc = load_tf(&c, doc, m); break;
+    case GE_MF_JAX: rc = load_jax(&c, doc, m); break;
+    default: break;
+    }
+out:
+    cJSON_Delete(doc);
+    free(text);
+    return rc;
+}
+
+struct ge_matrix *ge_matrix_load(const char *dir, struct ge_err *err)
+{
+    struct ge_matrix *m = calloc(1, sizeof *m);
+    if (!m) {
+        ge_err_set(err, GE_EXIT_FAILURE, "out of memory");
+        return NULL;
+    }
+    ge_strlcpy(m->dir, dir, sizeof m->dir);
+    for (int f = 0; f < GE_MF_COUNT; f++)
+        if (load_file(m, (enum ge_matrix_file)f, err) < 0)
+            goto fail;
+    struct pctx c = {"cuda.json", NULL, err, ""};
+    if (sort_unique(&c, m->cuda, m->ncuda, sizeof *m->cuda, cmp_ge_cuda_release, "CUDA", name_cuda) < 0 ||
+        sort_unique(&c, m->ccs, m->nccs, sizeof *m->ccs, cmp_ge_cuda_ccs, "compute capabilities of CUDA", name_ccs) < 0)
+        goto fail;
+    qsort(m->branches, m->nbranches, sizeof *m->branches, cmp_ge_branch);
+    for (size_t i = 1; i < m->nbranches; i++)
+        for (size_t k = 0; k < i; k++)
+            if (m->branches[k].branch == m->branches[i].branch) {
+                bad(&c, "driver branch R%d is listed twice", m->branches[i].branch);
+                goto fail;
+            }
+    for (size_t i = 0; i < m->nmvc; i++)
+        for (size_t k = 0; k < i; k++)
+            if (m->mvc[k].major == m->mvc[i].major) {
+                bad(&c, "minor-version compatibility of CUDA %d is listed twice", m->mvc[i].major);
+                goto fail;
+            }
+    c.file = "cudnn.json";
+    if (sort_unique(&c, m->cudnn, m->ncudnn, sizeof *m->cudnn, cmp_ge_cudnn_release, "cuDNN", name_cudnn) < 0)
+        goto fail;
+    c.file = "pytorch.json";
+    if (sort_unique(&c, m->torch, m->ntorch, sizeof *m->torch, cmp_ge_torch_release, "torch", name_torch) < 0)
+        goto fail;
+    c.file = "tensorflow.json";
+    if (sort_unique(&c, m->tf, m->ntf, sizeof *m->tf, cmp_ge_tf_release, "tensorflow", name_tf) < 0)
+        goto fail;
+    c.file = "jax.json";
+    if (sort_unique(&c, m->jax, m->njax, sizeof *m->jax, cmp_ge_jax_release, "jax", name_jax) < 0)
+        goto fail;
+    c.file = "pytorch.json";
+    if (cross_check(&c, m) < 0)
+        goto fail;
+    return m;
+fail:
+    ge_matrix_free(m);
+    return NULL;
+}
+
+void ge_matrix_free(struct ge_matrix *m)
+{
+    if (!m)
+        return;
+    free(m->cuda);
+    free(m->mvc);
+    free(m->branches);
+    free(m->ccs);
+    free(m->cudnn);
+    free(m->torch);
+    free(m->tf);
+    free(m->jax);
+    free(m);
+}
+
+/* ---- look-ups ---- */
+
+const struct ge_cuda_release *ge_matrix_cuda(const struct ge_matrix *m, const struct ge_version *v)
+{
+    for (size_t i = 0; i < m->ncuda; i++)
+        if (ge_version_cmp(&m->cuda[i].version.v, v) == 0)
+            return &m->cuda[i];
+    return NULL;
+}
+
+const struct ge_cuda_release *ge_matrix_cuda_newest_of_minor(const struct ge_matrix *m, const struct ge_version *v)
+{
+    const struct ge_cuda_release *best = NULL;
+    for (size_t i = 0; i < m->ncuda; i++)
+        if (m->cuda[i].version.v.part[0] == v->part[0] && m->cuda[i].version.v.part[1] == v->part[1])
+            best = &m->cuda[i]; /* ascending: the last match is the newest */
+    return best;
+}
+
+const struct ge_cuda_mvc *ge_matrix_mvc(const struct ge_matrix *m, int major)
+{
+    for (size_t i = 0; i < m->nmvc; i++)
+        if (m->mvc[i].major == major)
+            return &m->mvc[i];
+    return NULL;
+}
+
+const struct ge_cuda_ccs *ge_matrix_cuda_ccs(const struct ge_matrix *m, const struct ge_version *minor)
+{
+    for (size_t i = 0; i < m->nccs; i++)
+        if (m->ccs[i].cuda.v.part[0] == minor->part[0] && m->ccs[i].cuda.v.part[1] == minor->part[1])
+            return &m->ccs[i];
+    return NULL;
+}
+
+const struct ge_cudnn_release *ge_matrix_cudnn(const struct ge_matrix *m, const struct ge_version *v)
+{
+    for (size_t i = 0; i < m->ncudnn; i++) {
+        const struct ge_cudnn_release *r = &m->cudnn[i];
+        if (v->n == 4 ? (r->has_full && ge_version_cmp(&r->full.v, v) == 0)
+                      : ge_version_cmp(&r->version.v, v) == 0)
+            return r;
+    }
+    return NULL;
+}
+
+const struct ge_cudnn_build *ge_matrix_cudnn_build(const struct ge_cudnn_release *r, int cuda_major)
+{
+    for (int i = 0; i < r->nbuilds; i++)
+        if (r->builds[i].cuda_major == cuda_major)
+            return &r->builds[i];
+    return NULL;
+}
+
+int ge_matrix_driver_cuda(const struct ge_matrix *m, const struct ge_version *driver, struct ge_version *cuda)
+{
+    for (size_t i = 0; i < m->nbranches; i++)
+        if ((unsigned)m->branches[i].branch == driver->part[0]) {
+            *cuda = m->branches[i].cuda.v;
+            return 0;
+        }
+    int found = -1;
+    for (size_t i = 0; i < m->ncuda; i++) {
+        const struct ge_cuda_release *r = &m->cuda[i];
+        if (r->min_driver.has_linux && ge_version_cmp(driver, &r->min_driver.linux_x86_64.v) >= 0) {
+            *cuda = r->version.v;
+            cuda->n = 2;
+            found = 0;
+        }
+    }
+    return found;
+}

@@ -1,0 +1,171 @@
+/* matrix.h: the compatibility matrix of data/ as typed, validated structs (see gpuenv-matrix(5)). */
+#ifndef GE_MATRIX_H
+#define GE_MATRIX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+#include "version.h"
+
+#define GE_MATRIX_SCHEMA 1
+
+/* A version as parsed and as written ("580.159.04" keeps its zero). */
+struct ge_ver {
+    struct ge_version v;
+    char s[24];
+};
+
+/* Linux x86_64 and Windows x86_64 minimum drivers; either may be unknown. */
+struct ge_drivers {
+    bool has_linux, has_windows;
+    struct ge_ver linux_x86_64, windows_x86_64;
+};
+
+struct ge_cuda_release {
+    struct ge_ver version;   /* 12.4.1 */
+    char label[48];          /* "CUDA 12.4 Update 1" */
+    char date[16];           /* "" when not known */
+    struct ge_drivers min_driver;
+    int branch;              /* 615 for "R615" where NVIDIA names only a branch; 0 if none */
+};
+
+struct ge_cuda_mvc {
+    int major;
+    struct ge_drivers min_driver;
+};
+
+struct ge_branch {
+    int branch;             /* 535 */
+    struct ge_ver cuda;     /* 12.2: the newest CUDA the branch runs natively */
+};
+
+#define GE_MAX_CCS 32
+struct ge_cuda_ccs {
+    struct ge_ver cuda;     /* a minor version: 12.8 */
+    int nccs;
+    struct ge_cc ccs[GE_MAX_CCS];
+};
+
+struct ge_cudnn_build {
+    int cuda_major;
+    bool has_cuda_min, has_cuda_max; /* either end of the supported CUDA range may be unknown */
+    struct ge_ver cuda_min, cuda_max;
+    struct ge_drivers min_driver;
+    int nccs;               /* 0 when not known */
+    struct ge_cc ccs[GE_MAX_CCS];
+    bool has_ccs_min;       /* older matrices say only "SM x.y and later" */
+    struct ge_cc ccs_min;
+};
+
+#define GE_MAX_BUILDS 4
+struct ge_cudnn_release {
+    struct ge_ver version;  /* 9.8.0 */
+    bool has_full;
+    struct ge_ver full;     /* 9.8.0.87 */
+    int nbuilds;
+    struct ge_cudnn_build builds[GE_MAX_BUILDS];
+};
+
+struct ge_arch {
+    struct ge_cc cc;
+    bool ptx;               /* "9.0+PTX": PTX for 9.0 as well as the cubin */
+};
+
+#define GE_MAX_ARCH 24
+#define GE_MAX_PY 12
+struct ge_torch_variant {
+    char name[16];          /* cu124 */
+    struct ge_ver cuda;     /* 12.4 or 12.4.1 */
+    bool has_cudnn;
+    struct ge_ver cudnn;
+    int default_on_pypi;    /* 1, 0, or -1 when not known */
+    int narch;              /* 0: not known */
+    struct ge_arch arch[GE_MAX_ARCH];
+};
+
+#define GE_MAX_VARIANTS 8
+struct ge_torch_release {
+    struct ge_ver version;
+    char date[16];
+    int npython;
+    struct ge_ver python[GE_MAX_PY];
+    char numpy[16];         /* "<2" when the NumPy rule applies, else "" */
+    bool has_vision, has_audio;
+    struct ge_ver vision, audio;
+    int nvariants;
+    struct ge_torch_variant variants[GE_MAX_VARIANTS];
+};
+
+struct ge_tf_release {
+    struct ge_ver version;
+    int npython;
+    struct ge_ver python[GE_MAX_PY];
+    bool has_cuda, has_cudnn;
+    struct ge_ver cuda, cudnn;
+    int and_cuda;           /* the tensorflow[and-cuda] extra: 1, 0, -1 not known */
+    bool windows_gpu;
+};
+
+struct ge_jax_extra {
+    char name[24];          /* cuda12, cuda12_local */
+    bool local;
+    bool has_cuda_min, has_cudnn_min, has_min_driver, has_min_sm;
+    struct ge_ver cuda_min, cudnn_min, min_driver;
+    struct ge_cc min_sm;
+};
+
+#define GE_MAX_EXTRAS 8
+struct ge_jax_release {
+    struct ge_ver version;
+    int npython;
+    struct ge_ver python[GE_MAX_PY];
+    int nextras;
+    struct ge_jax_extra extras[GE_MAX_EXTRAS];
+};
+
+enum ge_matrix_file { GE_MF_CUDA, GE_MF_CUDNN, GE_MF_TORCH, GE_MF_TF, GE_MF_JAX, GE_MF_COUNT };
+
+struct ge_matrix {
+    char dir[4096];
+    char data_version[GE_MF_COUNT][16];
+    size_t ncuda, nmvc, nbranches, nccs, ncudnn, ntorch, ntf, njax;
+    struct ge_cuda_release *cuda; /* every array ascending by version */
+    struct ge_cuda_mvc *mvc;
+    struct ge_branch *branches;
+    struct ge_cuda_ccs *ccs;
+    struct ge_cudnn_release *cudnn;
+    struct ge_torch_release *torch;
+    struct ge_tf_release *tf;
+    struct ge_jax_release *jax;
+    char torch_index_url[128]; /* "https://download.pytorch.org/whl/{variant}" */
+};
+
+/* The file name of each part: "cuda.json", ... */
+const char *ge_matrix_file_name(enum ge_matrix_file f);
+
+/* The data folder: GPUENV_DATA_DIR, else data/ beside the binary (a source tree), else the
+ * installed GPUENV_DATADIR. Writes it to dir; 0, or -1 with err when none holds cuda.json. */
+int ge_matrix_find_dir(char *dir, size_t size, struct ge_err *err);
+
+/* Load and validate every file of dir: schema, sources of every record, well-formed versions,
+ * no duplicates, cross-references (a torch variant's CUDA and cuDNN exist, its name matches its
+ * CUDA). NULL with err (GE_EXIT_BAD_DATA naming the file and record) on any defect. */
+struct ge_matrix *ge_matrix_load(const char *dir, struct ge_err *err);
+void ge_matrix_free(struct ge_matrix *m);
+
+/* Look-ups. */
+const struct ge_cuda_release *ge_matrix_cuda(const struct ge_matrix *m, const struct ge_version *v);
+/* The newest release of the minor version of v (12.4 -> 12.4.1). */
+const struct ge_cuda_release *ge_matrix_cuda_newest_of_minor(const struct ge_matrix *m, const struct ge_version *v);
+const struct ge_cuda_mvc *ge_matrix_mvc(const struct ge_matrix *m, int major);
+const struct ge_cuda_ccs *ge_matrix_cuda_ccs(const struct ge_matrix *m, const struct ge_version *minor);
+/* cuDNN by "9.8.0" or "9.8.0.87". */
+const struct ge_cudnn_release *ge_matrix_cudnn(const struct ge_matrix *m, const struct ge_version *v);
+const struct ge_cudnn_build *ge_matrix_cudnn_build(const struct ge_cudnn_release *r, int cuda_major);
+
+/* The newest CUDA a driver runs natively, from the driver branch table (its major number) or,
+ * failing that, the newest release whose Linux minimum the driver meets. -1 when neither tells. */
+int ge_matrix_driver_cuda(const struct ge_matrix *m, const struct ge_version *driver, struct ge_version *cuda);
+
+#endif

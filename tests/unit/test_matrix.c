@@ -1,0 +1,237 @@
+/* test_matrix.c: loading and validating the matrix: a minimal fixture, every kind of defect,
+ * and facts of the shipped data/ that the resolver's rules depend on. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "matrix.h"
+#include "str.h"
+#include "tests.h"
+
+#define FIXTURE "tests/data/matrix-min"
+
+static struct ge_matrix *load(const char *dir, struct ge_err *err)
+{
+    ge_err_clear(err);
+    return ge_matrix_load(dir, err);
+}
+
+START_TEST(fixture_loads_sorted_with_lookups)
+{
+    struct ge_err err;
+    struct ge_matrix *m = load(FIXTURE, &err);
+    ck_assert_msg(m != NULL, "%s", err.msg);
+    ck_assert_uint_eq(m->ncuda, 4);
+    ck_assert_str_eq(m->cuda[0].version.s, "12.0.0"); /* sorted */
+    ck_assert_str_eq(m->cuda[3].version.s, "13.4.2");
+    ck_assert_int_eq(m->cuda[3].branch, 615);
+    ck_assert(!m->cuda[3].min_driver.has_linux);
+    ck_assert_str_eq(m->data_version[GE_MF_CUDA], "2026.01.01");
+    struct ge_version v;
+    ge_version_parse(&v, "12.4", 1, 4);
+    const struct ge_cuda_release *r = ge_matrix_cuda_newest_of_minor(m, &v);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_str_eq(r->min_driver.windows_x86_64.s, "551.78");
+    ck_assert_ptr_null(ge_matrix_cuda(m, &v)); /* 12.4 is not 12.4.1 */
+    ck_assert_str_eq(ge_matrix_mvc(m, 12)->min_driver.linux_x86_64.s, "525.60.13");
+    ck_assert_ptr_null(ge_matrix_mvc(m, 11));
+    ge_version_parse(&v, "9.1.0.70", 1, 4);
+    const struct ge_cudnn_release *cd = ge_matrix_cudnn(m, &v);
+    ck_assert_ptr_nonnull(cd);
+    const struct ge_cudnn_build *b = ge_matrix_cudnn_build(cd, 11);
+    ck_assert(b && !b->has_cuda_min && b->has_cuda_max && b->has_ccs_min && b->nccs == 0);
+    const struct ge_torch_variant *tv = &m->torch[0].variants[0];
+    ck_assert_int_eq(tv->narch, 5);
+    ck_assert(tv->arch[4].ptx && tv->arch[4].cc.major == 9 && !tv->arch[3].ptx);
+    ck_assert_int_eq(tv->default_on_pypi, 0);
+    ck_assert_str_eq(m->torch[0].numpy, "<2");
+    ck_assert_int_eq(m->tf[0].and_cuda, 1);
+    ck_assert(m->jax[0].extras[0].has_min_sm && m->jax[0].extras[0].min_sm.minor == 2);
+    ge_matrix_free(m);
+}
+END_TEST
+
+START_TEST(driver_to_cuda)
+{
+    struct ge_err err;
+    struct ge_matrix *m = load(FIXTURE, &err);
+    const struct {
+        const char *driver, *cuda;
+    } t[] = {{"535.104.05", "12.2"}, {"580.159.04", "13.0"}, {"550.54.15", "12.4"}, {"560.1", "12.4"}, {"400.1", NULL}};
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        struct ge_version d, c;
+        char buf[16];
+        ge_version_parse(&d, t[i].driver, 1, 4);
+        int rc = ge_matrix_driver_cuda(m, &d, &c);
+        if (!t[i].cuda)
+            ck_assert_int_eq(rc, -1);
+        else {
+            ck_assert_int_eq(rc, 0);
+            ck_assert_str_eq(ge_version_format(&c, buf, sizeof buf), t[i].cuda);
+        }
+    }
+    ge_matrix_free(m);
+}
+END_TEST
+
+/* Each defect: in which file, what to replace with what, and the words the error must hold. */
+static const struct {
+    const char *file, *from, *to, *want;
+} defects[] = {
+    {"pytorch.json", "\"9.0+PTX\"], \"source\": \"rel\"}", "\"9.0+PTX\"]}", "pytorch.json: releases[0].variants[0]: record has no source"},
+    {"cuda.json", "\"source\": [\"rn\"]", "\"source\": [\"nope\"]", "cuda.json: releases[2]: unknown source 'nope'"},
+    {"cuda.json", "\"12.4.1\"", "\"12.4.x\"", "releases[0]: version '12.4.x' is not a well-formed version"},
+    {"cuda.json", "\"version\": \"12.0.0\"", "\"version\": \"12.4.1\"", "CUDA 12.4.1 is listed twice"},
+    {"cuda.json", "\"R535\"", "\"535\"", "branch is not like R580"},
+    {"cuda.json", "\"R535\", \"cuda\": \"12.2\"", "\"R580\", \"cuda\": \"12.2\"", "driver branch R580 is listed twice"},
+    {"cuda.json", "\"9.0\"]", "\"9.0\", \"5.0\"]", "ccs lists 5.0 twice"},
+    {"cuda.json", "\"schema\": 1", "\"schema\": 2", "cuda.json: top level: schema is not 1"},
+    {"cuda.json", "\"data_version\": \"2026.01.01\",", "", "data_version is missing"},
+    {"cuda.json", "\"url\": ", "\"link\": ", "sources.rn: a source needs a url or a repo"},
+    {"cuda.json", "\"compute_capabilities\"", "\"ccs\"", "table 'compute_capabilities' is missing"},
+    {"cudnn.json", "\"9.1.0.70\"", "\"9.2.0.70\"", "full_version 9.2.0.70 does not extend version 9.1.0"},
+    {"cudnn.json", "\"cuda_max\": \"12.4\"", "\"cuda_max\": \"11.4\"", "does not fit build cuda12"},
+    {"pytorch.json", "\"cudnn\": \"9.1.0.70\"", "\"cudnn\": \"9.9.9.9\"", "torch 2.4.1 cu124: cuDNN 9.9.9.9 is not in cudnn.json"},
+    {"pytorch.json", "\"cuda\": \"12.4\"", "\"cuda\": \"12.1\"", "variant 'cu124' does not match its CUDA 12.1"},
+    {"pytorch.json", "\"name\": \"cu124\", \"cuda\": \"12.4\"", "\"name\": \"cu126\", \"cuda\": \"12.6\"", "CUDA 12.6 is not in cuda.json"},
+    {"pytorch.json", "\"9.0+PTX\"", "\"9.0+ptx\"", "arch_list entry '9.0+ptx' is not like 9.0 or 9.0+PTX"},
+    {"pytorch.json", "\"numpy\": \"<2\"", "\"numpy\": \">=2\"", "numpy rule '>=2' is not understood"},
+    {"pytorch.json", "{variant}", "cu124", "index_url must hold {variant}"},
+    {"tensorflow.json", "\"and_cuda_extra\": true", "\"and_cuda_extra\": \"yes\"", "and_cuda_extra is not true or false"},
+    {"jax.json", "\"min_sm\": \"5.2\"", "\"min_sm\": \"sm5\"", "min_sm is not a compute capability"},
+    {"jax.json", "\"python\": [\"3.10\", \"3.13\"]", "\"python\": [\"3\"]", "python '3' is not a well-formed version"},
+    {"jax.json", "}\n    ]\n}", "}\n    ]\n", "jax.json: top level: not valid JSON (near line"},
+};
+
+static void replace_in(const char *path, const char *from, const char *to)
+{
+    char *text = ge_read_file(path, 1 << 20, NULL);
+    ck_assert_ptr_nonnull(text);
+    char *at = strstr(text, from);
+    ck_assert_msg(at != NULL, "fixture %s lacks '%s'", path, from);
+    struct ge_buf b;
+    ge_buf_init(&b);
+    ge_buf_add(&b, text, (size_t)(at - text));
+    ge_buf_adds(&b, to);
+    ge_buf_adds(&b, at + strlen(from));
+    write_file(path, ge_buf_str(&b));
+    ge_buf_fini(&b);
+    free(text);
+}
+
+START_TEST(every_defect_is_refused_with_its_place)
+{
+    char *dir = temp_dir();
+    char cmd[1024], path[1024];
+    snprintf(cmd, sizeof cmd, "cp %s/*.json '%s'", FIXTURE, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    snprintf(path, sizeof path, "%s/%s", dir, defects[_i].file);
+    replace_in(path, defects[_i].from, defects[_i].to);
+    struct ge_err err;
+    struct ge_matrix *m = load(dir, &err);
+    ck_assert_msg(m == NULL, "defect %d accepted", _i);
+    ck_assert_int_eq(err.status, GE_EXIT_BAD_DATA);
+    ck_assert_msg(strstr(err.msg, defects[_i].want), "want '%s', got '%s'", defects[_i].want, err.msg);
+    ck_assert(err.hint[0]);
+    rm_rf(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(missing_file_and_folder)
+{
+    char *dir = temp_dir();
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "cp %s/*.json '%s' && rm '%s/jax.json'", FIXTURE, dir, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    struct ge_err err;
+    ck_assert_ptr_null(load(dir, &err));
+    ck_assert_msg(strstr(err.msg, "cannot read ") && strstr(err.msg, "jax.json"), "%s", err.msg);
+    char found[4096];
+    setenv("GPUENV_DATA_DIR", dir, 1);
+    ge_err_clear(&err);
+    ck_assert_int_eq(ge_matrix_find_dir(found, sizeof found, &err), 0);
+    ck_assert_str_eq(found, dir);
+    setenv("GPUENV_DATA_DIR", "/nonexistent", 1);
+    ck_assert_int_eq(ge_matrix_find_dir(found, sizeof found, &err), -1);
+    ck_assert_int_eq(err.status, GE_EXIT_BAD_DATA);
+    unsetenv("GPUENV_DATA_DIR");
+    rm_rf(dir);
+    free(dir);
+}
+END_TEST
+
+/* ---- the shipped data ---- */
+
+static int has_cc(const struct ge_cuda_ccs *c, const char *cc)
+{
+    struct ge_cc want;
+    ge_cc_parse(&want, cc);
+    for (int i = 0; i < c->nccs; i++)
+        if (ge_cc_cmp(c->ccs[i], want) == 0)
+            return 1;
+    return 0;
+}
+
+static const struct ge_cuda_ccs *ccs_of(const struct ge_matrix *m, const char *minor)
+{
+    struct ge_version v;
+    ge_version_parse(&v, minor, 2, 2);
+    const struct ge_cuda_ccs *c = ge_matrix_cuda_ccs(m, &v);
+    ck_assert_msg(c != NULL, "no compute capabilities for CUDA %s", minor);
+    return c;
+}
+
+START_TEST(shipped_data_loads_and_holds_the_known_facts)
+{
+    struct ge_err err;
+    struct ge_matrix *m = load("data", &err);
+    ck_assert_msg(m != NULL, "%s", err.msg);
+    ck_assert_uint_ge(m->ncuda, 50);
+    ck_assert_uint_ge(m->ncudnn, 50);
+    ck_assert_uint_ge(m->ntorch, 16);
+    ck_assert_uint_ge(m->ntf, 12);
+    ck_assert_uint_ge(m->njax, 10);
+    /* minor-version compatibility floors (CUDA compatibility guide) */
+    ck_assert_str_eq(ge_matrix_mvc(m, 11)->min_driver.linux_x86_64.s, "450.80.02");
+    ck_assert_str_eq(ge_matrix_mvc(m, 12)->min_driver.linux_x86_64.s, "525.60.13");
+    ck_assert_int_eq(ge_matrix_mvc(m, 13)->min_driver.linux_x86_64.v.part[0], 580);
+    /* driver branches */
+    struct ge_version d, c;
+    char buf[16];
+    ge_version_parse(&d, "535.104.05", 1, 4);
+    ck_assert_int_eq(ge_matrix_driver_cuda(m, &d, &c), 0);
+    ck_assert_str_eq(ge_version_format(&c, buf, sizeof buf), "12.2");
+    ge_version_parse(&d, "580.159.04", 1, 4);
+    ck_assert_int_eq(ge_matrix_driver_cuda(m, &d, &c), 0);
+    ck_assert_str_eq(ge_version_format(&c, buf, sizeof buf), "13.0");
+    /* compute capabilities per release */
+    ck_assert(has_cc(ccs_of(m, "11.8"), "3.5"));
+    ck_assert(!has_cc(ccs_of(m, "12.0"), "3.5") && !has_cc(ccs_of(m, "12.0"), "3.7"));
+    ck_assert(has_cc(ccs_of(m, "12.8"), "10.0") && has_cc(ccs_of(m, "12.8"), "12.0"));
+    ck_assert(!has_cc(ccs_of(m, "12.6"), "10.0"));
+    ck_assert(has_cc(ccs_of(m, "12.9"), "10.3") && has_cc(ccs_of(m, "12.9"), "12.1"));
+    ck_assert(!has_cc(ccs_of(m, "13.0"), "5.2") && !has_cc(ccs_of(m, "13.0"), "6.1") &&
+              !has_cc(ccs_of(m, "13.0"), "7.0"));
+    ck_assert(has_cc(ccs_of(m, "13.0"), "11.0") && !has_cc(ccs_of(m, "13.0"), "10.1"));
+    ck_assert(has_cc(ccs_of(m, "12.9"), "10.1"));
+    /* every torch variant's CUDA is covered by minor-version compatibility data */
+    for (size_t i = 0; i < m->ntorch; i++)
+        for (int j = 0; j < m->torch[i].nvariants; j++)
+            ck_assert_ptr_nonnull(ge_matrix_mvc(m, (int)m->torch[i].variants[j].cuda.v.part[0]));
+    ge_matrix_free(m);
+}
+END_TEST
+
+Suite *suite_matrix(void)
+{
+    Suite *s = suite_create("matrix");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, fixture_loads_sorted_with_lookups);
+    tcase_add_test(tc, driver_to_cuda);
+    tcase_add_loop_test(tc, every_defect_is_refused_with_its_place, 0, sizeof defects / sizeof defects[0]);
+    tcase_add_test(tc, missing_file_and_folder);
+    tcase_add_test(tc, shipped_data_loads_and_holds_the_known_facts);
+    suite_add_tcase(s, tc);
+    return s;
+}
