@@ -32,11 +32,12 @@ static const struct ge_opt help_opts[] = {{NULL, 0, false, NULL, NULL, NULL}};
 static const struct ge_cmd cmd_help = {
     "help", "[COMMAND | exit-status]", "show help for gpuenv or one of its commands",
     "Show the usage of gpuenv, of one COMMAND, or the table of exit statuses (exit-status).",
-    help_opts, cmd_help_run, false,
+    help_opts, cmd_help_run, false, NULL,
 };
 
 static const struct ge_cmd *const commands[] = {
     &ge_cmd_detect,
+    &ge_cmd_matrix,
     &cmd_help,
     &ge_cmd_complete,
     NULL,
@@ -192,10 +193,9 @@ void ge_cli_iter_init(struct ge_cli_iter *it, struct ge_ctx *ctx, int argc, char
         free(p);
         return;
     }
-    /* Leading '+': stop at the first positional argument, so that 'gpuenv run CMD -x' leaves
-     * CMD's options alone; ':' reports a missing argument as ':'. */
+    /* Options may come after positional arguments (GNU order); ':' reports a missing argument as
+     * ':'. A command that passes words on to another program takes them after "--". */
     size_t sl = 0;
-    p->shortopts[sl++] = '+';
     p->shortopts[sl++] = ':';
     for (size_t i = 0; i < ng + nc; i++) {
         const struct ge_opt *o = i < ng ? &global_opts[i] : &ctx->cmd->opts[i - ng];

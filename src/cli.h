@@ -30,6 +30,7 @@ struct ge_cmd {
     const struct ge_opt *opts; /* terminated by an entry with name NULL */
     int (*run)(struct ge_ctx *ctx, int argc, char **argv);
     bool hidden;
+    const char *complete_args; /* space-separated words offered for positional arguments, or NULL */
 };
 
 /* What every command gets: the global settings and the error to fill. */

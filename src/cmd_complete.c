@@ -117,6 +117,8 @@ static int complete_run(struct ge_ctx *ctx, int argc, char **argv)
                 offer((*c)->name, cur);
         offer("exit-status", cur);
     }
+    if (cmd->complete_args)
+        offer_words(cmd->complete_args, cur, "");
     return GE_EXIT_OK;
 }
 
@@ -130,4 +132,5 @@ const struct ge_cmd ge_cmd_complete = {
     complete_opts,
     complete_run,
     true,
+    NULL,
 };

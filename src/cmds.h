@@ -5,6 +5,7 @@
 #include "cli.h"
 
 extern const struct ge_cmd ge_cmd_detect;
+extern const struct ge_cmd ge_cmd_matrix;
 extern const struct ge_cmd ge_cmd_complete;
 
 #endif

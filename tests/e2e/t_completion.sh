@@ -20,17 +20,19 @@ test_bash_completion() {
         try "gpuenv --color "
         try "gpuenv help "
         try "gpuenv detect --gpu 8."
+        try "gpuenv matrix t"
     ' _ "$ROOT" >"$OUT" 2>"$ERR"
     RC=$?
     assert_rc 0
     cat >"$T/want" <<'W'
-detect|help|
+detect|matrix|help|
 detect|
 --json|
 always|
 auto|always|never|
-detect|help|exit-status|
+detect|matrix|help|exit-status|
 8.0|8.6|8.7|8.9|
+torch|tensorflow|
 W
     cmp -s "$T/want" "$OUT" || { diff "$T/want" "$OUT"; fail "bash completions"; }
 }
@@ -52,7 +54,7 @@ test_zsh_completion() {
     RC=$?
     assert_rc 0
     cat >"$T/want" <<'W'
-detect,help[ ]
+detect,matrix,help[ ]
 --json,--quiet,--verbose,--help[ ]
 --driver=,--gpu=,--color=[]
 never[ ]

@@ -1,0 +1,478 @@
+/* cmd_matrix.c: 'gpuenv matrix [TABLE]': what the compatibility matrix knows, as tables or JSON. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "matrix.h"
+#include "out.h"
+#include "str.h"
+
+enum { OPT_JSON };
+
+static const struct ge_opt matrix_opts[] = {
+    [OPT_JSON] = {"json", 0, false, NULL, "print one JSON document (also on failure)", NULL},
+    {NULL, 0, false, NULL, NULL, NULL},
+};
+
+static const char *const tables[] = {"cuda", "cudnn", "torch", "tensorflow", "jax", NULL};
+
+/* ---- JSON ---- */
+
+static void add_ver(cJSON *o, const char *key, bool has, const struct ge_ver *v)
+{
+    ge_json_add_strn(o, key, has ? v->s : NULL);
+}
+
+static cJSON *drivers_json(const struct ge_drivers *d)
+{
+    cJSON *o = cJSON_CreateObject();
+    add_ver(o, "linux-x86_64", d->has_linux, &d->linux_x86_64);
+    add_ver(o, "windows-x86_64", d->has_windows, &d->windows_x86_64);
+    return o;
+}
+
+static cJSON *ccs_json(const struct ge_cc *ccs, int n)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (int i = 0; i < n; i++) {
+        char b[8];
+        cJSON_AddItemToArray(a, cJSON_CreateString(ge_cc_format(ccs[i], b, sizeof b)));
+    }
+    return a;
+}
+
+static cJSON *python_json(const struct ge_ver *py, int n)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (int i = 0; i < n; i++)
+        cJSON_AddItemToArray(a, cJSON_CreateString(py[i].s));
+    return a;
+}
+
+static void tristate(cJSON *o, const char *key, int v)
+{
+    if (v < 0)
+        cJSON_AddNullToObject(o, key);
+    else
+        cJSON_AddBoolToObject(o, key, v);
+}
+
+static cJSON *cuda_json(const struct ge_matrix *m)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; i < m->ncuda; i++) {
+        const struct ge_cuda_release *r = &m->cuda[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "version", r->version.s);
+        ge_json_add_strn(o, "label", r->label[0] ? r->label : NULL);
+        ge_json_add_strn(o, "date", r->date[0] ? r->date : NULL);
+        cJSON_AddItemToObject(o, "min_driver", drivers_json(&r->min_driver));
+        if (r->branch) {
+            char b[16];
+            snprintf(b, sizeof b, "R%d", r->branch);
+            cJSON_AddStringToObject(o, "driver_branch", b);
+        } else {
+            cJSON_AddNullToObject(o, "driver_branch");
+        }
+        const struct ge_cuda_ccs *c = ge_matrix_cuda_ccs(m, &r->version.v);
+        cJSON_AddItemToObject(o, "ccs", c ? ccs_json(c->ccs, c->nccs) : cJSON_CreateNull());
+        cJSON_AddItemToArray(a, o);
+    }
+    return a;
+}
+
+static cJSON *cudnn_json(const struct ge_matrix *m)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; i < m->ncudnn; i++) {
+        const struct ge_cudnn_release *r = &m->cudnn[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "version", r->version.s);
+        add_ver(o, "full_version", r->has_full, &r->full);
+        cJSON *bs = cJSON_AddArrayToObject(o, "builds");
+        for (int j = 0; j < r->nbuilds; j++) {
+            const struct ge_cudnn_build *b = &r->builds[j];
+            cJSON *bo = cJSON_CreateObject();
+            cJSON_AddNumberToObject(bo, "cuda_major", b->cuda_major);
+            add_ver(bo, "cuda_min", b->has_cuda_min, &b->cuda_min);
+            add_ver(bo, "cuda_max", b->has_cuda_max, &b->cuda_max);
+            cJSON_AddItemToObject(bo, "min_driver", drivers_json(&b->min_driver));
+            cJSON_AddItemToObject(bo, "ccs", b->nccs ? ccs_json(b->ccs, b->nccs) : cJSON_CreateNull());
+            char cm[8];
+            ge_json_add_strn(bo, "ccs_min", b->has_ccs_min ? ge_cc_format(b->ccs_min, cm, sizeof cm) : NULL);
+            cJSON_AddItemToArray(bs, bo);
+        }
+        cJSON_AddItemToArray(a, o);
+    }
+    return a;
+}
+
+static void arch_string(const struct ge_torch_variant *v, char *buf, size_t size)
+{
+    struct ge_buf b;
+    ge_buf_init(&b);
+    for (int i = 0; i < v->narch; i++) {
+        char cc[8];
+        ge_buf_addf(&b, "%s%s%s", i ? " " : "", ge_cc_format(v->arch[i].cc, cc, sizeof cc),
+                    v->arch[i].ptx ? "+PTX" : "");
+    }
+    ge_strlcpy(buf, v->narch ? ge_buf_str(&b) : "-", size);
+    ge_buf_fini(&b);
+}
+
+static cJSON *torch_json(const struct ge_matrix *m)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; i < m->ntorch; i++) {
+        const struct ge_torch_release *r = &m->torch[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "version", r->version.s);
+        ge_json_add_strn(o, "date", r->date[0] ? r->date : NULL);
+        cJSON_AddItemToObject(o, "python", python_json(r->python, r->npython));
+        ge_json_add_strn(o, "numpy", r->numpy[0] ? r->numpy : NULL);
+        add_ver(o, "torchvision", r->has_vision, &r->vision);
+        add_ver(o, "torchaudio", r->has_audio, &r->audio);
+        cJSON *vs = cJSON_AddArrayToObject(o, "variants");
+        for (int j = 0; j < r->nvariants; j++) {
+            const struct ge_torch_variant *v = &r->variants[j];
+            cJSON *vo = cJSON_CreateObject();
+            cJSON_AddStringToObject(vo, "name", v->name);
+            cJSON_AddStringToObject(vo, "cuda", v->cuda.s);
+            add_ver(vo, "cudnn", v->has_cudnn, &v->cudnn);
+            tristate(vo, "default_on_pypi", v->default_on_pypi);
+            if (v->narch) {
+                cJSON *al = cJSON_AddArrayToObject(vo, "arch_list");
+                for (int k = 0; k < v->narch; k++) {
+                    char cc[16];
+                    ge_cc_format(v->arch[k].cc, cc, sizeof cc);
+                    if (v->arch[k].ptx)
+                        strcat(cc, "+PTX");
+                    cJSON_AddItemToArray(al, cJSON_CreateString(cc));
+                }
+            } else {
+                cJSON_AddNullToObject(vo, "arch_list");
+            }
+            cJSON_AddItemToArray(vs, vo);
+        }
+        cJSON_AddItemToArray(a, o);
+    }
+    return a;
+}
+
+static cJSON *tf_json(const struct ge_matrix *m)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; i < m->ntf; i++) {
+        const struct ge_tf_release *r = &m->tf[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "version", r->version.s);
+        cJSON_AddItemToObject(o, "python", python_json(r->python, r->npython));
+        add_ver(o, "cuda", r->has_cuda, &r->cuda);
+        add_ver(o, "cudnn", r->has_cudnn, &r->cudnn);
+        tristate(o, "and_cuda_extra", r->and_cuda);
+        cJSON_AddBoolToObject(o, "windows_native_gpu", r->windows_gpu);
+        cJSON_AddItemToArray(a, o);
+    }
+    return a;
+}
+
+static cJSON *jax_json(const struct ge_matrix *m)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; i < m->njax; i++) {
+        const struct ge_jax_release *r = &m->jax[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "version", r->version.s);
+        cJSON_AddItemToObject(o, "python", python_json(r->python, r->npython));
+        cJSON *xs = cJSON_AddArrayToObject(o, "extras");
+        for (int j = 0; j < r->nextras; j++) {
+            const struct ge_jax_extra *x = &r->extras[j];
+            cJSON *xo = cJSON_CreateObject();
+            char sm[8];
+            cJSON_AddStringToObject(xo, "name", x->name);
+            cJSON_AddBoolToObject(xo, "local", x->local);
+            add_ver(xo, "cuda_min", x->has_cuda_min, &x->cuda_min);
+            add_ver(xo, "cudnn_min", x->has_cudnn_min, &x->cudnn_min);
+            add_ver(xo, "min_driver", x->has_min_driver, &x->min_driver);
+            ge_json_add_strn(xo, "min_sm", x->has_min_sm ? ge_cc_format(x->min_sm, sm, sizeof sm) : NULL);
+            cJSON_AddItemToArray(xs, xo);
+        }
+        cJSON_AddItemToArray(a, o);
+    }
+    return a;
+}
+
+/* ---- text ---- */
+
+static const char *or_dash(bool has, const struct ge_ver *v)
+{
+    return has ? v->s : "-";
+}
+
+static void python_range(const struct ge_ver *py, int n, char *buf, size_t size)
+{
+    if (n == 0)
+        ge_strlcpy(buf, "-", size);
+    else if (n == 1)
+        snprintf(buf, size, "%s", py[0].s);
+    else
+        snprintf(buf, size, "%s-%s", py[0].s, py[n - 1].s);
+}
+
+static void header(const char *title)
+{
+    printf("%s%s%s\n", ge_out_style(GE_STYLE_BOLD), title, ge_out_style(GE_STYLE_RESET));
+}
+
+static void text_cuda(const struct ge_matrix *m)
+{
+    header("version  label                       date        linux min  windows min  compute capabilities");
+    for (size_t i = m->ncuda; i-- > 0;) {
+        const struct ge_cuda_release *r = &m->cuda[i];
+        char drv[24];
+        if (r->min_driver.has_linux)
+            ge_strlcpy(drv, r->min_driver.linux_x86_64.s, sizeof drv);
+        else if (r->branch)
+            snprintf(drv, sizeof drv, "R%d", r->branch);
+        else
+            ge_strlcpy(drv, "-", sizeof drv);
+        const struct ge_cuda_ccs *c = ge_matrix_cuda_ccs(m, &r->version.v);
+        struct ge_buf b;
+        ge_buf_init(&b);
+        for (int k = 0; c && k < c->nccs; k++) {
+            char cc[8];
+            ge_buf_addf(&b, "%s%s", k ? " " : "", ge_cc_format(c->ccs[k], cc, sizeof cc));
+        }
+        printf("%-8s %-27s %-11s %-10s %-12s %s\n", r->version.s, r->label[0] ? r->label : "-",
+               r->date[0] ? r->date : "-", drv, or_dash(r->min_driver.has_windows, &r->min_driver.windows_x86_64),
+               c ? ge_buf_str(&b) : "-");
+        ge_buf_fini(&b);
+    }
+    printf("\n");
+    header("minor-version compatibility (every release of a major on one driver)");
+    for (size_t i = 0; i < m->nmvc; i++)
+        printf("CUDA %d.x  linux >= %s%s%s\n", m->mvc[i].major, m->mvc[i].min_driver.linux_x86_64.s,
+               m->mvc[i].min_driver.has_windows ? ", windows >= " : "",
+               m->mvc[i].min_driver.has_windows ? m->mvc[i].min_driver.windows_x86_64.s : "");
+    printf("\n");
+    header("driver branch -> newest CUDA it runs natively");
+    for (size_t i = 0; i < m->nbranches; i++)
+        printf("R%d  %s\n", m->branches[i].branch, m->branches[i].cuda.s);
+}
+
+static void text_cudnn(const struct ge_matrix *m)
+{
+    header("version   full         build   cuda range   linux min  compute capabilities");
+    for (size_t i = m->ncudnn; i-- > 0;) {
+        const struct ge_cudnn_release *r = &m->cudnn[i];
+        if (r->nbuilds == 0)
+            printf("%-9s %-12s %s\n", r->version.s, or_dash(r->has_full, &r->full), "-       (builds not known)");
+        for (int j = 0; j < r->nbuilds; j++) {
+            const struct ge_cudnn_build *b = &r->builds[j];
+            char build[16], range[32], ccs[160] = "-";
+            snprintf(build, sizeof build, "cuda%d", b->cuda_major);
+            if (b->has_cuda_min || b->has_cuda_max)
+                snprintf(range, sizeof range, "%s-%s", b->has_cuda_min ? b->cuda_min.s : "?",
+                         b->has_cuda_max ? b->cuda_max.s : "?");
+            else
+                ge_strlcpy(range, "-", sizeof range);
+            if (b->nccs) {
+                struct ge_buf s;
+                ge_buf_init(&s);
+                for (int k = 0; k < b->nccs; k++) {
+                    char cc[8];
+                    ge_buf_addf(&s, "%s%s", k ? " " : "", ge_cc_format(b->ccs[k], cc, sizeof cc));
+                }
+                ge_strlcpy(ccs, ge_buf_str(&s), sizeof ccs);
+                ge_buf_fini(&s);
+            } else if (b->has_ccs_min) {
+                char cc[8];
+                snprintf(ccs, sizeof ccs, ">= %s", ge_cc_format(b->ccs_min, cc, sizeof cc));
+            }
+            printf("%-9s %-12s %-7s %-12s %-10s %s\n", j ? "" : r->version.s,
+                   j ? "" : or_dash(r->has_full, &r->full), build, range,
+                   or_dash(b->min_driver.has_linux, &b->min_driver.linux_x86_64), ccs);
+        }
+    }
+}
+
+static void text_torch(const struct ge_matrix *m)
+{
+    header("torch    python     vision   audio    numpy  variant  cuda     cudnn        driver >=  gpu architectures");
+    for (size_t i = m->ntorch; i-- > 0;) {
+        const struct ge_torch_release *r = &m->torch[i];
+        char py[64];
+        python_range(r->python, r->npython, py, sizeof py);
+        for (int j = r->nvariants; j-- > 0;) {
+            const struct ge_torch_variant *v = &r->variants[j];
+            const struct ge_cuda_release *cr = v->cuda.v.n == 3 ? ge_matrix_cuda(m, &v->cuda.v)
+                                                                : ge_matrix_cuda_newest_of_minor(m, &v->cuda.v);
+            const struct ge_cuda_mvc *mvc = ge_matrix_mvc(m, (int)v->cuda.v.part[0]);
+            /* the lowest driver that runs it: minor-version compatibility's floor */
+            const char *floor = mvc ? mvc->min_driver.linux_x86_64.s : "-";
+            (void)cr;
+            char arch[160], name[20];
+            arch_string(v, arch, sizeof arch);
+            snprintf(name, sizeof name, "%s%s", v->name, v->default_on_pypi == 1 ? "*" : "");
+            bool first = j == r->nvariants - 1;
+            printf("%-8s %-10s %-8s %-8s %-6s %-8s %-8s %-12s %-10s %s\n", first ? r->version.s : "",
+                   first ? py : "", first ? or_dash(r->has_vision, &r->vision) : "",
+                   first ? or_dash(r->has_audio, &r->audio) : "", first && r->numpy[0] ? r->numpy : "",
+                   name, v->cuda.s, or_dash(v->has_cudnn, &v->cudnn), floor, arch);
+        }
+    }
+    printf("\n* PyPI's default build ('pip install torch'); the others come from %s.\n"
+           "driver >=: minor-version compatibility's floor; 'gpuenv resolve' also checks each GPU.\n",
+           m->torch_index_url);
+}
+
+static void text_tf(const struct ge_matrix *m)
+{
+    header("tensorflow  python     cuda   cudnn  [and-cuda]  windows gpu");
+    for (size_t i = m->ntf; i-- > 0;) {
+        const struct ge_tf_release *r = &m->tf[i];
+        char py[64];
+        python_range(r->python, r->npython, py, sizeof py);
+        printf("%-11s %-10s %-6s %-6s %-11s %s\n", r->version.s, py, or_dash(r->has_cuda, &r->cuda),
+               or_dash(r->has_cudnn, &r->cudnn), r->and_cuda < 0 ? "-" : r->and_cuda ? "yes" : "no",
+               r->windows_gpu ? "yes" : "no");
+    }
+}
+
+static void text_jax(const struct ge_matrix *m)
+{
+    header("jax      python     extra          cuda >=  cudnn >=  driver >=  sm >=");
+    for (size_t i = m->njax; i-- > 0;) {
+        const struct ge_jax_release *r = &m->jax[i];
+        char py[64];
+        python_range(r->python, r->npython, py, sizeof py);
+        if (r->nextras == 0)
+            printf("%-8s %-10s -\n", r->version.s, py);
+        for (int j = 0; j < r->nextras; j++) {
+            const struct ge_jax_extra *x = &r->extras[j];
+            char sm[8] = "-";
+            if (x->has_min_sm)
+                ge_cc_format(x->min_sm, sm, sizeof sm);
+            printf("%-8s %-10s %-14s %-8s %-9s %-10s %s\n", j ? "" : r->version.s, j ? "" : py, x->name,
+                   or_dash(x->has_cuda_min, &x->cuda_min), or_dash(x->has_cudnn_min, &x->cudnn_min),
+                   or_dash(x->has_min_driver, &x->min_driver), sm);
+        }
+    }
+}
+
+static void text_summary(const struct ge_matrix *m)
+{
+    printf("data folder  %s\n\n", m->dir);
+    header("file             data version  records  newest");
+    printf("%-16s %-13s %-8zu %s\n", "cuda.json", m->data_version[GE_MF_CUDA], m->ncuda,
+           m->ncuda ? m->cuda[m->ncuda - 1].version.s : "-");
+    printf("%-16s %-13s %-8zu %s\n", "cudnn.json", m->data_version[GE_MF_CUDNN], m->ncudnn,
+           m->ncudnn ? m->cudnn[m->ncudnn - 1].version.s : "-");
+    printf("%-16s %-13s %-8zu %s\n", "pytorch.json", m->data_version[GE_MF_TORCH], m->ntorch,
+           m->ntorch ? m->torch[m->ntorch - 1].version.s : "-");
+    printf("%-16s %-13s %-8zu %s\n", "tensorflow.json", m->data_version[GE_MF_TF], m->ntf,
+           m->ntf ? m->tf[m->ntf - 1].version.s : "-");
+    printf("%-16s %-13s %-8zu %s\n", "jax.json", m->data_version[GE_MF_JAX], m->njax,
+           m->njax ? m->jax[m->njax - 1].version.s : "-");
+    printf("\n'gpuenv matrix cuda|cudnn|torch|tensorflow|jax' shows one table.\n");
+}
+
+static int matrix_run(struct ge_ctx *ctx, int argc, char **argv)
+{
+    bool json = false;
+    struct ge_cli_iter it;
+    ge_cli_iter_init(&it, ctx, argc, argv);
+    const char *arg;
+    int o;
+    while ((o = ge_cli_next(&it, &arg)) >= 0)
+        if (o == OPT_JSON)
+            json = true;
+    int first = it.optind;
+    ge_cli_iter_fini(&it);
+    if (o == -2)
+        return ctx->err.status;
+    if (argc - first > 1) {
+        ge_cli_usage(ctx, "'matrix' takes at most one table, not %d", argc - first);
+        return ctx->err.status;
+    }
+    const char *which = argc - first == 1 ? argv[first] : NULL;
+    int t = -1;
+    if (which) {
+        for (int i = 0; tables[i]; i++)
+            if (strcmp(tables[i], which) == 0)
+                t = i;
+        if (t < 0) {
+            ge_cli_usage(ctx, "unknown table '%s': use cuda, cudnn, torch, tensorflow or jax", which);
+            return ctx->err.status;
+        }
+    }
+    char dir[4096];
+    if (ge_matrix_find_dir(dir, sizeof dir, &ctx->err) < 0)
+        return ctx->err.status;
+    struct ge_matrix *m = ge_matrix_load(dir, &ctx->err);
+    if (!m)
+        return ctx->err.status;
+    if (json) {
+        cJSON *doc = ge_json_doc(true);
+        cJSON_AddStringToObject(doc, "data_dir", m->dir);
+        cJSON *dv = cJSON_AddObjectToObject(doc, "data_version");
+        for (int f = 0; f < GE_MF_COUNT; f++)
+            cJSON_AddStringToObject(dv, ge_matrix_file_name((enum ge_matrix_file)f), m->data_version[f]);
+        if (t < 0 || t == 0) {
+            cJSON_AddItemToObject(doc, "cuda", cuda_json(m));
+            cJSON *mv = cJSON_AddArrayToObject(doc, "minor_version_compat");
+            for (size_t i = 0; i < m->nmvc; i++) {
+                cJSON *x = cJSON_CreateObject();
+                cJSON_AddNumberToObject(x, "major", m->mvc[i].major);
+                cJSON_AddItemToObject(x, "min_driver", drivers_json(&m->mvc[i].min_driver));
+                cJSON_AddItemToArray(mv, x);
+            }
+            cJSON *br = cJSON_AddArrayToObject(doc, "driver_branches");
+            for (size_t i = 0; i < m->nbranches; i++) {
+                cJSON *x = cJSON_CreateObject();
+                char b[16];
+                snprintf(b, sizeof b, "R%d", m->branches[i].branch);
+                cJSON_AddStringToObject(x, "branch", b);
+                cJSON_AddStringToObject(x, "cuda", m->branches[i].cuda.s);
+                cJSON_AddItemToArray(br, x);
+            }
+        }
+        if (t < 0 || t == 1)
+            cJSON_AddItemToObject(doc, "cudnn", cudnn_json(m));
+        if (t < 0 || t == 2) {
+            cJSON_AddStringToObject(doc, "torch_index_url", m->torch_index_url);
+            cJSON_AddItemToObject(doc, "torch", torch_json(m));
+        }
+        if (t < 0 || t == 3)
+            cJSON_AddItemToObject(doc, "tensorflow", tf_json(m));
+        if (t < 0 || t == 4)
+            cJSON_AddItemToObject(doc, "jax", jax_json(m));
+        if (ge_out_json(doc) == 0)
+            ctx->json_printed = true;
+    } else {
+        switch (t) {
+        case 0: text_cuda(m); break;
+        case 1: text_cudnn(m); break;
+        case 2: text_torch(m); break;
+        case 3: text_tf(m); break;
+        case 4: text_jax(m); break;
+        default: text_summary(m); break;
+        }
+    }
+    ge_matrix_free(m);
+    return GE_EXIT_OK;
+}
+
+const struct ge_cmd ge_cmd_matrix = {
+    "matrix",
+    "[cuda | cudnn | torch | tensorflow | jax]",
+    "show what the compatibility matrix knows",
+    "Show the compatibility matrix gpuenv resolves with: without a TABLE, its files, data versions and\n"
+    "newest releases; with one, every release of CUDA, cuDNN, PyTorch, TensorFlow or JAX with what\n"
+    "it needs (drivers, Python, CUDA, cuDNN, GPU architectures). --json prints the typed data.",
+    matrix_opts,
+    matrix_run,
+    false,
+    "cuda cudnn torch tensorflow jax",
+};

@@ -1,0 +1,81 @@
+# t_matrix.sh: 'gpuenv matrix': the summary, each table, JSON, a damaged or missing data folder.
+
+ROOT="$E2E_DIR/../.."
+
+test_summary_lists_every_file() {
+    GPUENV_DATA_DIR="$ROOT/data" gp matrix
+    assert_rc 0; assert_err_empty
+    for f in cuda.json cudnn.json pytorch.json tensorflow.json jax.json; do assert_out_has "$f"; done
+    assert_out_has "data folder  $ROOT/data"
+}
+
+test_data_found_beside_the_binary_without_configuration() {
+    mkdir -p "$T/tree/data"
+    cp "$ROOT"/data/*.json "$T/tree/data/"
+    cp "$GPUENV" "$T/tree/gpuenv"
+    "$T/tree/gpuenv" matrix >"$OUT" 2>"$ERR"; RC=$?
+    assert_rc 0
+    assert_out_has "data folder  $T/tree/data"
+}
+
+test_tables_as_text() {
+    export GPUENV_DATA_DIR="$ROOT/data"
+    gp matrix cuda
+    assert_rc 0
+    assert_out_has "12.4.1   CUDA 12.4 Update 1"
+    assert_out_has "CUDA 12.x  linux >= 525.60.13"
+    assert_out_has "R535  12.2"
+    gp matrix torch
+    assert_rc 0
+    assert_out_has "cu130*"
+    assert_out_has "https://download.pytorch.org/whl/{variant}"
+    gp matrix cudnn
+    assert_rc 0; assert_out_has "9.10.2.21"
+    gp matrix tensorflow
+    assert_rc 0; assert_out_has "2.15.0      3.9-3.11   12.2   8.9    yes"
+    gp matrix jax
+    assert_rc 0; assert_out_has "cuda12"
+}
+
+test_json_holds_the_typed_tables() {
+    export GPUENV_DATA_DIR="$ROOT/data"
+    gp matrix --json
+    assert_rc 0
+    json 'list(d)[:4] == ["schema", "ok", "data_dir", "data_version"] and set(d["data_version"]) == {"cuda.json", "cudnn.json", "pytorch.json", "tensorflow.json", "jax.json"}'
+    json 'all(k in d for k in ["cuda", "minor_version_compat", "driver_branches", "cudnn", "torch", "tensorflow", "jax"])'
+    json '[r["version"] for r in d["cuda"]] == sorted([r["version"] for r in d["cuda"]], key=lambda v: [int(x) for x in v.split(".")])'
+    json 'next(m for m in d["minor_version_compat"] if m["major"] == 12)["min_driver"]["linux-x86_64"] == "525.60.13"'
+    json 'any(v["name"] == "cu124" for r in d["torch"] for v in r["variants"])'
+    gp matrix torch --json
+    assert_rc 0
+    json '"torch" in d and "cuda" not in d and d["torch_index_url"].endswith("{variant}")'
+}
+
+test_bad_table_and_arguments() {
+    gp matrix cuDNN
+    assert_rc 2; assert_err_has "unknown table 'cuDNN'"
+    gp matrix cuda torch
+    assert_rc 2; assert_err_has "takes at most one table"
+}
+
+test_damaged_data_exits_5_naming_the_record() {
+    mkdir -p "$T/data"
+    cp "$ROOT"/data/*.json "$T/data/"
+    python3 - "$T/data/pytorch.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["releases"][0]["variants"][0]["cuda"] = "12.x"
+json.dump(d, open(sys.argv[1], "w"))
+PY
+    GPUENV_DATA_DIR="$T/data" gp matrix --json
+    assert_rc 5
+    json 'd["ok"] is False and d["error"]["kind"] == "bad-data" and "pytorch.json: releases[0].variants[0]" in d["error"]["message"]'
+    assert_err_has "'12.x' is not a well-formed version"
+    cp "$ROOT/data/pytorch.json" "$T/data/"
+    printf '{"schema": 1,' >"$T/data/jax.json"
+    GPUENV_DATA_DIR="$T/data" gp matrix
+    assert_rc 5; assert_err_has "jax.json: top level: not valid JSON"
+    assert_err_lines 2
+    GPUENV_DATA_DIR="$T/nowhere" gp matrix
+    assert_rc 5; assert_err_has "GPUENV_DATA_DIR=$T/nowhere holds no cuda.json"
+}
