@@ -37,6 +37,7 @@ static const struct ge_cmd cmd_help = {
 
 static const struct ge_cmd *const commands[] = {
     &ge_cmd_detect,
+    &ge_cmd_resolve,
     &ge_cmd_matrix,
     &cmd_help,
     &ge_cmd_complete,

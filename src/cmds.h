@@ -6,6 +6,7 @@
 
 extern const struct ge_cmd ge_cmd_detect;
 extern const struct ge_cmd ge_cmd_matrix;
+extern const struct ge_cmd ge_cmd_resolve;
 extern const struct ge_cmd ge_cmd_complete;
 
 #endif

@@ -63,14 +63,14 @@ char *temp_dir(void)
 void rm_rf(const char *path)
 {
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
+    snprintf(cmd, sizeof cmd, "/bin/rm -rf '%s'", path);
     ck_assert_int_eq(system(cmd), 0);
 }
 
 void write_file(const char *path, const char *text)
 {
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "mkdir -p \"$(dirname '%s')\"", path);
+    snprintf(cmd, sizeof cmd, "/bin/mkdir -p \"$(/usr/bin/dirname '%s')\"", path);
     ck_assert_int_eq(system(cmd), 0);
     FILE *f = fopen(path, "w");
     ck_assert_ptr_nonnull(f);
@@ -89,6 +89,9 @@ int main(void)
     srunner_add_suite(sr, suite_toolkit());
     srunner_add_suite(sr, suite_cli());
     srunner_add_suite(sr, suite_matrix());
+    srunner_add_suite(sr, suite_req());
+    srunner_add_suite(sr, suite_resolve());
+    srunner_add_suite(sr, suite_python());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -99,7 +99,7 @@ static const struct {
     {"pytorch.json", "{variant}", "cu124", "index_url must hold {variant}"},
     {"tensorflow.json", "\"and_cuda_extra\": true", "\"and_cuda_extra\": \"yes\"", "and_cuda_extra is not true or false"},
     {"jax.json", "\"min_sm\": \"5.2\"", "\"min_sm\": \"sm5\"", "min_sm is not a compute capability"},
-    {"jax.json", "\"python\": [\"3.10\", \"3.13\"]", "\"python\": [\"3\"]", "python '3' is not a well-formed version"},
+    {"jax.json", "\"python\": [\"3.10\", \"3.11\", \"3.12\", \"3.13\"]", "\"python\": [\"3\"]", "python '3' is not a well-formed version"},
     {"jax.json", "}\n    ]\n}", "}\n    ]\n", "jax.json: top level: not valid JSON (near line"},
 };
 

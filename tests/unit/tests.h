@@ -13,6 +13,9 @@ Suite *suite_host(void);
 Suite *suite_toolkit(void);
 Suite *suite_cli(void);
 Suite *suite_matrix(void);
+Suite *suite_req(void);
+Suite *suite_resolve(void);
+Suite *suite_python(void);
 
 /* The folder with the fake libcuda.so.1 and libnvidia-ml.so.1 (GPUENV_FAKE_DIR). */
 const char *fake_dir(void);

@@ -1,0 +1,414 @@
+/* cmd_resolve.c: 'gpuenv resolve REQUIREMENT...': a framework build, CUDA toolkit and cuDNN that
+ * run on this (or a described) machine, and why every newer candidate was rejected. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "cmds.h"
+#include "host.h"
+#include "matrix.h"
+#include "out.h"
+#include "python.h"
+#include "resolve.h"
+#include "str.h"
+
+enum { OPT_JSON, OPT_EXPLAIN, OPT_STRICT, OPT_DRIVER, OPT_GPU, OPT_PYTHON, OPT_PLATFORM, OPT_ARCH };
+
+static const struct ge_opt resolve_opts[] = {
+    [OPT_JSON] = {"json", 0, false, NULL, "print one JSON document (also on failure)", NULL},
+    [OPT_EXPLAIN] = {"explain", 0, false, NULL, "list every candidate considered and why it was or was not chosen", NULL},
+    [OPT_STRICT] = {"strict", 0, false, NULL,
+                    "require the driver to reach the toolkit's own minimum, not minor-version compatibility", NULL},
+    [OPT_DRIVER] = {"driver", 0, true, "VERSION", "resolve for a machine with this driver instead of probing", NULL},
+    [OPT_GPU] = {"gpu", 0, true, "CC", "resolve for a GPU of this compute capability (repeatable)",
+                 "5.0 5.2 6.0 6.1 7.0 7.5 8.0 8.6 8.7 8.9 9.0 10.0 10.3 11.0 12.0 12.1"},
+    [OPT_PYTHON] = {"python", 0, true, "X.Y", "resolve for this Python version instead of python3's",
+                    "3.9 3.10 3.11 3.12 3.13 3.14"},
+    [OPT_PLATFORM] = {"platform", 0, true, "OS", "resolve for linux or windows", "linux windows"},
+    [OPT_ARCH] = {"arch", 0, true, "ARCH", "resolve for x86_64 or aarch64", "x86_64 aarch64"},
+    {NULL, 0, false, NULL, NULL, NULL},
+};
+
+struct host_info {
+    struct ge_host_facts f;
+    char driver_source[32];   /* driver-api, override, or "" when unknown */
+    char python_source[300];
+    char driver_note[GE_ERR_MSG_MAX];
+};
+
+static int gather_host(struct ge_ctx *ctx, const struct ge_host_req *req, const char *python,
+                       const char *platform, const char *arch, const struct ge_matrix *m, struct host_info *hi)
+{
+    struct ge_host_facts *f = &hi->f;
+    struct ge_driver_info *info = calloc(1, sizeof *info);
+    if (!info)
+        return ge_err_set(&ctx->err, GE_EXIT_FAILURE, "out of memory");
+    struct ge_err perr;
+    ge_err_clear(&perr);
+    int rc = ge_host_detect(req, info, &perr);
+    if (rc < 0 && perr.status == GE_EXIT_USAGE) {
+        ctx->err = perr;
+        free(info);
+        return -1;
+    }
+    if (info->version[0] && ge_driver_version_parse(&f->driver.v, info->version) == 0) {
+        f->driver_known = true;
+        ge_strlcpy(f->driver.s, info->version, sizeof f->driver.s);
+    }
+    if (info->source == GE_DRIVER_PROBED && info->cuda_int > 0) {
+        f->driver_cuda_known = f->driver_cuda_probed = true;
+        f->driver_cuda = ge_cuda_version_from_int(info->cuda_int);
+        if (!f->driver_known) {
+            /* the CUDA version alone still bounds what runs natively */
+            snprintf(hi->driver_note, sizeof hi->driver_note,
+                     "the driver's version string is unreadable; only its CUDA version is checked");
+        }
+    } else if (f->driver_known && ge_matrix_driver_cuda(m, &f->driver.v, &f->driver_cuda) == 0) {
+        f->driver_cuda_known = true;
+    }
+    ge_strlcpy(hi->driver_source, info->source == GE_DRIVER_OVERRIDE ? "override" :
+               (f->driver_known || f->driver_cuda_known) ? "driver-api" : "", sizeof hi->driver_source);
+    if (rc < 0 && !ge_host_req_overrides(req))
+        snprintf(hi->driver_note, sizeof hi->driver_note, "%s", perr.msg);
+    if (info->source == GE_DRIVER_OVERRIDE ? req->gpus_given : (rc == 0)) {
+        f->gpus_known = true;
+        f->ngpus = info->ngpus;
+        for (int i = 0; i < info->ngpus; i++)
+            f->gpus[i] = info->gpus[i].cc;
+    }
+    free(info);
+
+    char xy[16];
+    if (python) {
+        if (ge_python_xy(python, xy, sizeof xy) < 0) {
+            ge_cli_usage(ctx, "invalid --python '%s': give X.Y, such as 3.12", python);
+            return -1;
+        }
+        ge_version_parse(&f->python.v, xy, 2, 2);
+        ge_strlcpy(f->python.s, xy, sizeof f->python.s);
+        f->python_known = true;
+        ge_strlcpy(hi->python_source, "override", sizeof hi->python_source);
+    } else if (ge_python_detect(xy, sizeof xy, hi->python_source, sizeof hi->python_source) == 0) {
+        ge_version_parse(&f->python.v, xy, 2, 2);
+        ge_strlcpy(f->python.s, xy, sizeof f->python.s);
+        f->python_known = true;
+    }
+
+    struct utsname u;
+    uname(&u);
+    if (platform) {
+        if (strcmp(platform, "linux") && strcmp(platform, "windows")) {
+            ge_cli_usage(ctx, "invalid --platform '%s': use linux or windows", platform);
+            return -1;
+        }
+        ge_strlcpy(f->platform, platform, sizeof f->platform);
+    } else {
+        ge_strlcpy(f->platform, "linux", sizeof f->platform);
+    }
+    if (arch) {
+        if (strcmp(arch, "x86_64") && strcmp(arch, "aarch64")) {
+            ge_cli_usage(ctx, "invalid --arch '%s': use x86_64 or aarch64", arch);
+            return -1;
+        }
+        ge_strlcpy(f->arch, arch, sizeof f->arch);
+    } else {
+        ge_strlcpy(f->arch, strcmp(u.machine, "arm64") == 0 ? "aarch64" : u.machine, sizeof f->arch);
+    }
+    return 0;
+}
+
+static cJSON *host_json(const struct host_info *hi)
+{
+    const struct ge_host_facts *f = &hi->f;
+    cJSON *h = cJSON_CreateObject();
+    if (f->driver_known || f->driver_cuda_known) {
+        cJSON *d = cJSON_AddObjectToObject(h, "driver");
+        char c[16];
+        ge_json_add_strn(d, "version", f->driver_known ? f->driver.s : NULL);
+        ge_json_add_strn(d, "cuda", f->driver_cuda_known ? ge_version_format(&f->driver_cuda, c, sizeof c) : NULL);
+        cJSON_AddStringToObject(d, "source", hi->driver_source);
+    } else {
+        cJSON_AddNullToObject(h, "driver");
+    }
+    if (f->gpus_known) {
+        cJSON *g = cJSON_AddArrayToObject(h, "gpus");
+        for (int i = 0; i < f->ngpus; i++) {
+            char cc[8];
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddNumberToObject(o, "index", i);
+            cJSON_AddStringToObject(o, "cc", ge_cc_format(f->gpus[i], cc, sizeof cc));
+            cJSON_AddItemToArray(g, o);
+        }
+    } else {
+        cJSON_AddNullToObject(h, "gpus");
+    }
+    if (f->python_known) {
+        cJSON *p = cJSON_AddObjectToObject(h, "python");
+        cJSON_AddStringToObject(p, "version", f->python.s);
+        cJSON_AddStringToObject(p, "source", hi->python_source);
+    } else {
+        cJSON_AddNullToObject(h, "python");
+    }
+    cJSON_AddStringToObject(h, "platform", f->platform);
+    cJSON_AddStringToObject(h, "arch", f->arch);
+    return h;
+}
+
+static cJSON *candidate_json(const struct ge_candidate *c)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "candidate", c->label);
+    cJSON *rs = cJSON_AddArrayToObject(o, "reasons");
+    for (int r = 0; r < GE_REASON_COUNT; r++) {
+        if (!(c->fails & (1u << r)))
+            continue;
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "code", ge_reason_code((enum ge_reason)r));
+        cJSON_AddStringToObject(x, "message", c->why[r]);
+        cJSON_AddItemToArray(rs, x);
+    }
+    return o;
+}
+
+static void add_rejected_json(cJSON *doc, const struct ge_plan *p, bool all)
+{
+    cJSON *arr = cJSON_AddArrayToObject(doc, "rejected");
+    for (size_t i = 0; i < p->ncands; i++) {
+        const struct ge_candidate *c = &p->cands[i];
+        if (c->chosen || !c->fails || (!all && !c->newer))
+            continue;
+        cJSON_AddItemToArray(arr, candidate_json(c));
+    }
+}
+
+static cJSON *plan_json(const struct ge_plan *p)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON *pk = cJSON_AddArrayToObject(o, "packages");
+    for (int i = 0; i < p->npkgs; i++) {
+        const struct ge_plan_pkg *k = &p->pkgs[i];
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "name", k->name);
+        if (k->version[0])
+            cJSON_AddStringToObject(x, "version", k->version);
+        if (k->variant[0])
+            cJSON_AddStringToObject(x, "variant", k->variant);
+        if (k->extra[0])
+            cJSON_AddStringToObject(x, "extra", k->extra);
+        if (k->index_url[0])
+            cJSON_AddStringToObject(x, "index_url", k->index_url);
+        if (k->build[0])
+            cJSON_AddStringToObject(x, "build", k->build);
+        if (k->constraint[0])
+            cJSON_AddStringToObject(x, "constraint", k->constraint);
+        cJSON_AddItemToArray(pk, x);
+    }
+    ge_json_add_strn(o, "python", p->python[0] ? p->python : NULL);
+    ge_json_add_strn(o, "pip", p->pip[0] ? p->pip : NULL);
+    cJSON *n = cJSON_AddArrayToObject(o, "notes");
+    for (int i = 0; i < p->nnotes; i++)
+        cJSON_AddItemToArray(n, cJSON_CreateString(p->notes[i]));
+    return o;
+}
+
+static void print_candidates(const struct ge_plan *p, bool all)
+{
+    const char *dim = ge_out_style(GE_STYLE_DIM), *r = ge_out_style(GE_STYLE_RESET);
+    size_t shown = 0, hidden = 0;
+    for (size_t i = 0; i < p->ncands; i++) {
+        const struct ge_candidate *c = &p->cands[i];
+        if (!all && (!c->newer || c->chosen))
+            continue;
+        if (!all && shown >= 8) {
+            hidden++;
+            continue;
+        }
+        shown++;
+        if (c->chosen) {
+            printf("  %-26s %schosen%s%s\n", c->label, ge_out_style(GE_STYLE_GREEN), r,
+                   c->mvc ? " (minor-version compatibility)" : "");
+            continue;
+        }
+        if (!c->fails) {
+            printf("  %-26s %sfits, but %s%s\n", c->label, dim, c->newer ? "a preferred build was chosen" : "older than the choice", r);
+            continue;
+        }
+        bool first = true;
+        for (int k = 0; k < GE_REASON_COUNT; k++) {
+            if (!(c->fails & (1u << k)))
+                continue;
+            printf("  %-26s %s%s:%s %s\n", first ? c->label : "", ge_out_style(GE_STYLE_YELLOW),
+                   ge_reason_code((enum ge_reason)k), r, c->why[k]);
+            first = false;
+        }
+    }
+    if (hidden)
+        printf("  %s... and %zu more (--explain lists them all)%s\n", dim, hidden, r);
+}
+
+static void print_plan(const struct host_info *hi, const struct ge_plan *p, bool explain)
+{
+    const char *b = ge_out_style(GE_STYLE_BOLD), *r = ge_out_style(GE_STYLE_RESET);
+    const struct ge_host_facts *f = &hi->f;
+    char dc[16], hostline[512];
+    size_t l = (size_t)snprintf(hostline, sizeof hostline, "driver %s", f->driver_known ? f->driver.s : "unknown");
+    if (f->driver_cuda_known)
+        l += (size_t)snprintf(hostline + l, sizeof hostline - l, " (CUDA %s)",
+                              ge_version_format(&f->driver_cuda, dc, sizeof dc));
+    if (f->gpus_known)
+        for (int i = 0; i < f->ngpus && l < sizeof hostline; i++) {
+            char cc[8];
+            l += (size_t)snprintf(hostline + l, sizeof hostline - l, "%s%s", i ? ", " : "; gpu ",
+                                  ge_cc_format(f->gpus[i], cc, sizeof cc));
+        }
+    if (l < sizeof hostline)
+        snprintf(hostline + l, sizeof hostline - l, "; python %s; %s %s", p->python[0] ? p->python : "unknown",
+                 f->platform, f->arch);
+    printf("%splan%s for %s\n", b, r, hostline);
+    for (int i = 0; i < p->npkgs; i++) {
+        const struct ge_plan_pkg *k = &p->pkgs[i];
+        char extra[64] = "";
+        if (k->variant[0])
+            snprintf(extra, sizeof extra, "%s", k->variant);
+        else if (k->extra[0])
+            snprintf(extra, sizeof extra, "[%s]", k->extra);
+        else if (k->build[0])
+            snprintf(extra, sizeof extra, "%s build", k->build);
+        printf("  %-13s %-12s %s\n", k->name, k->version[0] ? k->version : k->constraint, extra);
+    }
+    if (p->pip[0])
+        printf("\n%sinstall with%s\n  %s\n", b, r, p->pip);
+    for (int i = 0; i < p->nnotes; i++)
+        printf("\nnote: %s\n", p->notes[i]);
+    bool any = false;
+    for (size_t i = 0; i < p->ncands; i++)
+        if (p->cands[i].newer && !p->cands[i].chosen)
+            any = true;
+    if (explain) {
+        printf("\n%scandidates%s (newest first)\n", b, r);
+        print_candidates(p, true);
+    } else if (any) {
+        printf("\n%snewer candidates rejected%s\n", b, r);
+        print_candidates(p, false);
+    }
+}
+
+static int resolve_run(struct ge_ctx *ctx, int argc, char **argv)
+{
+    struct ge_host_req req;
+    ge_host_req_init(&req);
+    bool json = false, explain = false;
+    struct ge_resolve_opts ro = {false};
+    const char *python = NULL, *platform = NULL, *arch = NULL;
+    struct ge_cli_iter it;
+    ge_cli_iter_init(&it, ctx, argc, argv);
+    const char *arg;
+    int o;
+    while ((o = ge_cli_next(&it, &arg)) >= 0) {
+        int rc = 0;
+        switch (o) {
+        case OPT_JSON: json = true; break;
+        case OPT_EXPLAIN: explain = true; break;
+        case OPT_STRICT: ro.strict = true; break;
+        case OPT_DRIVER: rc = ge_host_set_driver(&req, arg, "--driver", &ctx->err); break;
+        case OPT_GPU: rc = ge_host_add_gpus(&req, arg, "--gpu", &ctx->err); break;
+        case OPT_PYTHON: python = arg; break;
+        case OPT_PLATFORM: platform = arg; break;
+        case OPT_ARCH: arch = arg; break;
+        }
+        if (rc < 0) {
+            o = -2;
+            break;
+        }
+    }
+    int first = it.optind;
+    ge_cli_iter_fini(&it);
+    if (o == -2)
+        return ctx->err.status;
+    if (ge_host_req_from_env(&req, &ctx->err) < 0)
+        return ctx->err.status;
+
+    int nreqs = argc - first;
+    struct ge_req *reqs = calloc((size_t)(nreqs ? nreqs : 1), sizeof *reqs);
+    struct host_info *hi = calloc(1, sizeof *hi);
+    struct ge_matrix *m = NULL;
+    struct ge_plan plan;
+    ge_plan_init(&plan);
+    int status = GE_EXIT_FAILURE;
+    if (!reqs || !hi) {
+        ge_err_set(&ctx->err, GE_EXIT_FAILURE, "out of memory");
+        goto out;
+    }
+    for (int i = 0; i < nreqs; i++)
+        if (ge_req_parse(&reqs[i], argv[first + i], &ctx->err) < 0) {
+            status = ctx->err.status;
+            goto out;
+        }
+    char dir[4096];
+    if (ge_matrix_find_dir(dir, sizeof dir, &ctx->err) < 0 || !(m = ge_matrix_load(dir, &ctx->err))) {
+        status = ctx->err.status;
+        goto out;
+    }
+    if (gather_host(ctx, &req, python, platform, arch, m, hi) < 0) {
+        status = ctx->err.status;
+        goto out;
+    }
+    const struct ge_host_facts *f = &hi->f;
+    if (!f->driver_known && !f->driver_cuda_known) {
+        ge_log_warn("cannot check the driver: %s", hi->driver_note[0] ? hi->driver_note : "no driver given");
+        ge_log_hint("describe the machine with --driver VERSION (and --gpu CC), or GPUENV_DRIVER");
+    } else if (hi->driver_note[0]) {
+        ge_log_warn("%s", hi->driver_note);
+    }
+    if (!f->gpus_known)
+        ge_log_warn("no GPU known: the plan is not checked against a GPU (give --gpu CC)");
+    if (!f->python_known)
+        ge_log_warn("no python3 found: the plan is not checked against a Python version (give --python X.Y)");
+
+    int rc = ge_resolve(m, f, reqs, nreqs, &ro, &plan, &ctx->err);
+    status = rc == 0 ? GE_EXIT_OK : ctx->err.status;
+    if (json) {
+        cJSON *doc = ge_json_doc(rc == 0);
+        cJSON_AddItemToObject(doc, "host", host_json(hi));
+        if (rc == 0) {
+            cJSON_AddItemToObject(doc, "plan", plan_json(&plan));
+        } else {
+            ge_json_add_error(doc, &ctx->err);
+            cJSON *e = cJSON_GetObjectItem(doc, "error");
+            if (plan.reason) {
+                cJSON_AddStringToObject(e, "code", "unsat");
+                cJSON_AddStringToObject(e, "reason", plan.reason);
+            }
+        }
+        add_rejected_json(doc, &plan, explain);
+        if (ge_out_json(doc) == 0)
+            ctx->json_printed = true;
+    } else if (rc == 0) {
+        print_plan(hi, &plan, explain);
+    } else if (plan.ncands && explain) {
+        printf("candidates (newest first)\n");
+        print_candidates(&plan, true);
+    }
+out:
+    ge_plan_fini(&plan);
+    ge_matrix_free(m);
+    free(reqs);
+    free(hi);
+    return status;
+}
+
+const struct ge_cmd ge_cmd_resolve = {
+    "resolve",
+    "[REQUIREMENT...]",
+    "pick a framework build, CUDA toolkit and cuDNN that run on this machine",
+    "Resolve pip-style requirements (torch, 'torch>=2.1,<2.6', torchvision, 'tensorflow[and-cuda]',\n"
+    "'jax[cuda13]', cuda-toolkit==12.4.* (alias cuda), cudnn>=9, numpy>=2, python>=3.11) against the\n"
+    "compatibility matrix for this machine's driver, GPUs and Python, or for one described by\n"
+    "--driver, --gpu, --python, --platform and --arch. Without requirements: the newest CUDA toolkit\n"
+    "and cuDNN the machine can run. Says why every newer candidate was rejected.",
+    resolve_opts,
+    resolve_run,
+    false,
+    "torch torchvision torchaudio tensorflow tensorflow[and-cuda] jax jax[cuda12] jax[cuda13] cuda-toolkit cudnn numpy python",
+};

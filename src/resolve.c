@@ -1,0 +1,1134 @@
+/* resolve.c: choose a framework build, CUDA toolkit and cuDNN for a host, explaining every
+ * rejection. Pure: no I/O, no environment, no clock. The rules are stated in gpuenv(1). */
+#include "resolve.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "str.h"
+
+static const char *const reason_codes[GE_REASON_COUNT] = {
+    "unsupported-platform", "unsupported-python", "unsupported-gpu",
+    "driver-too-old",       "conflict",           "incomplete-data",
+};
+
+const char *ge_reason_code(enum ge_reason r)
+{
+    return reason_codes[r];
+}
+
+void ge_plan_init(struct ge_plan *plan)
+{
+    memset(plan, 0, sizeof *plan);
+}
+
+void ge_plan_fini(struct ge_plan *plan)
+{
+    free(plan->cands);
+    plan->cands = NULL;
+    plan->ncands = 0;
+}
+
+/* One way to satisfy the request: a framework build (torch variant, tensorflow release, jax
+ * extra) or, without a framework, a CUDA toolkit release. */
+struct cand {
+    enum ge_pkg fw;
+    const struct ge_torch_release *tr;
+    const struct ge_torch_variant *tv;
+    const struct ge_tf_release *tf;
+    const struct ge_jax_release *jr;
+    const struct ge_jax_extra *jx;
+    struct ge_version version;           /* the framework's (or the toolkit's) version */
+    bool has_cuda;
+    struct ge_version cuda;              /* the CUDA it is built for: X.Y or X.Y.Z */
+    const struct ge_cuda_release *cuda_rel; /* the toolkit release that goes with it */
+    const struct ge_cudnn_release *cudnn_rel;
+    int cudnn_major;
+    const char *py_for;                  /* the Python chosen for it */
+    struct ge_candidate *out;
+};
+
+struct rctx {
+    const struct ge_matrix *m;
+    const struct ge_host_facts *h;
+    const struct ge_resolve_opts *o;
+    const struct ge_req *fw_req, *vision_req, *audio_req, *cuda_req, *cudnn_req, *numpy_req, *python_req;
+    enum ge_pkg fw;
+};
+
+__attribute__((format(printf, 3, 4))) static void fail(struct cand *c, enum ge_reason r, const char *fmt, ...)
+{
+    if (c->out->fails & (1u << r))
+        return; /* the first reason of a kind is the one shown */
+    c->out->fails |= 1u << r;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->out->why[r], sizeof c->out->why[r], fmt, ap);
+    va_end(ap);
+}
+
+/* The matrix lacks a fact that dimension dim needs: the candidate cannot be vouched for. */
+__attribute__((format(printf, 3, 4))) static void unknown(struct cand *c, enum ge_reason dim, const char *fmt, ...)
+{
+    c->out->unknown |= 1u << dim;
+    if (c->out->fails & (1u << GE_REASON_DATA))
+        return;
+    c->out->fails |= 1u << GE_REASON_DATA;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->out->why[GE_REASON_DATA], sizeof c->out->why[GE_REASON_DATA], fmt, ap);
+    va_end(ap);
+}
+
+static const char *fmtv(const struct ge_version *v, char *buf, size_t size)
+{
+    return ge_version_format(v, buf, size);
+}
+
+static const char *fmtcc(struct ge_cc cc, char *buf, size_t size)
+{
+    return ge_cc_format(cc, buf, size);
+}
+
+static const struct ge_ver *mvc_floor(const struct rctx *x, int major)
+{
+    const struct ge_cuda_mvc *mv = ge_matrix_mvc(x->m, major);
+    if (!mv)
+        return NULL;
+    if (strcmp(x->h->platform, "windows") == 0)
+        return mv->min_driver.has_windows ? &mv->min_driver.windows_x86_64 : NULL;
+    return &mv->min_driver.linux_x86_64;
+}
+
+static bool minor_le(const struct ge_version *a, const struct ge_version *b)
+{
+    struct ge_version x = *a, y = *b;
+    x.n = y.n = 2;
+    return ge_version_cmp(&x, &y) <= 0;
+}
+
+/* The lowest driver that runs CUDA minor v natively: the smallest minimum among the releases of
+ * that minor (the driver API, too, reports a minor: a driver for 13.0 runs every 13.0 update). */
+static const struct ge_ver *minor_min_driver(const struct rctx *x, const struct ge_version *v, int *branch)
+{
+    const struct ge_ver *best = NULL;
+    bool win = strcmp(x->h->platform, "windows") == 0;
+    *branch = 0;
+    for (size_t i = 0; i < x->m->ncuda; i++) {
+        const struct ge_cuda_release *r = &x->m->cuda[i];
+        if (r->version.v.part[0] != v->part[0] || r->version.v.part[1] != v->part[1])
+            continue;
+        const struct ge_ver *d = win ? (r->min_driver.has_windows ? &r->min_driver.windows_x86_64 : NULL)
+                                     : (r->min_driver.has_linux ? &r->min_driver.linux_x86_64 : NULL);
+        if (d && (!best || ge_version_cmp(&d->v, &best->v) < 0))
+            best = d;
+        if (r->branch && (!*branch || r->branch < *branch))
+            *branch = r->branch;
+    }
+    return best;
+}
+
+/* Whether the driver runs CUDA v natively: cuDriverGetVersion when probed, else the minor's own
+ * minimum driver, else its driver branch, else the branch table. -1 when nothing tells. */
+static int driver_native(const struct rctx *x, const struct ge_version *v)
+{
+    const struct ge_host_facts *h = x->h;
+    if (h->driver_cuda_probed)
+        return minor_le(v, &h->driver_cuda) ? 1 : 0;
+    int branch;
+    const struct ge_ver *min = minor_min_driver(x, v, &branch);
+    if (min)
+        return ge_version_cmp(&h->driver.v, &min->v) >= 0 ? 1 : 0;
+    if (branch)
+        return h->driver.v.part[0] >= (unsigned)branch ? 1 : 0;
+    if (h->driver_cuda_known)
+        return minor_le(v, &h->driver_cuda) ? 1 : 0;
+    return -1;
+}
+
+/* Code built for the archs in list runs on gpu: a cubin of the same major with minor <= the
+ * GPU's, or PTX at or below the GPU's capability (then *ptx_only). */
+static bool arch_runs(const struct ge_arch *list, int n, struct ge_cc gpu, bool *ptx_only)
+{
+    bool ptx = false;
+    for (int i = 0; i < n; i++) {
+        if (list[i].cc.major == gpu.major && list[i].cc.minor <= gpu.minor) {
+            *ptx_only = false;
+            return true;
+        }
+        if (list[i].ptx && ge_cc_cmp(list[i].cc, gpu) <= 0)
+            ptx = true;
+    }
+    *ptx_only = ptx;
+    return ptx;
+}
+
+/* A toolkit (or a library built with it) targets the GPU when one of its capabilities has the
+ * GPU's major and a minor <= the GPU's; a GPU newer than every capability runs PTX of the
+ * newest one. A GPU older than all of them was dropped. */
+static bool ccs_runs(const struct ge_cc *ccs, int n, struct ge_cc gpu, bool *ptx_only)
+{
+    struct ge_cc max = {0, 0};
+    *ptx_only = false;
+    for (int i = 0; i < n; i++) {
+        if (ccs[i].major == gpu.major && ccs[i].minor <= gpu.minor)
+            return true;
+        if (ge_cc_cmp(ccs[i], max) > 0)
+            max = ccs[i];
+    }
+    if (n > 0 && ge_cc_cmp(gpu, max) > 0) {
+        *ptx_only = true;
+        return true;
+    }
+    return false;
+}
+
+static void ccs_list(const struct ge_cc *ccs, int n, char *buf, size_t size)
+{
+    struct ge_buf b;
+    ge_buf_init(&b);
+    for (int i = 0; i < n; i++) {
+        char cc[8];
+        ge_buf_addf(&b, "%s%s", i ? " " : "", fmtcc(ccs[i], cc, sizeof cc));
+    }
+    ge_strlcpy(buf, ge_buf_str(&b), size);
+    ge_buf_fini(&b);
+}
+
+/* Whether cuDNN release r (its cuda<major> build) supports gpu. Its own list decides when the
+ * matrix has one; otherwise the nearest older release of the same cuDNN major whose build lists
+ * capabilities gives a floor, since NVIDIA never brings a dropped architecture back (cuDNN 9.0
+ * dropped Kepler for every later 9.x). No data at all: not refused. why gets the reason. */
+static bool cudnn_runs(const struct ge_matrix *m, const struct ge_cudnn_release *r, int major, struct ge_cc gpu,
+                       char *why, size_t size)
+{
+    char cc[8], mn[8];
+    fmtcc(gpu, cc, sizeof cc);
+    const struct ge_cudnn_build *b = ge_matrix_cudnn_build(r, major);
+    bool ptx;
+    if (b && b->nccs) {
+        if (ccs_runs(b->ccs, b->nccs, gpu, &ptx))
+            return true;
+        snprintf(why, size, "cuDNN %s (cuda%d build) does not support compute capability %s", r->version.s, major, cc);
+        return false;
+    }
+    if (b && b->has_ccs_min) {
+        if (ge_cc_cmp(gpu, b->ccs_min) >= 0)
+            return true;
+        snprintf(why, size, "cuDNN %s needs compute capability %s or newer, not %s", r->version.s,
+                 fmtcc(b->ccs_min, mn, sizeof mn), cc);
+        return false;
+    }
+    for (const struct ge_cudnn_release *o = r; o >= m->cudnn; o--) {
+        if (o->version.v.part[0] != r->version.v.part[0])
+            break;
+        const struct ge_cudnn_build *ob = ge_matrix_cudnn_build(o, major);
+        if (!ob || (!ob->nccs && !ob->has_ccs_min))
+            continue;
+        struct ge_cc floor = ob->has_ccs_min ? ob->ccs_min : ob->ccs[0];
+        for (int i = 0; i < ob->nccs; i++)
+            if (ge_cc_cmp(ob->ccs[i], floor) < 0)
+                floor = ob->ccs[i];
+        if (ge_cc_cmp(gpu, floor) >= 0)
+            return true;
+        snprintf(why, size, "cuDNN %s (cuda%d build) does not support compute capability %s: cuDNN %s "
+                 "already needed %s or newer", r->version.s, major, cc, o->version.s, fmtcc(floor, mn, sizeof mn));
+        return false;
+    }
+    return true;
+}
+
+static void check_cudnn_gpus(const struct rctx *x, struct cand *c)
+{
+    if (!x->h->gpus_known || x->h->ngpus == 0)
+        return;
+    if (!c->cudnn_rel) {
+        /* a torch wheel brings its own cuDNN: without knowing which, its GPUs cannot be vouched for */
+        if (c->fw == GE_PKG_TORCH)
+            unknown(c, GE_REASON_GPU, "the matrix lacks the cuDNN bundled with %s", c->out->label);
+        return;
+    }
+    for (int g = 0; g < x->h->ngpus; g++) {
+        char why[200];
+        if (!cudnn_runs(x->m, c->cudnn_rel, c->cudnn_major, x->h->gpus[g], why, sizeof why))
+            fail(c, GE_REASON_GPU, "%s (GPU %d)", why, g);
+    }
+}
+
+/* ---- the dimensions ---- */
+
+static void check_platform(const struct rctx *x, struct cand *c)
+{
+    const char *plat = x->h->platform, *arch = x->h->arch;
+    bool linux64 = strcmp(plat, "linux") == 0 && strcmp(arch, "x86_64") == 0;
+    switch (c->fw) {
+    case GE_PKG_TORCH:
+        if (!linux64)
+            fail(c, GE_REASON_PLATFORM, "the matrix holds torch's CUDA builds for linux x86_64 only, not %s %s", plat, arch);
+        break;
+    case GE_PKG_TENSORFLOW:
+        if (strcmp(plat, "windows") == 0 && strcmp(arch, "x86_64") == 0) {
+            if (!c->tf->windows_gpu)
+                fail(c, GE_REASON_PLATFORM, "tensorflow %s has no GPU support on native Windows "
+                     "(the last release with it was 2.10; use WSL2)", c->tf->version.s);
+        } else if (!linux64) {
+            fail(c, GE_REASON_PLATFORM, "the matrix holds tensorflow's GPU builds for linux x86_64 only, not %s %s", plat, arch);
+        }
+        break;
+    case GE_PKG_JAX:
+        if (!linux64)
+            fail(c, GE_REASON_PLATFORM, "the matrix holds jax's CUDA builds for linux x86_64 only, not %s %s", plat, arch);
+        break;
+    default:
+        if (strcmp(arch, "x86_64") != 0 && strcmp(arch, "aarch64") != 0)
+            fail(c, GE_REASON_PLATFORM, "NVIDIA's toolkit archives are for x86_64 and aarch64, not %s", arch);
+        break;
+    }
+}
+
+static const struct ge_ver *pythons(const struct cand *c, int *n)
+{
+    switch (c->fw) {
+    case GE_PKG_TORCH: *n = c->tr->npython; return c->tr->python;
+    case GE_PKG_TENSORFLOW: *n = c->tf->npython; return c->tf->python;
+    case GE_PKG_JAX: *n = c->jr->npython; return c->jr->python;
+    default: *n = 0; return NULL;
+    }
+}
+
+static void check_python(const struct rctx *x, struct cand *c)
+{
+    if (c->fw == GE_PKG_CUDA)
+        return;
+    int n;
+    const struct ge_ver *py = pythons(c, &n);
+    const struct ge_req *want = x->python_req;
+    bool specific = x->h->python_known && (!want || ge_req_match(want, &x->h->python.v));
+    if (!specific && !want)
+        return; /* no Python known: not checked */
+    if (n == 0) {
+        unknown(c, GE_REASON_PYTHON, "the matrix lacks the Python versions of %s", c->out->label);
+        return;
+    }
+    for (int i = n; i-- > 0;) {
+        bool ok = specific ? ge_version_cmp(&py[i].v, &x->h->python.v) == 0 : ge_req_match(want, &py[i].v);
+        if (ok) {
+            c->py_for = py[i].s;
+            return;
+        }
+    }
+    if (specific)
+        fail(c, GE_REASON_PYTHON, "%s supports Python %s to %s, not %s", c->out->label, py[0].s,
+             py[n - 1].s, x->h->python.s);
+    else
+        fail(c, GE_REASON_PYTHON, "%s supports Python %s to %s, none of them '%s'", c->out->label,
+             py[0].s, py[n - 1].s, want->text);
+}
+
+/* Whether c runs on every GPU; *ptx_only when some GPU runs only JIT-compiled PTX. */
+static void check_gpus(const struct rctx *x, struct cand *c, bool *ptx_only)
+{
+    *ptx_only = false;
+    if (!x->h->gpus_known || x->h->ngpus == 0)
+        return;
+    for (int g = 0; g < x->h->ngpus; g++) {
+        struct ge_cc gpu = x->h->gpus[g];
+        char cc[8], list[200];
+        bool ptx = false;
+        fmtcc(gpu, cc, sizeof cc);
+        switch (c->fw) {
+        case GE_PKG_TORCH:
+            if (c->tv->narch == 0) {
+                unknown(c, GE_REASON_GPU, "the matrix does not list the GPU architectures of %s", c->out->label);
+                return;
+            }
+            if (!arch_runs(c->tv->arch, c->tv->narch, gpu, &ptx)) {
+                struct ge_buf b;
+                ge_buf_init(&b);
+                for (int i = 0; i < c->tv->narch; i++) {
+                    char a[8];
+                    ge_buf_addf(&b, "%s%s%s", i ? " " : "", fmtcc(c->tv->arch[i].cc, a, sizeof a),
+                                c->tv->arch[i].ptx ? "+PTX" : "");
+                }
+                fail(c, GE_REASON_GPU, "%s has no code for compute capability %s (GPU %d); it is built for %s",
+                     c->out->label, cc, g, ge_buf_str(&b));
+                ge_buf_fini(&b);
+            }
+            break;
+        case GE_PKG_JAX:
+            if (!c->jx->has_min_sm) {
+                unknown(c, GE_REASON_GPU, "the matrix lacks the GPU floor of %s", c->out->label);
+                return;
+            }
+            if (ge_cc_cmp(gpu, c->jx->min_sm) < 0) {
+                char mn[8];
+                fail(c, GE_REASON_GPU, "%s needs compute capability %s or newer; GPU %d is %s", c->out->label,
+                     fmtcc(c->jx->min_sm, mn, sizeof mn), g, cc);
+            }
+            break;
+        default: { /* tensorflow and plain toolkits: what the toolkit can target */
+            if (!c->has_cuda) {
+                unknown(c, GE_REASON_GPU, "the matrix lacks the CUDA version of %s", c->out->label);
+                return;
+            }
+            const struct ge_cuda_ccs *cs = ge_matrix_cuda_ccs(x->m, &c->cuda);
+            if (!cs) {
+                unknown(c, GE_REASON_GPU, "the matrix lacks the compute capabilities of CUDA %u.%u",
+                     (unsigned)c->cuda.part[0], (unsigned)c->cuda.part[1]);
+                return;
+            }
+            if (!ccs_runs(cs->ccs, cs->nccs, gpu, &ptx)) {
+                ccs_list(cs->ccs, cs->nccs, list, sizeof list);
+                fail(c, GE_REASON_GPU, "CUDA %s.%s%s does not support compute capability %s (GPU %d); it targets %s",
+                     cs->cuda.s, "", c->fw == GE_PKG_TENSORFLOW ? " (tensorflow's)" : "", cc, g, list);
+            }
+            break;
+        }
+        }
+        if (ptx)
+            *ptx_only = true;
+    }
+    check_cudnn_gpus(x, c);
+}
+
+static void check_driver(const struct rctx *x, struct cand *c, bool ptx_only)
+{
+    const struct ge_host_facts *h = x->h;
+    char need[32], cv[16];
+    if (c->fw == GE_PKG_JAX) {
+        if (!c->jx->has_min_driver) {
+            unknown(c, GE_REASON_DRIVER, "the matrix lacks the minimum driver of %s", c->out->label);
+            return;
+        }
+        c->out->has_needed_driver = true;
+        c->out->needed_driver = c->jx->min_driver;
+        if (h->driver_known && ge_version_cmp(&h->driver.v, &c->jx->min_driver.v) < 0)
+            fail(c, GE_REASON_DRIVER, "%s needs a driver >= %s; this one is %s", c->out->label,
+                 c->jx->min_driver.s, h->driver.s);
+        return;
+    }
+    if (!c->has_cuda) {
+        unknown(c, GE_REASON_DRIVER, "the matrix lacks the CUDA version of %s", c->out->label);
+        return;
+    }
+    fmtv(&c->cuda, cv, sizeof cv);
+    int branch;
+    const struct ge_ver *native_min = minor_min_driver(x, &c->cuda, &branch);
+    const struct ge_ver *floor = mvc_floor(x, (int)c->cuda.part[0]);
+    /* Plain toolkits, PTX-only GPUs and --strict need the driver to run the CUDA natively; the
+     * rest may use the major's minor-version compatibility floor. */
+    bool need_native = c->fw == GE_PKG_CUDA || ptx_only || x->o->strict;
+    const struct ge_ver *needed = need_native ? native_min : (floor ? floor : native_min);
+    if (needed) {
+        c->out->has_needed_driver = true;
+        c->out->needed_driver = *needed;
+    }
+    if (!h->driver_known)
+        return;
+    int native = driver_native(x, &c->cuda);
+    if (native == 1)
+        return;
+    if (native < 0 && need_native) {
+        unknown(c, GE_REASON_DRIVER, "the matrix lacks the minimum driver of CUDA %s", cv);
+        return;
+    }
+    if (native_min)
+        snprintf(need, sizeof need, "%s", native_min->s);
+    else if (branch)
+        snprintf(need, sizeof need, "R%d", branch);
+    else
+        snprintf(need, sizeof need, "an unknown version");
+    char runs[64] = "";
+    if (h->driver_cuda_known) {
+        char dc[16];
+        snprintf(runs, sizeof runs, " (it runs CUDA %s natively)", fmtv(&h->driver_cuda, dc, sizeof dc));
+    }
+    if (need_native) {
+        if (c->fw == GE_PKG_CUDA)
+            fail(c, GE_REASON_DRIVER, "CUDA %s needs a driver >= %s; this one is %s%s", cv, need, h->driver.s, runs);
+        else if (ptx_only)
+            fail(c, GE_REASON_DRIVER, "a GPU here runs %s only through PTX, which needs a driver that runs "
+                 "CUDA %s natively (>= %s); this one is %s%s", c->out->label, cv, need, h->driver.s, runs);
+        else
+            fail(c, GE_REASON_DRIVER, "--strict: CUDA %s needs a driver >= %s; this one is %s%s", cv, need,
+                 h->driver.s, runs);
+        return;
+    }
+    if (floor && ge_version_cmp(&h->driver.v, &floor->v) >= 0) {
+        c->out->mvc = true; /* runs through minor-version compatibility */
+        return;
+    }
+    fail(c, GE_REASON_DRIVER, "%s needs a driver >= %s (CUDA %u.x minor-version compatibility; CUDA %s "
+         "natively needs %s); this one is %s%s", c->out->label, floor ? floor->s : "?",
+         (unsigned)c->cuda.part[0], cv, need, h->driver.s, runs);
+}
+
+/* Whether NumPy's rule "<2" leaves room for the user's numpy requirement. */
+static bool numpy_below_2_possible(const struct ge_req *r)
+{
+    for (int i = 0; i < r->nspecs; i++) {
+        const struct ge_spec *s = &r->specs[i];
+        bool two = s->v.part[0] >= 2;
+        if ((s->op == GE_OP_GE || s->op == GE_OP_GT || s->op == GE_OP_COMPAT) && two)
+            return false;
+        if (s->op == GE_OP_EQ && two)
+            return false;
+    }
+    return true;
+}
+
+static void check_conflicts(const struct rctx *x, struct cand *c)
+{
+    char cv[24];
+    if (x->cuda_req && c->fw != GE_PKG_CUDA) {
+        const struct ge_version *v = c->cuda_rel ? &c->cuda_rel->version.v : (c->has_cuda ? &c->cuda : NULL);
+        if (!v)
+            unknown(c, GE_REASON_CONFLICT, "the matrix lacks the CUDA version of %s", c->out->label);
+        else if (!ge_req_match(x->cuda_req, v) && !(c->has_cuda && ge_req_match(x->cuda_req, &c->cuda)))
+            fail(c, GE_REASON_CONFLICT, "%s is built for CUDA %s, which '%s' excludes", c->out->label,
+                 fmtv(v, cv, sizeof cv), x->cuda_req->text);
+    }
+    if (x->cudnn_req && c->fw != GE_PKG_CUDA) {
+        if (!c->cudnn_rel)
+            unknown(c, GE_REASON_CONFLICT, "the matrix lacks the cuDNN version of %s", c->out->label);
+        else if (!ge_req_match(x->cudnn_req, &c->cudnn_rel->version.v) &&
+                 !(c->cudnn_rel->has_full && ge_req_match(x->cudnn_req, &c->cudnn_rel->full.v)))
+            fail(c, GE_REASON_CONFLICT, "%s comes with cuDNN %s, which '%s' excludes", c->out->label,
+                 c->cudnn_rel->version.s, x->cudnn_req->text);
+    }
+    if (x->numpy_req && c->fw == GE_PKG_TORCH && c->tr->numpy[0] && !numpy_below_2_possible(x->numpy_req))
+        fail(c, GE_REASON_CONFLICT, "torch %s needs NumPy < 2, which '%s' excludes", c->tr->version.s,
+             x->numpy_req->text);
+}
+
+/* ---- building candidates ---- */
+
+static const struct ge_cudnn_release *cudnn_for(const struct rctx *x, int major, const struct ge_version *cuda,
+                                                const struct ge_version *at_least, bool use_req)
+{
+    for (size_t i = x->m->ncudnn; i-- > 0;) {
+        const struct ge_cudnn_release *r = &x->m->cudnn[i];
+        const struct ge_cudnn_build *b = ge_matrix_cudnn_build(r, major);
+        if (!b)
+            continue;
+        if (at_least && ge_version_cmp(&r->version.v, at_least) < 0)
+            continue;
+        if (use_req && x->cudnn_req && !ge_req_match(x->cudnn_req, &r->version.v))
+            continue;
+        if (cuda && b->has_cuda_min && !minor_le(&b->cuda_min.v, cuda))
+            continue;
+        if (cuda && b->has_cuda_max && !minor_le(cuda, &b->cuda_max.v))
+            continue;
+        if (x->h->driver_known && b->min_driver.has_linux && strcmp(x->h->platform, "linux") == 0 &&
+            ge_version_cmp(&x->h->driver.v, &b->min_driver.linux_x86_64.v) < 0)
+            continue;
+        bool gpus_ok = true;
+        for (int g = 0; x->h->gpus_known && g < x->h->ngpus; g++) {
+            char why[200];
+            if (!cudnn_runs(x->m, r, major, x->h->gpus[g], why, sizeof why))
+                gpus_ok = false;
+        }
+        if (gpus_ok)
+            return r;
+    }
+    return NULL;
+}
+
+static void cuda_of(const struct rctx *x, struct cand *c, const struct ge_ver *cuda)
+{
+    c->has_cuda = true;
+    c->cuda = cuda->v;
+    c->cuda_rel = cuda->v.n >= 3 ? ge_matrix_cuda(x->m, &cuda->v) : ge_matrix_cuda_newest_of_minor(x->m, &cuda->v);
+    c->cudnn_major = (int)cuda->v.part[0];
+}
+
+static bool extra_is(const char *data_name, const char *want)
+{
+    char a[32];
+    ge_strlcpy(a, data_name, sizeof a);
+    for (char *p = a; *p; p++)
+        if (*p == '_')
+            *p = '-';
+    return strcmp(a, want) == 0;
+}
+
+static int build_candidates(struct rctx *x, struct cand **out, size_t *n, struct ge_err *err)
+{
+    size_t cap = 16, k = 0;
+    const struct ge_matrix *m = x->m;
+    if (x->fw == GE_PKG_TORCH)
+        for (size_t i = 0; i < m->ntorch; i++)
+            cap += (size_t)m->torch[i].nvariants;
+    cap += m->ntf + m->ncuda;
+    for (size_t i = 0; i < m->njax; i++)
+        cap += (size_t)m->jax[i].nextras;
+    struct cand *cs = calloc(cap, sizeof *cs);
+    if (!cs)
+        return ge_err_set(err, GE_EXIT_FAILURE, "out of memory");
+    switch (x->fw) {
+    case GE_PKG_TORCH:
+        for (size_t i = m->ntorch; i-- > 0;) {
+            const struct ge_torch_release *r = &m->torch[i];
+            if (x->fw_req && !ge_req_match(x->fw_req, &r->version.v))
+                continue;
+            if (x->vision_req && !(r->has_vision && ge_req_match(x->vision_req, &r->vision.v)))
+                continue;
+            if (x->audio_req && !(r->has_audio && ge_req_match(x->audio_req, &r->audio.v)))
+                continue;
+            /* variants newest CUDA first */
+            int order[GE_MAX_VARIANTS];
+            for (int j = 0; j < r->nvariants; j++)
+                order[j] = j;
+            for (int a = 1; a < r->nvariants; a++)
+                for (int b = a; b > 0 && ge_version_cmp(&r->variants[order[b]].cuda.v, &r->variants[order[b - 1]].cuda.v) > 0; b--) {
+                    int t = order[b];
+                    order[b] = order[b - 1];
+                    order[b - 1] = t;
+                }
+            for (int j = 0; j < r->nvariants; j++) {
+                struct cand *c = &cs[k++];
+                c->fw = GE_PKG_TORCH;
+                c->tr = r;
+                c->tv = &r->variants[order[j]];
+                c->version = r->version.v;
+                cuda_of(x, c, &c->tv->cuda);
+                if (c->tv->has_cudnn)
+                    c->cudnn_rel = ge_matrix_cudnn(m, &c->tv->cudnn.v);
+            }
+        }
+        break;
+    case GE_PKG_TENSORFLOW: {
+        bool and_cuda = false;
+        for (int e = 0; x->fw_req && e < x->fw_req->nextras; e++) {
+            if (strcmp(x->fw_req->extras[e], "and-cuda") != 0) {
+                free(cs);
+                ge_err_set(err, GE_EXIT_USAGE, "tensorflow has no extra '%s'", x->fw_req->extras[e]);
+                ge_err_hint(err, "the GPU extra is tensorflow[and-cuda] (from 2.14)");
+                return -1;
+            }
+            and_cuda = true;
+        }
+        for (size_t i = m->ntf; i-- > 0;) {
+            const struct ge_tf_release *r = &m->tf[i];
+            if (x->fw_req && !ge_req_match(x->fw_req, &r->version.v))
+                continue;
+            if (and_cuda && r->and_cuda == 0)
+                continue;
+            struct cand *c = &cs[k++];
+            c->fw = GE_PKG_TENSORFLOW;
+            c->tf = r;
+            c->version = r->version.v;
+            if (r->has_cuda) {
+                cuda_of(x, c, &r->cuda);
+                if (r->has_cudnn)
+                    c->cudnn_rel = cudnn_for(x, c->cudnn_major, &c->cuda, NULL, false);
+                /* the tested cuDNN series: the newest release of it */
+                if (r->has_cudnn)
+                    for (size_t d = m->ncudnn; d-- > 0;) {
+                        const struct ge_cudnn_release *cd = &m->cudnn[d];
+                        bool same = cd->version.v.part[0] == r->cudnn.v.part[0] &&
+                                    (r->cudnn.v.n < 2 || cd->version.v.part[1] == r->cudnn.v.part[1]);
+                        if (same && ge_matrix_cudnn_build(cd, c->cudnn_major)) {
+                            c->cudnn_rel = cd;
+                            break;
+                        }
+                    }
+            }
+        }
+        break;
+    }
+    case GE_PKG_JAX: {
+        const char *want = x->fw_req && x->fw_req->nextras ? x->fw_req->extras[0] : NULL;
+        if (x->fw_req && x->fw_req->nextras > 1) {
+            free(cs);
+            ge_err_set(err, GE_EXIT_USAGE, "'%s' names more than one jax extra", x->fw_req->text);
+            return -1;
+        }
+        bool any_extra = false;
+        for (size_t i = m->njax; i-- > 0;) {
+            const struct ge_jax_release *r = &m->jax[i];
+            if (x->fw_req && !ge_req_match(x->fw_req, &r->version.v))
+                continue;
+            /* extras with the newest CUDA major first */
+            for (int pass = 0; pass < 2; pass++)
+                for (int j = 0; j < r->nextras; j++) {
+                    const struct ge_jax_extra *e = &r->extras[j];
+                    char en[32];
+                    ge_strlcpy(en, e->name, sizeof en);
+                    for (char *p = en; *p; p++)
+                        if (*p == '_')
+                            *p = '-';
+                    if (want ? !extra_is(e->name, want) : (e->local || strstr(en, "-pip") || strncmp(en, "cuda", 4) != 0 || !en[4]))
+                        continue;
+                    any_extra = true;
+                    bool newest_major = strstr(en, "13") != NULL;
+                    if ((pass == 0) != newest_major)
+                        continue;
+                    struct cand *c = &cs[k++];
+                    c->fw = GE_PKG_JAX;
+                    c->jr = r;
+                    c->jx = e;
+                    c->version = r->version.v;
+                    if (e->has_cuda_min) {
+                        c->has_cuda = true;
+                        c->cuda = e->cuda_min.v;
+                        c->cudnn_major = (int)e->cuda_min.v.part[0];
+                    }
+                }
+        }
+        if (want && !any_extra) {
+            free(cs);
+            ge_err_set(err, GE_EXIT_USAGE, "jax has no extra '%s' in the matrix", want);
+            ge_err_hint(err, "'gpuenv matrix jax' lists the extras (cuda12, cuda13, cuda12-local, ...)");
+            return -1;
+        }
+        break;
+    }
+    default:
+        for (size_t i = m->ncuda; i-- > 0;) {
+            const struct ge_cuda_release *r = &m->cuda[i];
+            if (x->cuda_req && !ge_req_match(x->cuda_req, &r->version.v))
+                continue;
+            struct cand *c = &cs[k++];
+            c->fw = GE_PKG_CUDA;
+            c->version = r->version.v;
+            c->has_cuda = true;
+            c->cuda = r->version.v;
+            c->cuda_rel = r;
+            c->cudnn_major = (int)r->version.v.part[0];
+        }
+        break;
+    }
+    *out = cs;
+    *n = k;
+    return 0;
+}
+
+static void label(struct cand *c)
+{
+    char v[24];
+    fmtv(&c->version, v, sizeof v);
+    switch (c->fw) {
+    case GE_PKG_TORCH: snprintf(c->out->label, sizeof c->out->label, "torch %s %s", v, c->tv->name); break;
+    case GE_PKG_TENSORFLOW: snprintf(c->out->label, sizeof c->out->label, "tensorflow %s", v); break;
+    case GE_PKG_JAX: snprintf(c->out->label, sizeof c->out->label, "jax %s [%s]", v, c->jx->name); break;
+    default: snprintf(c->out->label, sizeof c->out->label, "cuda-toolkit %s", v); break;
+    }
+}
+
+/* ---- the plan ---- */
+
+static struct ge_plan_pkg *add_pkg(struct ge_plan *p, const char *name)
+{
+    if (p->npkgs >= GE_PLAN_MAX_PKGS)
+        return NULL;
+    struct ge_plan_pkg *k = &p->pkgs[p->npkgs++];
+    memset(k, 0, sizeof *k);
+    ge_strlcpy(k->name, name, sizeof k->name);
+    return k;
+}
+
+__attribute__((format(printf, 2, 3))) static void note(struct ge_plan *p, const char *fmt, ...)
+{
+    if (p->nnotes >= GE_PLAN_MAX_NOTES)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->notes[p->nnotes++], sizeof p->notes[0], fmt, ap);
+    va_end(ap);
+}
+
+static void index_url(const struct ge_matrix *m, const char *variant, char *out, size_t size)
+{
+    const char *at = strstr(m->torch_index_url, "{variant}");
+    snprintf(out, size, "%.*s%s%s", (int)(at - m->torch_index_url), m->torch_index_url, variant,
+             at + strlen("{variant}"));
+}
+
+static void build_plan(const struct rctx *x, const struct cand *c, struct ge_plan *p)
+{
+    char v[24];
+    struct ge_plan_pkg *k;
+    struct ge_buf pip;
+    ge_buf_init(&pip);
+    fmtv(&c->version, v, sizeof v);
+    if (c->py_for)
+        ge_strlcpy(p->python, c->py_for, sizeof p->python);
+    else if (x->h->python_known)
+        ge_strlcpy(p->python, x->h->python.s, sizeof p->python);
+    switch (c->fw) {
+    case GE_PKG_TORCH:
+        if ((k = add_pkg(p, "torch"))) {
+            ge_strlcpy(k->version, v, sizeof k->version);
+            ge_strlcpy(k->variant, c->tv->name, sizeof k->variant);
+            index_url(x->m, c->tv->name, k->index_url, sizeof k->index_url);
+            ge_buf_addf(&pip, "pip install torch==%s", v);
+        }
+        if (x->vision_req && (k = add_pkg(p, "torchvision"))) {
+            ge_strlcpy(k->version, c->tr->vision.s, sizeof k->version);
+            ge_strlcpy(k->variant, c->tv->name, sizeof k->variant);
+            ge_buf_addf(&pip, " torchvision==%s", c->tr->vision.s);
+        }
+        if (x->audio_req && (k = add_pkg(p, "torchaudio"))) {
+            ge_strlcpy(k->version, c->tr->audio.s, sizeof k->version);
+            ge_strlcpy(k->variant, c->tv->name, sizeof k->variant);
+            ge_buf_addf(&pip, " torchaudio==%s", c->tr->audio.s);
+        }
+        break;
+    case GE_PKG_TENSORFLOW:
+        if ((k = add_pkg(p, "tensorflow"))) {
+            ge_strlcpy(k->version, v, sizeof k->version);
+            if (c->tf->and_cuda == 1)
+                ge_strlcpy(k->extra, "and-cuda", sizeof k->extra);
+            ge_buf_addf(&pip, "pip install '%s%s==%s'", "tensorflow", c->tf->and_cuda == 1 ? "[and-cuda]" : "", v);
+            if (c->tf->and_cuda != 1)
+                note(p, "tensorflow %s loads CUDA and cuDNN from the system: the toolkit and cuDNN below "
+                        "must be on the library path at run time", v);
+        }
+        break;
+    case GE_PKG_JAX:
+        if ((k = add_pkg(p, "jax"))) {
+            ge_strlcpy(k->version, v, sizeof k->version);
+            ge_strlcpy(k->extra, c->jx->name, sizeof k->extra);
+            ge_buf_addf(&pip, "pip install 'jax[%s]==%s'", c->jx->name, v);
+            if (c->jx->local)
+                note(p, "jax[%s] uses the CUDA toolkit and cuDNN installed on the system (below)", c->jx->name);
+        }
+        break;
+    default:
+        break;
+    }
+    /* the toolkit: the build's own CUDA, or for jax the newest of its major the driver runs */
+    const struct ge_cuda_release *tk = c->cuda_rel;
+    if (c->fw == GE_PKG_JAX && c->has_cuda) {
+        tk = NULL;
+        for (size_t i = x->m->ncuda; i-- > 0;) {
+            const struct ge_cuda_release *r = &x->m->cuda[i];
+            if (r->version.v.part[0] != c->cuda.part[0] || !minor_le(&c->cuda, &r->version.v))
+                continue;
+            if (x->cuda_req && !ge_req_match(x->cuda_req, &r->version.v))
+                continue;
+            if (x->h->driver_known && driver_native(x, &r->version.v) != 1)
+                continue;
+            tk = r;
+            break;
+        }
+    }
+    if (tk && (k = add_pkg(p, "cuda-toolkit")))
+        ge_strlcpy(k->version, tk->version.s, sizeof k->version);
+    else if (c->has_cuda && (k = add_pkg(p, "cuda-toolkit")))
+        fmtv(&c->cuda, k->version, sizeof k->version);
+    const struct ge_cudnn_release *cd = c->cudnn_rel;
+    if (!cd && (c->fw == GE_PKG_CUDA || c->fw == GE_PKG_JAX) && c->has_cuda) {
+        struct ge_version tv = tk ? tk->version.v : c->cuda;
+        const struct ge_version *floor = c->fw == GE_PKG_JAX && c->jx->has_cudnn_min ? &c->jx->cudnn_min.v : NULL;
+        cd = cudnn_for(x, c->cudnn_major, &tv, floor, true);
+        if (!cd)
+            note(p, "no cuDNN in the matrix is known to fit CUDA %u with this machine", (unsigned)tv.part[0]);
+    }
+    if (cd && (k = add_pkg(p, "cudnn"))) {
+        ge_strlcpy(k->version, cd->has_full ? cd->full.s : cd->version.s, sizeof k->version);
+        snprintf(k->build, sizeof k->build, "cuda%d", c->cudnn_major);
+    }
+    if (c->fw == GE_PKG_TORCH && c->tr->numpy[0] && (k = add_pkg(p, "numpy"))) {
+        ge_strlcpy(k->constraint, c->tr->numpy, sizeof k->constraint);
+        ge_buf_addf(&pip, " 'numpy%s'", c->tr->numpy);
+    } else if (x->numpy_req && (k = add_pkg(p, "numpy"))) {
+        char f[64];
+        ge_req_format(x->numpy_req, f, sizeof f);
+        ge_strlcpy(k->constraint, f + strlen("numpy"), sizeof k->constraint);
+        if (pip.len)
+            ge_buf_addf(&pip, " '%s'", f);
+    }
+    if (c->fw == GE_PKG_TORCH && pip.len) {
+        char url[160];
+        index_url(x->m, c->tv->name, url, sizeof url);
+        ge_buf_addf(&pip, " --index-url %s", url);
+        if (c->tr->numpy[0] || x->numpy_req)
+            ge_buf_addf(&pip, " --extra-index-url https://pypi.org/simple");
+    }
+    ge_strlcpy(p->pip, ge_buf_str(&pip), sizeof p->pip);
+    ge_buf_fini(&pip);
+    if (c->out->mvc) {
+        char cv[16], dc[16];
+        note(p, "%s runs through CUDA minor-version compatibility: the driver runs CUDA %s natively, the "
+                "build wants %s (PTX JIT and some new features need a newer driver; --strict refuses this)",
+             c->out->label, x->h->driver_cuda_known ? fmtv(&x->h->driver_cuda, dc, sizeof dc) : "older",
+             fmtv(&c->cuda, cv, sizeof cv));
+    }
+}
+
+/* ---- failure: classify and find the smallest fix ---- */
+
+static int classify(const struct ge_plan *p)
+{
+    for (int r = GE_REASON_PLATFORM; r <= GE_REASON_DRIVER; r++) {
+        bool all = p->ncands > 0;
+        for (size_t i = 0; i < p->ncands; i++)
+            if (!((p->cands[i].fails | p->cands[i].unknown) & (1u << r)))
+                all = false;
+        if (all)
+            return r;
+    }
+    return GE_REASON_CONFLICT;
+}
+
+/* The reason to show for dimension r: the newest candidate refused on it, else the newest one
+ * the matrix could not check on it. */
+static const char *first_why(const struct ge_plan *p, int r)
+{
+    for (size_t i = 0; i < p->ncands; i++)
+        if (p->cands[i].fails & (1u << r))
+            return p->cands[i].why[r];
+    for (size_t i = 0; i < p->ncands; i++)
+        if (p->cands[i].unknown & (1u << r))
+            return p->cands[i].why[GE_REASON_DATA];
+    return "";
+}
+
+static void requirements_text(const struct ge_req *reqs, int n, char *buf, size_t size)
+{
+    struct ge_buf b;
+    ge_buf_init(&b);
+    for (int i = 0; i < n; i++)
+        ge_buf_addf(&b, "%s%s", i ? " " : "", reqs[i].text);
+    ge_strlcpy(buf, n ? ge_buf_str(&b) : "the newest CUDA toolkit", size);
+    ge_buf_fini(&b);
+}
+
+static void explain_failure(const struct rctx *x, struct ge_plan *p, const struct ge_req *reqs, int nreqs,
+                            struct ge_err *err)
+{
+    int r = classify(p);
+    p->reason = reason_codes[r];
+    char what[256], gp[256] = "", cc[8];
+    requirements_text(reqs, nreqs, what, sizeof what);
+    const struct ge_host_facts *h = x->h;
+    switch (r) {
+    case GE_REASON_PLATFORM:
+        ge_err_set(err, GE_EXIT_NO_SOLUTION, "cannot satisfy '%s': %s", what, first_why(p, r));
+        ge_err_hint(err, "describe a linux x86_64 machine with --platform linux --arch x86_64, or see 'gpuenv matrix'");
+        return;
+    case GE_REASON_PYTHON:
+        ge_err_set(err, GE_EXIT_NO_SOLUTION, "cannot satisfy '%s': no candidate supports Python %s",
+                   what, h->python_known ? h->python.s : "asked for");
+        ge_err_hint(err, "%s; pick a Python it supports with --python X.Y", first_why(p, r));
+        return;
+    case GE_REASON_GPU:
+        for (int g = 0; g < h->ngpus; g++) {
+            size_t l = strlen(gp);
+            snprintf(gp + l, sizeof gp - l, "%s%s", g ? ", " : "", fmtcc(h->gpus[g], cc, sizeof cc));
+        }
+        bool refused = false;
+        for (size_t i = 0; i < p->ncands; i++)
+            if (p->cands[i].fails & (1u << GE_REASON_GPU))
+                refused = true;
+        ge_err_set(err, GE_EXIT_NO_SOLUTION, refused ? "cannot satisfy '%s': no candidate runs on compute capability %s"
+                   : "cannot satisfy '%s': the matrix cannot vouch for any candidate on compute capability %s",
+                   what, gp);
+        ge_err_hint(err, "%s", first_why(p, r));
+        return;
+    case GE_REASON_DRIVER: {
+        /* The smallest fix: the lowest driver that would let a candidate through that fails on
+         * nothing else. */
+        const struct ge_candidate *best = NULL;
+        for (size_t i = 0; i < p->ncands; i++) {
+            const struct ge_candidate *c = &p->cands[i];
+            if ((c->fails & ~(1u << GE_REASON_DRIVER)) == 0 && c->has_needed_driver &&
+                (!best || ge_version_cmp(&c->needed_driver.v, &best->needed_driver.v) < 0))
+                best = c;
+        }
+        char dc[16];
+        if (h->driver_cuda_known)
+            ge_err_set(err, GE_EXIT_NO_SOLUTION, "cannot satisfy '%s': driver %s supports up to CUDA %s", what,
+                       h->driver.s, fmtv(&h->driver_cuda, dc, sizeof dc));
+        else
+            ge_err_set(err, GE_EXIT_NO_SOLUTION, "cannot satisfy '%s': driver %s is too old for every candidate",
+                       what, h->driver.s);
+        if (best)
+            ge_err_hint(err, "a driver >= %s would allow %s", best->needed_driver.s, best->label);
+        else
+            ge_err_hint(err, "%s", first_why(p, r));
+        return;
+    }
+    default: {
+        const struct ge_candidate *c = &p->cands[0];
+        int first = GE_REASON_CONFLICT;
+        for (int k = 0; k < GE_REASON_COUNT; k++)
+            if (c->fails & (1u << k)) {
+                first = k;
+                break;
+            }
+        ge_err_set(err, GE_EXIT_NO_SOLUTION, "cannot satisfy '%s': every candidate is excluded; the newest: %s",
+                   what, c->why[first]);
+        ge_err_hint(err, "'gpuenv resolve --explain' lists every candidate and why it was excluded");
+        return;
+    }
+    }
+}
+
+/* ---- entry ---- */
+
+static int pick_requirements(struct rctx *x, const struct ge_req *reqs, int n, struct ge_plan *p, struct ge_err *err)
+{
+    for (int i = 0; i < n; i++) {
+        const struct ge_req *r = &reqs[i];
+        const struct ge_req **slot = NULL;
+        enum ge_pkg fw = GE_PKG_UNKNOWN;
+        switch (r->pkg) {
+        case GE_PKG_TORCH: slot = &x->fw_req; fw = GE_PKG_TORCH; break;
+        case GE_PKG_TORCHVISION: slot = &x->vision_req; fw = GE_PKG_TORCH; break;
+        case GE_PKG_TORCHAUDIO: slot = &x->audio_req; fw = GE_PKG_TORCH; break;
+        case GE_PKG_TENSORFLOW: slot = &x->fw_req; fw = GE_PKG_TENSORFLOW; break;
+        case GE_PKG_JAX: slot = &x->fw_req; fw = GE_PKG_JAX; break;
+        case GE_PKG_CUDA: slot = &x->cuda_req; break;
+        case GE_PKG_CUDNN: slot = &x->cudnn_req; break;
+        case GE_PKG_NUMPY: slot = &x->numpy_req; break;
+        case GE_PKG_PYTHON: slot = &x->python_req; break;
+        default:
+            p->reason = "unknown-package";
+            ge_err_set(err, GE_EXIT_NO_SOLUTION, "unknown package '%s'", r->name);
+            ge_err_hint(err, "gpuenv resolves torch, torchvision, torchaudio, tensorflow, jax, cuda-toolkit "
+                             "(or cuda), cudnn, numpy and python");
+            return -1;
+        }
+        if (*slot && !(r->pkg == GE_PKG_TORCH && (*slot)->pkg != GE_PKG_TORCH)) {
+            ge_err_set(err, GE_EXIT_USAGE, "'%s' and '%s' both constrain %s: combine them as one requirement",
+                       (*slot)->text, r->text, r->name);
+            ge_err_hint(err, "write 'torch>=2.1,<2.6' rather than two requirements");
+            return -1;
+        }
+        if (fw != GE_PKG_UNKNOWN) {
+            if (x->fw != GE_PKG_UNKNOWN && x->fw != fw) {
+                ge_err_set(err, GE_EXIT_USAGE, "'%s' asks for a second framework: gpuenv resolves one per environment",
+                           r->text);
+                ge_err_hint(err, "resolve each framework in its own project");
+                return -1;
+            }
+            x->fw = fw;
+        }
+        if ((r->pkg == GE_PKG_TORCH || r->pkg == GE_PKG_TORCHVISION || r->pkg == GE_PKG_TORCHAUDIO ||
+             r->pkg == GE_PKG_CUDA || r->pkg == GE_PKG_CUDNN || r->pkg == GE_PKG_NUMPY ||
+             r->pkg == GE_PKG_PYTHON) && r->nextras) {
+            ge_err_set(err, GE_EXIT_USAGE, "%s has no extras ('%s')", r->name, r->text);
+            return -1;
+        }
+        *slot = r;
+    }
+    if (x->fw == GE_PKG_UNKNOWN)
+        x->fw = GE_PKG_CUDA;
+    return 0;
+}
+
+static bool versions_exist(const struct rctx *x, const struct ge_req *r)
+{
+    const struct ge_matrix *m = x->m;
+    if (!r)
+        return true;
+    for (size_t i = 0; i < m->ntorch && r->pkg == GE_PKG_TORCH; i++)
+        if (ge_req_match(r, &m->torch[i].version.v))
+            return true;
+    for (size_t i = 0; i < m->ntorch && r->pkg == GE_PKG_TORCHVISION; i++)
+        if (m->torch[i].has_vision && ge_req_match(r, &m->torch[i].vision.v))
+            return true;
+    for (size_t i = 0; i < m->ntorch && r->pkg == GE_PKG_TORCHAUDIO; i++)
+        if (m->torch[i].has_audio && ge_req_match(r, &m->torch[i].audio.v))
+            return true;
+    for (size_t i = 0; i < m->ntf && r->pkg == GE_PKG_TENSORFLOW; i++)
+        if (ge_req_match(r, &m->tf[i].version.v))
+            return true;
+    for (size_t i = 0; i < m->njax && r->pkg == GE_PKG_JAX; i++)
+        if (ge_req_match(r, &m->jax[i].version.v))
+            return true;
+    for (size_t i = 0; i < m->ncuda && r->pkg == GE_PKG_CUDA; i++)
+        if (ge_req_match(r, &m->cuda[i].version.v))
+            return true;
+    for (size_t i = 0; i < m->ncudnn && r->pkg == GE_PKG_CUDNN; i++)
+        if (ge_req_match(r, &m->cudnn[i].version.v) || (m->cudnn[i].has_full && ge_req_match(r, &m->cudnn[i].full.v)))
+            return true;
+    return r->pkg == GE_PKG_NUMPY || r->pkg == GE_PKG_PYTHON;
+}
+
+int ge_resolve(const struct ge_matrix *m, const struct ge_host_facts *host, const struct ge_req *reqs,
+               int nreqs, const struct ge_resolve_opts *opts, struct ge_plan *plan, struct ge_err *err)
+{
+    struct rctx x;
+    memset(&x, 0, sizeof x);
+    x.m = m;
+    x.h = host;
+    x.o = opts;
+    ge_plan_fini(plan);
+    ge_plan_init(plan);
+    if (pick_requirements(&x, reqs, nreqs, plan, err) < 0)
+        return -1;
+    const struct ge_req *all[] = {x.fw_req, x.vision_req, x.audio_req, x.cuda_req, x.cudnn_req};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (!versions_exist(&x, all[i])) {
+            plan->reason = "no-such-version";
+            ge_err_set(err, GE_EXIT_NO_SOLUTION, "no %s release in the matrix matches '%s'", all[i]->name, all[i]->text);
+            ge_err_hint(err, "'gpuenv matrix' lists the releases gpuenv knows (data %s)", m->data_version[GE_MF_CUDA]);
+            return -1;
+        }
+
+    struct cand *cs = NULL;
+    size_t n = 0;
+    if (build_candidates(&x, &cs, &n, err) < 0)
+        return -1;
+    plan->cands = calloc(n ? n : 1, sizeof *plan->cands);
+    if (!plan->cands) {
+        free(cs);
+        return ge_err_set(err, GE_EXIT_FAILURE, "out of memory");
+    }
+    plan->ncands = n;
+    if (n == 0) {
+        free(cs);
+        plan->reason = "no-such-version";
+        char what[256];
+        requirements_text(reqs, nreqs, what, sizeof what);
+        ge_err_set(err, GE_EXIT_NO_SOLUTION, "no release in the matrix matches '%s' as a whole", what);
+        ge_err_hint(err, "'gpuenv matrix' lists what gpuenv knows");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct cand *c = &cs[i];
+        c->out = &plan->cands[i];
+        label(c);
+        bool ptx_only = false;
+        check_platform(&x, c);
+        check_python(&x, c);
+        check_gpus(&x, c, &ptx_only);
+        check_driver(&x, c, ptx_only);
+        check_conflicts(&x, c);
+        if (c->fw == GE_PKG_CUDA && x.cudnn_req &&
+            !cudnn_for(&x, c->cudnn_major, &c->cuda, NULL, true))
+            fail(c, GE_REASON_CONFLICT, "no cuDNN matching '%s' has a build for CUDA %s", x.cudnn_req->text,
+                 c->cuda_rel->version.s);
+    }
+    /* The newest release with a fitting candidate; within it, the newest native build, else the
+     * newest one allowed by minor-version compatibility. Candidates are newest first. */
+    size_t chosen = n;
+    for (size_t i = 0; i < n && chosen == n; i++) {
+        if (plan->cands[i].fails)
+            continue;
+        chosen = i;
+        for (size_t j = i; j < n && ge_version_cmp(&cs[j].version, &cs[i].version) == 0; j++)
+            if (!plan->cands[j].fails && !plan->cands[j].mvc) {
+                chosen = j;
+                break;
+            }
+    }
+    for (size_t i = 0; i < n; i++)
+        plan->cands[i].newer = chosen == n || i < chosen;
+    if (chosen == n) {
+        explain_failure(&x, plan, reqs, nreqs, err);
+        free(cs);
+        return -1;
+    }
+    plan->cands[chosen].chosen = true;
+    build_plan(&x, &cs[chosen], plan);
+    plan->ok = true;
+    free(cs);
+    return 0;
+}

@@ -1,0 +1,94 @@
+/* resolve.h: pure resolution: (host facts, requirements, matrix) -> a plan, or why none exists.
+ * No I/O, no environment, no clock: everything comes in through the arguments. */
+#ifndef GE_RESOLVE_H
+#define GE_RESOLVE_H
+
+#include <stdbool.h>
+
+#include "driver.h"
+#include "err.h"
+#include "matrix.h"
+#include "req.h"
+
+/* The machine a plan is for. Unknown facts are not checked (the caller warns about them). */
+struct ge_host_facts {
+    bool driver_known;
+    struct ge_ver driver;        /* 580.159.04 */
+    bool driver_cuda_known;      /* the newest CUDA the driver runs natively */
+    struct ge_version driver_cuda;
+    bool driver_cuda_probed;     /* from cuDriverGetVersion rather than the branch table */
+    bool gpus_known;
+    int ngpus;
+    struct ge_cc gpus[GE_MAX_GPUS];
+    bool python_known;
+    struct ge_ver python;        /* 3.12 */
+    char platform[16];           /* linux | windows */
+    char arch[16];               /* x86_64 | aarch64 */
+};
+
+struct ge_resolve_opts {
+    bool strict; /* the driver must reach the toolkit's own minimum, not only the major's floor */
+};
+
+/* Why a candidate does not fit; the first five are also the classification of a failure. */
+enum ge_reason {
+    GE_REASON_PLATFORM,  /* unsupported-platform */
+    GE_REASON_PYTHON,    /* unsupported-python */
+    GE_REASON_GPU,       /* unsupported-gpu */
+    GE_REASON_DRIVER,    /* driver-too-old */
+    GE_REASON_CONFLICT,  /* conflict: another requirement excludes it */
+    GE_REASON_DATA,      /* incomplete-data: the matrix lacks a fact needed to vouch for it */
+    GE_REASON_COUNT
+};
+
+const char *ge_reason_code(enum ge_reason r);
+
+struct ge_candidate {
+    char label[64];             /* "torch 2.9.1 cu130" */
+    unsigned fails;             /* bit per enum ge_reason */
+    unsigned unknown;           /* dimensions (reason bits) the matrix lacks the data to check */
+    char why[GE_REASON_COUNT][240];
+    bool mvc;                   /* fits only through minor-version compatibility */
+    bool chosen;
+    bool newer;                 /* newer than the choice (or no choice made) */
+    bool has_needed_driver;     /* the lowest driver that would run it */
+    struct ge_ver needed_driver;
+};
+
+struct ge_plan_pkg {
+    char name[24];              /* torch, torchvision, cuda-toolkit, cudnn, numpy, jax, tensorflow */
+    char version[24];           /* "" for a constraint-only entry */
+    char variant[16];           /* cu124 */
+    char extra[24];             /* and-cuda, cuda13 */
+    char index_url[160];
+    char build[16];             /* cuda12, for cudnn */
+    char constraint[16];        /* "<2", for numpy */
+};
+
+#define GE_PLAN_MAX_PKGS 8
+#define GE_PLAN_MAX_NOTES 6
+
+struct ge_plan {
+    bool ok;
+    int npkgs;
+    struct ge_plan_pkg pkgs[GE_PLAN_MAX_PKGS];
+    char python[16];            /* the Python the plan is for, "" when not known */
+    char pip[640];              /* the pip command line for the framework, "" without one */
+    int nnotes;
+    char notes[GE_PLAN_MAX_NOTES][256];
+    size_t ncands;
+    struct ge_candidate *cands; /* every candidate considered, newest first; owned */
+    /* on failure */
+    const char *reason;         /* unsupported-platform ... conflict, unknown-package, no-such-version */
+};
+
+void ge_plan_init(struct ge_plan *plan);
+void ge_plan_fini(struct ge_plan *plan);
+
+/* Resolve. 0 with plan->ok; or -1 with err: GE_EXIT_NO_SOLUTION (plan->reason, the message and
+ * a hint naming the smallest fix; plan->cands says why each candidate failed) or GE_EXIT_USAGE
+ * (requirements that contradict themselves, such as two frameworks). */
+int ge_resolve(const struct ge_matrix *m, const struct ge_host_facts *host, const struct ge_req *reqs,
+               int nreqs, const struct ge_resolve_opts *opts, struct ge_plan *plan, struct ge_err *err);
+
+#endif

@@ -1,0 +1,259 @@
+/* test_resolve.c: the resolver's rules against the minimal fixture matrix, one rule a test. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "resolve.h"
+#include "tests.h"
+
+static struct ge_matrix *m;
+
+static void setup(void)
+{
+    struct ge_err err;
+    ge_err_clear(&err);
+    m = ge_matrix_load("tests/data/matrix-min", &err);
+    ck_assert_msg(m != NULL, "%s", err.msg);
+}
+
+static void teardown(void)
+{
+    ge_matrix_free(m);
+}
+
+/* A host: driver ("" unknown), GPUs as "8.0,9.0" ("" unknown), python ("" unknown). */
+static struct ge_host_facts host(const char *driver, const char *gpus, const char *python)
+{
+    struct ge_host_facts h;
+    memset(&h, 0, sizeof h);
+    if (driver[0]) {
+        h.driver_known = ge_version_parse(&h.driver.v, driver, 2, 3) == 0;
+        snprintf(h.driver.s, sizeof h.driver.s, "%s", driver);
+        h.driver_cuda_known = ge_matrix_driver_cuda(m, &h.driver.v, &h.driver_cuda) == 0;
+    }
+    if (gpus[0]) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%s", gpus);
+        h.gpus_known = true;
+        for (char *t = strtok(buf, ","); t; t = strtok(NULL, ","))
+            ge_cc_parse(&h.gpus[h.ngpus++], t);
+    }
+    if (python[0]) {
+        h.python_known = ge_version_parse(&h.python.v, python, 2, 2) == 0;
+        snprintf(h.python.s, sizeof h.python.s, "%s", python);
+    }
+    snprintf(h.platform, sizeof h.platform, "linux");
+    snprintf(h.arch, sizeof h.arch, "x86_64");
+    return h;
+}
+
+static int resolve(const struct ge_host_facts *h, const char *reqs, bool strict, struct ge_plan *p, struct ge_err *err)
+{
+    struct ge_req r[8];
+    int n = 0;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", reqs);
+    ge_err_clear(err);
+    for (char *t = strtok(buf, " "); t; t = strtok(NULL, " "))
+        ck_assert_int_eq(ge_req_parse(&r[n++], t, err), 0);
+    struct ge_resolve_opts o = {strict};
+    ge_plan_init(p);
+    return ge_resolve(m, h, r, n, &o, p, err);
+}
+
+static const struct ge_plan_pkg *pkg(const struct ge_plan *p, const char *name)
+{
+    for (int i = 0; i < p->npkgs; i++)
+        if (strcmp(p->pkgs[i].name, name) == 0)
+            return &p->pkgs[i];
+    return NULL;
+}
+
+START_TEST(native_driver_gives_the_full_plan)
+{
+    struct ge_host_facts h = host("550.54.15", "8.0", "3.12");
+    struct ge_plan p;
+    struct ge_err err;
+    ck_assert_msg(resolve(&h, "torch", false, &p, &err) == 0, "%s", err.msg);
+    ck_assert_str_eq(pkg(&p, "torch")->version, "2.4.1");
+    ck_assert_str_eq(pkg(&p, "torch")->variant, "cu124");
+    ck_assert_str_eq(pkg(&p, "torch")->index_url, "https://download.pytorch.org/whl/cu124");
+    ck_assert_str_eq(pkg(&p, "cuda-toolkit")->version, "12.4.1");
+    ck_assert_str_eq(pkg(&p, "cudnn")->version, "9.1.0.70");
+    ck_assert_str_eq(pkg(&p, "cudnn")->build, "cuda12");
+    ck_assert_str_eq(pkg(&p, "numpy")->constraint, "<2");
+    ck_assert_str_eq(p.python, "3.12");
+    ck_assert_ptr_nonnull(strstr(p.pip, "pip install torch==2.4.1 'numpy<2' --index-url https://download.pytorch.org/whl/cu124"));
+    ck_assert(p.cands[0].chosen && !p.cands[0].mvc);
+    ck_assert_int_eq(p.nnotes, 0);
+    ge_plan_fini(&p);
+}
+END_TEST
+
+START_TEST(minor_version_compatibility_and_strict)
+{
+    struct ge_host_facts h = host("535.104.05", "8.0", "3.12");
+    struct ge_plan p;
+    struct ge_err err;
+    ck_assert_int_eq(resolve(&h, "torch", false, &p, &err), 0);
+    ck_assert(p.cands[0].mvc);
+    ck_assert_ptr_nonnull(strstr(p.notes[0], "minor-version compatibility"));
+    ge_plan_fini(&p);
+    ck_assert_int_eq(resolve(&h, "torch", true, &p, &err), -1);
+    ck_assert_int_eq(err.status, GE_EXIT_NO_SOLUTION);
+    ck_assert_str_eq(p.reason, "driver-too-old");
+    ck_assert_msg(strstr(err.msg, "driver 535.104.05 supports up to CUDA 12.2"), "%s", err.msg);
+    ck_assert_msg(strstr(err.hint, "a driver >= 550.54.15 would allow torch 2.4.1 cu124"), "%s", err.hint);
+    ge_plan_fini(&p);
+    /* below the CUDA 12 floor: refused even without --strict */
+    h = host("520.61.05", "8.0", "3.12");
+    ck_assert_int_eq(resolve(&h, "torch", false, &p, &err), -1);
+    ck_assert_str_eq(p.reason, "driver-too-old");
+    ck_assert_msg(strstr(err.hint, "a driver >= 525.60.13 would allow torch 2.4.1 cu124"), "%s", err.hint);
+    ge_plan_fini(&p);
+}
+END_TEST
+
+START_TEST(gpu_rules_cubin_ptx_and_dropped)
+{
+    struct ge_plan p;
+    struct ge_err err;
+    /* 8.9: the 8.0 cubin runs (same major, lower minor) */
+    struct ge_host_facts h = host("550.54.15", "8.9", "3.12");
+    ck_assert_int_eq(resolve(&h, "torch", false, &p, &err), 0);
+    ge_plan_fini(&p);
+    /* 3.7: older than every arch */
+    h = host("550.54.15", "3.7", "3.12");
+    ck_assert_int_eq(resolve(&h, "torch", false, &p, &err), -1);
+    ck_assert_str_eq(p.reason, "unsupported-gpu");
+    ck_assert_msg(strstr(p.cands[0].why[GE_REASON_GPU], "has no code for compute capability 3.7"), "%s",
+                  p.cands[0].why[GE_REASON_GPU]);
+    ge_plan_fini(&p);
+    /* 12.0: only 9.0's PTX runs, which a native driver must JIT */
+    h = host("550.54.15", "12.0", "3.12");
+    ck_assert_int_eq(resolve(&h, "torch", false, &p, &err), 0);
+    ge_plan_fini(&p);
+    h = host("535.104.05", "12.0", "3.12");
+    ck_assert_int_eq(resolve(&h, "torch", false, &p, &err), -1);
+    ck_assert_str_eq(p.reason, "driver-too-old");
+    ck_assert_ptr_nonnull(strstr(p.cands[0].why[GE_REASON_DRIVER], "only through PTX"));
+    ge_plan_fini(&p);
+    /* mixed GPUs: every one must run */
+    h = host("550.54.15", "8.0,3.7", "3.12");
+    ck_assert_int_eq(resolve(&h, "torch", false, &p, &err), -1);
+    ck_assert_ptr_nonnull(strstr(p.cands[0].why[GE_REASON_GPU], "(GPU 1)"));
+    ge_plan_fini(&p);
+}
+END_TEST
+
+START_TEST(python_platform_and_conflicts)
+{
+    struct ge_plan p;
+    struct ge_err err;
+    struct ge_host_facts h = host("550.54.15", "8.0", "3.10");
+    ck_assert_int_eq(resolve(&h, "torch", false, &p, &err), -1);
+    ck_assert_str_eq(p.reason, "unsupported-python");
+    ge_plan_fini(&p);
+    /* python>=3.11 asks for another Python than this machine's 3.10: 3.12 fits */
+    ck_assert_int_eq(resolve(&h, "torch python>=3.11", false, &p, &err), 0);
+    ck_assert_str_eq(p.python, "3.12");
+    ge_plan_fini(&p);
+    h = host("550.54.15", "8.0", "3.12");
+    snprintf(h.platform, sizeof h.platform, "windows");
+    ck_assert_int_eq(resolve(&h, "torch", false, &p, &err), -1);
+    ck_assert_str_eq(p.reason, "unsupported-platform");
+    ge_plan_fini(&p);
+    h = host("550.54.15", "8.0", "3.12");
+    ck_assert_int_eq(resolve(&h, "torch numpy>=2", false, &p, &err), -1);
+    ck_assert_str_eq(p.reason, "conflict");
+    ck_assert_ptr_nonnull(strstr(err.msg, "needs NumPy < 2"));
+    ge_plan_fini(&p);
+    ck_assert_int_eq(resolve(&h, "torch cuda==12.4.*", false, &p, &err), 0);
+    ge_plan_fini(&p);
+    ck_assert_int_eq(resolve(&h, "torch cuda>=13", false, &p, &err), -1);
+    ck_assert_str_eq(p.reason, "conflict");
+    ge_plan_fini(&p);
+}
+END_TEST
+
+START_TEST(unknown_names_versions_and_two_frameworks)
+{
+    struct ge_plan p;
+    struct ge_err err;
+    struct ge_host_facts h = host("550.54.15", "8.0", "3.12");
+    ck_assert_int_eq(resolve(&h, "pytorch", false, &p, &err), -1);
+    ck_assert_str_eq(p.reason, "unknown-package");
+    ck_assert_int_eq(err.status, GE_EXIT_NO_SOLUTION);
+    ge_plan_fini(&p);
+    ck_assert_int_eq(resolve(&h, "torch==9.9", false, &p, &err), -1);
+    ck_assert_str_eq(p.reason, "no-such-version");
+    ge_plan_fini(&p);
+    ck_assert_int_eq(resolve(&h, "torch jax", false, &p, &err), -1);
+    ck_assert_int_eq(err.status, GE_EXIT_USAGE);
+    ge_plan_fini(&p);
+    ck_assert_int_eq(resolve(&h, "torch>=2 torch<3", false, &p, &err), -1);
+    ck_assert_int_eq(err.status, GE_EXIT_USAGE);
+    ge_plan_fini(&p);
+    ck_assert_int_eq(resolve(&h, "tensorflow[gpu]", false, &p, &err), -1);
+    ck_assert_int_eq(err.status, GE_EXIT_USAGE);
+    ge_plan_fini(&p);
+}
+END_TEST
+
+START_TEST(no_requirement_gives_the_newest_toolkit)
+{
+    struct ge_plan p;
+    struct ge_err err;
+    struct ge_host_facts h = host("550.54.15", "8.0", "");
+    ck_assert_int_eq(resolve(&h, "", false, &p, &err), 0);
+    ck_assert_str_eq(pkg(&p, "cuda-toolkit")->version, "12.4.1");
+    ck_assert_str_eq(pkg(&p, "cudnn")->version, "9.1.0.70");
+    ck_assert_str_eq(p.pip, "");
+    ck_assert(p.cands[0].newer && (p.cands[0].fails & (1u << GE_REASON_DRIVER))); /* 13.4.2 */
+    ge_plan_fini(&p);
+    /* the GPU rule for toolkits: 3.7 is older than every capability of 12.4 and 13.0 */
+    h = host("580.65.06", "3.7", "");
+    ck_assert_int_eq(resolve(&h, "", false, &p, &err), -1);
+    ck_assert_str_eq(p.reason, "unsupported-gpu");
+    ge_plan_fini(&p);
+    /* nothing known about the host: nothing refused */
+    h = host("", "", "");
+    ck_assert_int_eq(resolve(&h, "torch", false, &p, &err), 0);
+    ge_plan_fini(&p);
+}
+END_TEST
+
+START_TEST(tensorflow_and_jax)
+{
+    struct ge_plan p;
+    struct ge_err err;
+    struct ge_host_facts h = host("550.54.15", "8.6", "3.11");
+    ck_assert_msg(resolve(&h, "tensorflow[and-cuda]", false, &p, &err) == 0, "%s", err.msg);
+    ck_assert_str_eq(pkg(&p, "tensorflow")->extra, "and-cuda");
+    ck_assert_ptr_nonnull(strstr(p.pip, "pip install 'tensorflow[and-cuda]==2.15.0'"));
+    ge_plan_fini(&p);
+    ck_assert_msg(resolve(&h, "jax[cuda12]", false, &p, &err) == 0, "%s", err.msg);
+    ck_assert_str_eq(pkg(&p, "jax")->extra, "cuda12");
+    ge_plan_fini(&p);
+    h = host("550.54.15", "5.0", "3.11");
+    ck_assert_int_eq(resolve(&h, "jax", false, &p, &err), -1);
+    ck_assert_str_eq(p.reason, "unsupported-gpu");
+    ge_plan_fini(&p);
+}
+END_TEST
+
+Suite *suite_resolve(void)
+{
+    Suite *s = suite_create("resolve");
+    TCase *tc = tcase_create("rules");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, native_driver_gives_the_full_plan);
+    tcase_add_test(tc, minor_version_compatibility_and_strict);
+    tcase_add_test(tc, gpu_rules_cubin_ptx_and_dropped);
+    tcase_add_test(tc, python_platform_and_conflicts);
+    tcase_add_test(tc, unknown_names_versions_and_two_frameworks);
+    tcase_add_test(tc, no_requirement_gives_the_newest_toolkit);
+    tcase_add_test(tc, tensorflow_and_jax);
+    suite_add_tcase(s, tc);
+    return s;
+}
