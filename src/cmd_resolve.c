@@ -357,7 +357,8 @@ static int resolve_run(struct ge_ctx *ctx, int argc, char **argv)
     const struct ge_host_facts *f = &hi->f;
     if (!f->driver_known && !f->driver_cuda_known) {
         ge_log_warn("cannot check the driver: %s", hi->driver_note[0] ? hi->driver_note : "no driver given");
-        ge_log_hint("describe the machine with --driver VERSION (and --gpu CC), or GPUENV_DRIVER");
+        if (ge_log_level() >= GE_LOG_NORMAL) /* a warning's hint goes with the warning under -q */
+            ge_log_hint("describe the machine with --driver VERSION (and --gpu CC), or GPUENV_DRIVER");
     } else if (hi->driver_note[0]) {
         ge_log_warn("%s", hi->driver_note);
     }

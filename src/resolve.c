@@ -994,21 +994,20 @@ static int pick_requirements(struct rctx *x, const struct ge_req *reqs, int n, s
                              "(or cuda), cudnn, numpy and python");
             return -1;
         }
-        if (*slot && !(r->pkg == GE_PKG_TORCH && (*slot)->pkg != GE_PKG_TORCH)) {
+        if (fw != GE_PKG_UNKNOWN && x->fw != GE_PKG_UNKNOWN && x->fw != fw) {
+            ge_err_set(err, GE_EXIT_USAGE, "'%s' asks for a second framework: gpuenv resolves one per environment",
+                       r->text);
+            ge_err_hint(err, "resolve each framework in its own project");
+            return -1;
+        }
+        if (*slot) {
             ge_err_set(err, GE_EXIT_USAGE, "'%s' and '%s' both constrain %s: combine them as one requirement",
                        (*slot)->text, r->text, r->name);
             ge_err_hint(err, "write 'torch>=2.1,<2.6' rather than two requirements");
             return -1;
         }
-        if (fw != GE_PKG_UNKNOWN) {
-            if (x->fw != GE_PKG_UNKNOWN && x->fw != fw) {
-                ge_err_set(err, GE_EXIT_USAGE, "'%s' asks for a second framework: gpuenv resolves one per environment",
-                           r->text);
-                ge_err_hint(err, "resolve each framework in its own project");
-                return -1;
-            }
+        if (fw != GE_PKG_UNKNOWN)
             x->fw = fw;
-        }
         if ((r->pkg == GE_PKG_TORCH || r->pkg == GE_PKG_TORCHVISION || r->pkg == GE_PKG_TORCHAUDIO ||
              r->pkg == GE_PKG_CUDA || r->pkg == GE_PKG_CUDNN || r->pkg == GE_PKG_NUMPY ||
              r->pkg == GE_PKG_PYTHON) && r->nextras) {
