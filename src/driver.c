@@ -3,6 +3,7 @@
 #include "driver.h"
 
 #include <dlfcn.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -556,9 +557,75 @@ static int report_failure(const struct probe_result *r, struct ge_driver_info *i
     }
 }
 
+static bool file_in(const char *dir, const char *name)
+{
+    char p[512];
+    return ge_path_join(p, sizeof p, dir, name) == 0 && access(p, F_OK) == 0;
+}
+
+/* Whether no libcuda.so.1 can be found anywhere the probe would look, decided without loading
+ * anything: then no child is needed to say so (machines without a driver, such as CI and login
+ * nodes, are where 'resolve' runs most). The loader's own search is mirrored: LD_LIBRARY_PATH,
+ * the names in /etc/ld.so.cache, its default folders. Any doubt means "maybe": probe. */
+static bool library_absent(const struct ge_probe_opts *o, struct ge_driver_info *info)
+{
+    if (o->libcuda && o->libcuda[0])
+        return false;
+    bool sysroot = o->sysroot && o->sysroot[0];
+    if (!sysroot) {
+        const char *llp = getenv("LD_LIBRARY_PATH");
+        if (llp && llp[0]) {
+            char *copy = strdup(llp), *save = NULL;
+            if (!copy)
+                return false;
+            bool hit = false;
+            for (char *d = strtok_r(copy, ":", &save); d && !hit; d = strtok_r(NULL, ":", &save))
+                hit = file_in(d[0] ? d : ".", "libcuda.so.1");
+            free(copy);
+            if (hit)
+                return false;
+        }
+        size_t len = 0;
+        char *cache = ge_read_file("/etc/ld.so.cache", 64u << 20, &len);
+        if (!cache)
+            return false;
+        bool listed = memmem(cache, len, "libcuda.so.1", sizeof "libcuda.so.1") != NULL;
+        free(cache);
+        if (listed)
+            return false;
+        static const char *const loader_dirs[] = {"/lib64", "/usr/lib64", "/lib", "/usr/lib",
+                                                  "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
+                                                  "/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu"};
+        for (size_t i = 0; i < sizeof loader_dirs / sizeof loader_dirs[0]; i++)
+            if (file_in(loader_dirs[i], "libcuda.so.1"))
+                return false;
+    }
+    for (const char *const *d = ge_driver_search_dirs; *d; d++) {
+        char dir[256];
+        sys_path(dir, sizeof dir, o->sysroot, *d);
+        if (file_in(dir, "libcuda.so.1"))
+            return false;
+    }
+    if (!sysroot)
+        add_try(info, "libcuda.so.1", "not in LD_LIBRARY_PATH, /etc/ld.so.cache or the loader's folders", 0);
+    for (const char *const *d = ge_driver_search_dirs; *d; d++) {
+        char dir[256], path[512];
+        sys_path(dir, sizeof dir, o->sysroot, *d);
+        if (ge_path_join(path, sizeof path, dir, "libcuda.so.1") == 0)
+            add_try(info, path, "not found", 0);
+    }
+    return true;
+}
+
 int ge_driver_probe(const struct ge_probe_opts *opts, struct ge_driver_info *info, struct ge_err *err)
 {
     memset(info, 0, sizeof *info);
+    if (library_absent(opts, info)) {
+        static struct probe_result none;
+        memset(&none, 0, sizeof none);
+        none.status = PROBE_NO_LIBRARY;
+        return report_failure(&none, info, opts, err);
+    }
     double timeout = opts->timeout_s > 0 ? opts->timeout_s : GE_PROBE_TIMEOUT_DEFAULT;
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) < 0)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "str.h"
@@ -722,9 +723,195 @@ out:
     return rc;
 }
 
+/* ---- the compiled cache ---- */
+
+int ge_cache_dir(char *out, size_t size)
+{
+    const char *c = getenv("GPUENV_CACHE_DIR");
+    if (c && c[0])
+        return ge_fmt(out, size, "%s", c);
+    const char *x = getenv("XDG_CACHE_HOME");
+    if (x && x[0] == '/')
+        return ge_fmt(out, size, "%s/gpuenv", x);
+    const char *h = getenv("HOME");
+    if (h && h[0])
+        return ge_fmt(out, size, "%s/.cache/gpuenv", h);
+    return -1;
+}
+
+#define CACHE_MAGIC "GEMTX001"
+
+/* What the cache must match: the layout of this build's structs and the identity of each file. */
+struct cache_header {
+    char magic[8];
+    uint32_t layout[12];
+    uint64_t stamp[GE_MF_COUNT][5]; /* dev, ino, size, mtime s, mtime ns */
+    char dir[4096];
+    uint64_t n[8];
+};
+
+static void cache_layout(uint32_t layout[12])
+{
+    const uint32_t l[12] = {(uint32_t)sizeof(struct ge_matrix), (uint32_t)sizeof(struct ge_cuda_release),
+                            (uint32_t)sizeof(struct ge_cuda_mvc), (uint32_t)sizeof(struct ge_branch),
+                            (uint32_t)sizeof(struct ge_cuda_ccs), (uint32_t)sizeof(struct ge_cudnn_release),
+                            (uint32_t)sizeof(struct ge_torch_release), (uint32_t)sizeof(struct ge_tf_release),
+                            (uint32_t)sizeof(struct ge_jax_release), GE_MAX_CCS * 1000u + GE_MAX_ARCH,
+                            GE_MAX_PY * 1000u + GE_MAX_VARIANTS, GE_MAX_BUILDS * 1000u + GE_MAX_EXTRAS};
+    memcpy(layout, l, sizeof l);
+}
+
+static int cache_stamp(const char *dir, uint64_t stamp[GE_MF_COUNT][5])
+{
+    for (int f = 0; f < GE_MF_COUNT; f++) {
+        char p[PATH_MAX];
+        struct stat st;
+        if (ge_path_join(p, sizeof p, dir, file_names[f]) < 0 || stat(p, &st) != 0)
+            return -1;
+        stamp[f][0] = (uint64_t)st.st_dev;
+        stamp[f][1] = (uint64_t)st.st_ino;
+        stamp[f][2] = (uint64_t)st.st_size;
+        stamp[f][3] = (uint64_t)st.st_mtim.tv_sec;
+        stamp[f][4] = (uint64_t)st.st_mtim.tv_nsec;
+    }
+    return 0;
+}
+
+static void cache_header_init(struct cache_header *h, const char *dir)
+{
+    memset(h, 0, sizeof *h);
+    memcpy(h->magic, CACHE_MAGIC, sizeof h->magic);
+    cache_layout(h->layout);
+    ge_strlcpy(h->dir, dir, sizeof h->dir);
+}
+
+#define ARRAYS(X)                                     \
+    X(0, cuda, ncuda) X(1, mvc, nmvc) X(2, branches, nbranches) X(3, ccs, nccs) \
+    X(4, cudnn, ncudnn) X(5, torch, ntorch) X(6, tf, ntf) X(7, jax, njax)
+
+/* Every count inside the structs within its array's bounds: a damaged cache must not become an
+ * out-of-bounds read. */
+static bool cache_sane(const struct ge_matrix *m)
+{
+    for (size_t i = 0; i < m->nccs; i++)
+        if (m->ccs[i].nccs < 0 || m->ccs[i].nccs > GE_MAX_CCS)
+            return false;
+    for (size_t i = 0; i < m->ncudnn; i++) {
+        if (m->cudnn[i].nbuilds < 0 || m->cudnn[i].nbuilds > GE_MAX_BUILDS)
+            return false;
+        for (int b = 0; b < m->cudnn[i].nbuilds; b++)
+            if (m->cudnn[i].builds[b].nccs < 0 || m->cudnn[i].builds[b].nccs > GE_MAX_CCS)
+                return false;
+    }
+    for (size_t i = 0; i < m->ntorch; i++) {
+        const struct ge_torch_release *r = &m->torch[i];
+        if (r->npython < 0 || r->npython > GE_MAX_PY || r->nvariants < 0 || r->nvariants > GE_MAX_VARIANTS)
+            return false;
+        for (int v = 0; v < r->nvariants; v++)
+            if (r->variants[v].narch < 0 || r->variants[v].narch > GE_MAX_ARCH)
+                return false;
+    }
+    for (size_t i = 0; i < m->ntf; i++)
+        if (m->tf[i].npython < 0 || m->tf[i].npython > GE_MAX_PY)
+            return false;
+    for (size_t i = 0; i < m->njax; i++)
+        if (m->jax[i].npython < 0 || m->jax[i].npython > GE_MAX_PY || m->jax[i].nextras < 0 ||
+            m->jax[i].nextras > GE_MAX_EXTRAS)
+            return false;
+    /* strings stay terminated */
+    if (!memchr(m->torch_index_url, 0, sizeof m->torch_index_url) || !strstr(m->torch_index_url, "{variant}"))
+        return false;
+    return true;
+}
+
+static struct ge_matrix *cache_read(const char *dir)
+{
+    char cdir[PATH_MAX], path[PATH_MAX];
+    struct cache_header want, got;
+    if (ge_cache_dir(cdir, sizeof cdir) < 0 || ge_path_join(path, sizeof path, cdir, "matrix.bin") < 0)
+        return NULL;
+    cache_header_init(&want, dir);
+    if (cache_stamp(dir, want.stamp) < 0)
+        return NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    struct ge_matrix *m = NULL;
+    if (fread(&got, sizeof got, 1, f) != 1 || memcmp(got.magic, want.magic, sizeof got.magic) != 0 ||
+        memcmp(got.layout, want.layout, sizeof got.layout) != 0 ||
+        memcmp(got.stamp, want.stamp, sizeof got.stamp) != 0 || strncmp(got.dir, want.dir, sizeof got.dir) != 0)
+        goto out;
+    m = calloc(1, sizeof *m);
+    if (!m)
+        goto out;
+    size_t whole = fread(m, sizeof *m, 1, f);
+    /* the arrays follow in a fixed order; the pointers in the struct as read are stale */
+    m->cuda = NULL, m->mvc = NULL, m->branches = NULL, m->ccs = NULL;
+    m->cudnn = NULL, m->torch = NULL, m->tf = NULL, m->jax = NULL;
+    if (whole != 1)
+        goto fail;
+#define READ_ARRAY(i, field, count)                                                   \
+    m->field = NULL;                                                                  \
+    m->count = (size_t)got.n[i];                                                      \
+    if (m->count > 100000 || !(m->field = calloc(m->count ? m->count : 1, sizeof *m->field)) || \
+        fread(m->field, sizeof *m->field, m->count, f) != m->count)                   \
+        goto fail;
+    ARRAYS(READ_ARRAY)
+#undef READ_ARRAY
+    if (fgetc(f) != EOF || !cache_sane(m))
+        goto fail;
+    ge_strlcpy(m->dir, dir, sizeof m->dir);
+    m->from_cache = true;
+    goto out;
+fail:
+    ge_matrix_free(m);
+    m = NULL;
+out:
+    fclose(f);
+    return m;
+}
+
+/* Write the cache next to where it is read, atomically (a temporary file renamed over it). */
+static void cache_write(const struct ge_matrix *m)
+{
+    char cdir[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX + 32];
+    struct cache_header h;
+    if (ge_cache_dir(cdir, sizeof cdir) < 0 || ge_path_join(path, sizeof path, cdir, "matrix.bin") < 0)
+        return;
+    cache_header_init(&h, m->dir);
+    if (cache_stamp(m->dir, h.stamp) < 0)
+        return;
+#define COUNT(i, field, count) h.n[i] = (uint64_t)m->count;
+    ARRAYS(COUNT)
+#undef COUNT
+    /* make the folder, and its parents, as needed */
+    for (char *p = cdir + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(cdir, 0755);
+            *p = '/';
+        }
+    mkdir(cdir, 0755);
+    if (ge_fmt(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid()) < 0)
+        return;
+    FILE *f = fopen(tmp, "wb");
+    if (!f)
+        return;
+    bool ok = fwrite(&h, sizeof h, 1, f) == 1 && fwrite(m, sizeof *m, 1, f) == 1;
+#define WRITE_ARRAY(i, field, count) ok = ok && fwrite(m->field, sizeof *m->field, m->count, f) == m->count;
+    ARRAYS(WRITE_ARRAY)
+#undef WRITE_ARRAY
+    ok = (fclose(f) == 0) && ok;
+    if (!ok || rename(tmp, path) != 0)
+        unlink(tmp);
+}
+
 struct ge_matrix *ge_matrix_load(const char *dir, struct ge_err *err)
 {
-    struct ge_matrix *m = calloc(1, sizeof *m);
+    struct ge_matrix *m = cache_read(dir);
+    if (m)
+        return m;
+    m = calloc(1, sizeof *m);
     if (!m) {
         ge_err_set(err, GE_EXIT_FAILURE, "out of memory");
         return NULL;
@@ -765,6 +952,7 @@ struct ge_matrix *ge_matrix_load(const char *dir, struct ge_err *err)
     c.file = "pytorch.json";
     if (cross_check(&c, m) < 0)
         goto fail;
+    cache_write(m);
     return m;
 fail:
     ge_matrix_free(m);

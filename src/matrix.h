@@ -139,6 +139,7 @@ struct ge_matrix {
     struct ge_tf_release *tf;
     struct ge_jax_release *jax;
     char torch_index_url[128]; /* "https://download.pytorch.org/whl/{variant}" */
+    bool from_cache;           /* loaded from the compiled cache, not parsed */
 };
 
 /* The file name of each part: "cuda.json", ... */
@@ -150,8 +151,15 @@ int ge_matrix_find_dir(char *dir, size_t size, struct ge_err *err);
 
 /* Load and validate every file of dir: schema, sources of every record, well-formed versions,
  * no duplicates, cross-references (a torch variant's CUDA and cuDNN exist, its name matches its
- * CUDA). NULL with err (GE_EXIT_BAD_DATA naming the file and record) on any defect. */
+ * CUDA). NULL with err (GE_EXIT_BAD_DATA naming the file and record) on any defect.
+ * A validated matrix is kept, as its typed structs, in the cache folder (GPUENV_CACHE_DIR, else
+ * $XDG_CACHE_HOME/gpuenv, else ~/.cache/gpuenv) and reused while the data files are unchanged
+ * (same device, inode, size and modification time): parsing 300 kB of JSON costs more than all
+ * of 'gpuenv resolve' otherwise. A cache that cannot be read or written is simply not used. */
 struct ge_matrix *ge_matrix_load(const char *dir, struct ge_err *err);
+
+/* The cache folder as above; -1 when no HOME tells where it is. */
+int ge_cache_dir(char *out, size_t size);
 void ge_matrix_free(struct ge_matrix *m);
 
 /* Look-ups. */

@@ -80,6 +80,11 @@ void write_file(const char *path, const char *text)
 
 int main(void)
 {
+    /* never the user's own cache: one for this run, removed at the end */
+    char cache[] = "/tmp/gpuenv-unit-cache-XXXXXX";
+    if (!mkdtemp(cache))
+        return 2;
+    setenv("GPUENV_CACHE_DIR", cache, 1);
     SRunner *sr = srunner_create(suite_err());
     srunner_add_suite(sr, suite_str());
     srunner_add_suite(sr, suite_version());
@@ -95,5 +100,9 @@ int main(void)
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "/bin/rm -rf '%s'", cache);
+    if (system(cmd) != 0)
+        return 2;
     return failed == 0 ? 0 : 1;
 }

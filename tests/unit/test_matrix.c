@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "matrix.h"
 #include "str.h"
@@ -161,6 +162,59 @@ START_TEST(missing_file_and_folder)
 }
 END_TEST
 
+START_TEST(compiled_cache_is_reused_and_invalidated)
+{
+    char *cache = temp_dir(), *dir = temp_dir();
+    char cmd[1024], path[1024];
+    setenv("GPUENV_CACHE_DIR", cache, 1);
+    snprintf(cmd, sizeof cmd, "cp %s/*.json '%s'", FIXTURE, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    struct ge_err err;
+    struct ge_matrix *a = load(dir, &err), *b;
+    ck_assert(a && !a->from_cache);
+    b = load(dir, &err);
+    ck_assert(b && b->from_cache);
+    /* the same typed data either way */
+    ck_assert_uint_eq(a->ncuda, b->ncuda);
+    ck_assert_uint_eq(a->ntorch, b->ntorch);
+    ck_assert_mem_eq(a->cuda, b->cuda, a->ncuda * sizeof *a->cuda);
+    ck_assert_mem_eq(a->torch, b->torch, a->ntorch * sizeof *a->torch);
+    ck_assert_mem_eq(a->cudnn, b->cudnn, a->ncudnn * sizeof *a->cudnn);
+    ck_assert_str_eq(b->torch_index_url, a->torch_index_url);
+    ck_assert_str_eq(b->data_version[GE_MF_JAX], a->data_version[GE_MF_JAX]);
+    ge_matrix_free(b);
+    /* a changed data file is parsed again (and validated: a defect is still found) */
+    snprintf(path, sizeof path, "%s/pytorch.json", dir);
+    replace_in(path, "\"cuda\": \"12.4\"", "\"cuda\": \"12.x\"");
+    ck_assert_ptr_null(load(dir, &err));
+    ck_assert_int_eq(err.status, GE_EXIT_BAD_DATA);
+    replace_in(path, "\"cuda\": \"12.x\"", "\"cuda\": \"12.4\"");
+    b = load(dir, &err);
+    ck_assert(b && !b->from_cache);
+    ge_matrix_free(b);
+    /* a damaged cache is ignored and written again */
+    snprintf(path, sizeof path, "%s/matrix.bin", cache);
+    ck_assert_int_eq(truncate(path, 9000), 0);
+    b = load(dir, &err);
+    ck_assert(b && !b->from_cache);
+    ge_matrix_free(b);
+    b = load(dir, &err);
+    ck_assert(b && b->from_cache);
+    ge_matrix_free(b);
+    /* an unusable cache folder costs nothing but the cache */
+    setenv("GPUENV_CACHE_DIR", "/proc/gpuenv-no-such-folder", 1);
+    b = load(dir, &err);
+    ck_assert(b && !b->from_cache);
+    ge_matrix_free(b);
+    ge_matrix_free(a);
+    unsetenv("GPUENV_CACHE_DIR");
+    rm_rf(dir);
+    rm_rf(cache);
+    free(dir);
+    free(cache);
+}
+END_TEST
+
 /* ---- the shipped data ---- */
 
 static int has_cc(const struct ge_cuda_ccs *c, const char *cc)
@@ -231,6 +285,7 @@ Suite *suite_matrix(void)
     tcase_add_test(tc, driver_to_cuda);
     tcase_add_loop_test(tc, every_defect_is_refused_with_its_place, 0, sizeof defects / sizeof defects[0]);
     tcase_add_test(tc, missing_file_and_folder);
+    tcase_add_test(tc, compiled_cache_is_reused_and_invalidated);
     tcase_add_test(tc, shipped_data_loads_and_holds_the_known_facts);
     suite_add_tcase(s, tc);
     return s;
