@@ -79,3 +79,47 @@ PY
     GPUENV_DATA_DIR="$T/nowhere" gp matrix
     assert_rc 5; assert_err_has "GPUENV_DATA_DIR=$T/nowhere holds no cuda.json"
 }
+
+test_redist_manifests_are_well_formed() {
+    # NVIDIA's manifests in data/redist: valid JSON, a product and date, and for every archive a
+    # relative path naming its component, a 64-hex sha256, a 32-hex md5 and a size in bytes.
+    python3 - "$ROOT/data/redist" >"$OUT" 2>&1 <<'PY' || { cat "$OUT"; fail "redist manifests"; }
+import glob, json, os, re, sys
+root = sys.argv[1]
+files = sorted(glob.glob(os.path.join(root, "cuda", "redistrib_*.json")) + glob.glob(os.path.join(root, "cudnn", "redistrib_*.json")))
+assert len(files) >= 20, files
+hexre = lambda n: re.compile("^[0-9a-f]{%d}$" % n)
+sha, md5 = hexre(64), hexre(32)
+for f in files:
+    kind = os.path.basename(os.path.dirname(f))
+    m = json.load(open(f))
+    assert m.get("release_date"), f
+    if "release_product" in m:
+        assert m["release_product"] == kind, (f, m["release_product"])
+    archives = 0
+    def leaf(name, ver, a, where):
+        global archives
+        assert sha.match(a["sha256"]) and md5.match(a["md5"]), where
+        assert a["size"].isdigit() and int(a["size"]) > 0, where
+        assert a["relative_path"].startswith(name + "/"), where
+        archives += 1
+    for name, comp in m.items():
+        if not isinstance(comp, dict):
+            continue
+        for plat, entry in comp.items():
+            if not isinstance(entry, dict):
+                continue
+            if "relative_path" in entry:
+                leaf(name, comp.get("version"), entry, (f, name, plat))
+            for var, sub in entry.items():  # cuDNN: one object per CUDA variant
+                if isinstance(sub, dict) and "relative_path" in sub:
+                    leaf(name, comp.get("version"), sub, (f, name, plat, var))
+    assert archives >= 3, (f, archives)
+    assert not open(f, "rb").read().count(b"\r"), f
+print(len(files), "manifests ok")
+PY
+    grep -q "manifests ok" "$OUT" || fail "no manifests checked"
+    for f in "$ROOT"/data/redist/*/redistrib_*.json; do
+        grep -qF "$(basename "$f")" "$ROOT/data/redist/SOURCES.md" || fail "SOURCES.md does not list $f"
+    done
+}
