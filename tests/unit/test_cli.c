@@ -175,6 +175,10 @@ static const struct {
     {{"__complete", "help", ""}, "detect\nresolve\nmatrix\nhelp\nexit-status\n"},
     {{"__complete", "-v", "--color", "never", "det"}, "detect\n"},
     {{"__complete", "nosuch", ""}, ""},
+    {{"__complete", "resolve", "--pl"}, "--platform=\n"},
+    {{"__complete", "resolve", "--platform", ""}, "linux\nwindows\n"},
+    {{"__complete", "resolve", "jax"}, "jax\njax[cuda12]\njax[cuda13]\n"},
+    {{"__complete", "resolve", "--python=3.1"}, "--python=3.10\n--python=3.11\n--python=3.12\n--python=3.13\n--python=3.14\n"},
 };
 
 START_TEST(completion_helper)
