@@ -650,6 +650,31 @@ static int cross_check(struct pctx *c, struct ge_matrix *m)
                 return bad(c, "no minor-version compatibility floor for CUDA %u", (unsigned)v->cuda.v.part[0]);
         }
     }
+    c->file = "tensorflow.json";
+    for (size_t i = 0; i < m->ntf; i++) {
+        const struct ge_tf_release *r = &m->tf[i];
+        where(c, "tensorflow %s", r->version.s);
+        if (r->has_cuda && !ge_matrix_cuda_newest_of_minor(m, &r->cuda.v))
+            return bad(c, "CUDA %s is not in cuda.json", r->cuda.s);
+        bool series = !r->has_cudnn;
+        for (size_t k = 0; k < m->ncudnn && !series; k++) {
+            const struct ge_version *cv = &m->cudnn[k].version.v;
+            series = cv->part[0] == r->cudnn.v.part[0] && (r->cudnn.v.n < 2 || cv->part[1] == r->cudnn.v.part[1]);
+        }
+        if (!series)
+            return bad(c, "no cuDNN %s release is in cudnn.json", r->cudnn.s);
+    }
+    c->file = "jax.json";
+    for (size_t i = 0; i < m->njax; i++)
+        for (int j = 0; j < m->jax[i].nextras; j++) {
+            const struct ge_jax_extra *x = &m->jax[i].extras[j];
+            where(c, "jax %s [%s]", m->jax[i].version.s, x->name);
+            if (x->has_cuda_min && !ge_matrix_cuda_newest_of_minor(m, &x->cuda_min.v))
+                return bad(c, "CUDA %s is not in cuda.json", x->cuda_min.s);
+            if (x->has_cuda_min && !ge_matrix_mvc(m, (int)x->cuda_min.v.part[0]))
+                return bad(c, "no minor-version compatibility floor for CUDA %u", (unsigned)x->cuda_min.v.part[0]);
+        }
+    c->file = "cudnn.json";
     for (size_t i = 0; i < m->ncudnn; i++) {
         for (size_t k = i + 1; k < m->ncudnn; k++)
             if (m->cudnn[i].has_full && m->cudnn[k].has_full &&

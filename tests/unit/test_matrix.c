@@ -22,11 +22,11 @@ START_TEST(fixture_loads_sorted_with_lookups)
     struct ge_err err;
     struct ge_matrix *m = load(FIXTURE, &err);
     ck_assert_msg(m != NULL, "%s", err.msg);
-    ck_assert_uint_eq(m->ncuda, 4);
+    ck_assert_uint_eq(m->ncuda, 6);
     ck_assert_str_eq(m->cuda[0].version.s, "12.0.0"); /* sorted */
-    ck_assert_str_eq(m->cuda[3].version.s, "13.4.2");
-    ck_assert_int_eq(m->cuda[3].branch, 615);
-    ck_assert(!m->cuda[3].min_driver.has_linux);
+    ck_assert_str_eq(m->cuda[5].version.s, "13.4.2");
+    ck_assert_int_eq(m->cuda[5].branch, 615);
+    ck_assert(!m->cuda[5].min_driver.has_linux);
     ck_assert_str_eq(m->data_version[GE_MF_CUDA], "2026.01.01");
     struct ge_version v;
     ge_version_parse(&v, "12.4", 1, 4);
@@ -80,7 +80,7 @@ static const struct {
     const char *file, *from, *to, *want;
 } defects[] = {
     {"pytorch.json", "\"9.0+PTX\"], \"source\": \"rel\"}", "\"9.0+PTX\"]}", "pytorch.json: releases[0].variants[0]: record has no source"},
-    {"cuda.json", "\"source\": [\"rn\"]", "\"source\": [\"nope\"]", "cuda.json: releases[2]: unknown source 'nope'"},
+    {"cuda.json", "\"source\": [\"rn\"]", "\"source\": [\"nope\"]", "cuda.json: releases[4]: unknown source 'nope'"},
     {"cuda.json", "\"12.4.1\"", "\"12.4.x\"", "releases[0]: version '12.4.x' is not a well-formed version"},
     {"cuda.json", "\"version\": \"12.0.0\"", "\"version\": \"12.4.1\"", "CUDA 12.4.1 is listed twice"},
     {"cuda.json", "\"R535\"", "\"535\"", "branch is not like R580"},
@@ -90,7 +90,7 @@ static const struct {
     {"cuda.json", "\"data_version\": \"2026.01.01\",", "", "data_version is missing"},
     {"cuda.json", "\"url\": ", "\"link\": ", "sources.rn: a source needs a url or a repo"},
     {"cuda.json", "\"compute_capabilities\"", "\"ccs\"", "table 'compute_capabilities' is missing"},
-    {"cudnn.json", "\"9.1.0.70\"", "\"9.2.0.70\"", "full_version 9.2.0.70 does not extend version 9.1.0"},
+    {"cudnn.json", "\"full_version\": \"9.1.0.70\"", "\"full_version\": \"9.2.0.70\"", "full_version 9.2.0.70 does not extend version 9.1.0"},
     {"cudnn.json", "\"cuda_max\": \"12.4\"", "\"cuda_max\": \"11.4\"", "does not fit build cuda12"},
     {"pytorch.json", "\"cudnn\": \"9.1.0.70\"", "\"cudnn\": \"9.9.9.9\"", "torch 2.4.1 cu124: cuDNN 9.9.9.9 is not in cudnn.json"},
     {"pytorch.json", "\"cuda\": \"12.4\"", "\"cuda\": \"12.1\"", "variant 'cu124' does not match its CUDA 12.1"},
@@ -99,6 +99,9 @@ static const struct {
     {"pytorch.json", "\"numpy\": \"<2\"", "\"numpy\": \">=2\"", "numpy rule '>=2' is not understood"},
     {"pytorch.json", "{variant}", "cu124", "index_url must hold {variant}"},
     {"tensorflow.json", "\"and_cuda_extra\": true", "\"and_cuda_extra\": \"yes\"", "and_cuda_extra is not true or false"},
+    {"tensorflow.json", "\"cuda\": \"12.2\"", "\"cuda\": \"12.3\"", "tensorflow.json: tensorflow 2.15.0: CUDA 12.3 is not in cuda.json"},
+    {"tensorflow.json", "\"cudnn\": \"8.9\"", "\"cudnn\": \"7.6\"", "tensorflow 2.15.0: no cuDNN 7.6 release is in cudnn.json"},
+    {"jax.json", "\"cuda_min\": \"12.1\"", "\"cuda_min\": \"12.7\"", "jax.json: jax 0.5.0 [cuda12]: CUDA 12.7 is not in cuda.json"},
     {"jax.json", "\"min_sm\": \"5.2\"", "\"min_sm\": \"sm5\"", "min_sm is not a compute capability"},
     {"jax.json", "\"python\": [\"3.10\", \"3.11\", \"3.12\", \"3.13\"]", "\"python\": [\"3\"]", "python '3' is not a well-formed version"},
     {"jax.json", "}\n    ]\n}", "}\n    ]\n", "jax.json: top level: not valid JSON (near line"},
