@@ -16,6 +16,7 @@ Suite *suite_matrix(void);
 Suite *suite_req(void);
 Suite *suite_resolve(void);
 Suite *suite_python(void);
+Suite *suite_digest_manifest(void);
 
 /* The folder with the fake libcuda.so.1 and libnvidia-ml.so.1 (GPUENV_FAKE_DIR). */
 const char *fake_dir(void);

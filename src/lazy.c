@@ -1,0 +1,33 @@
+/* lazy.c: dlopen a library on first use and fill its typed symbol table. */
+#include "lazy.h"
+
+#include <dlfcn.h>
+#include <stddef.h>
+
+int ge_lazy_load(struct ge_lazy_lib *lib, struct ge_err *err)
+{
+    if (lib->state == 1)
+        return 0;
+    void *h = dlopen(lib->soname, RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        ge_err_set(err, GE_EXIT_FAILURE, "cannot load %s: %s", lib->soname, dlerror());
+        ge_err_hint(err, "install it (Debian and Ubuntu: 'apt install %s')", lib->package);
+        lib->state = -1;
+        return -1;
+    }
+    for (const struct ge_lazy_sym *s = lib->syms; s->name; s++) {
+        void *p = dlsym(h, s->name);
+        if (!p) {
+            ge_err_set(err, GE_EXIT_FAILURE, "%s has no symbol %s: it is too old or not the expected library",
+                       lib->soname, s->name);
+            ge_err_hint(err, "install a current %s", lib->package);
+            dlclose(h);
+            lib->state = -1;
+            return -1;
+        }
+        *s->slot = p;
+    }
+    lib->handle = h;
+    lib->state = 1;
+    return 0;
+}
