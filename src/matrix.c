@@ -771,6 +771,7 @@ struct cache_header {
     char magic[8];
     uint32_t layout[12];
     uint64_t stamp[GE_MF_COUNT][5]; /* dev, ino, size, mtime s, mtime ns */
+    uint64_t exe[5];                /* the same of the gpuenv binary: a rebuilt parser reparses */
     char dir[4096];
     uint64_t n[8];
 };
@@ -786,20 +787,28 @@ static void cache_layout(uint32_t layout[12])
     memcpy(layout, l, sizeof l);
 }
 
-static int cache_stamp(const char *dir, uint64_t stamp[GE_MF_COUNT][5])
+static int stamp_of(const char *path, uint64_t out[5])
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return -1;
+    out[0] = (uint64_t)st.st_dev;
+    out[1] = (uint64_t)st.st_ino;
+    out[2] = (uint64_t)st.st_size;
+    out[3] = (uint64_t)st.st_mtim.tv_sec;
+    out[4] = (uint64_t)st.st_mtim.tv_nsec;
+    return 0;
+}
+
+/* The identity of every data file and of the binary that parsed them. */
+static int cache_stamp(const char *dir, struct cache_header *h)
 {
     for (int f = 0; f < GE_MF_COUNT; f++) {
         char p[PATH_MAX];
-        struct stat st;
-        if (ge_path_join(p, sizeof p, dir, file_names[f]) < 0 || stat(p, &st) != 0)
+        if (ge_path_join(p, sizeof p, dir, file_names[f]) < 0 || stamp_of(p, h->stamp[f]) < 0)
             return -1;
-        stamp[f][0] = (uint64_t)st.st_dev;
-        stamp[f][1] = (uint64_t)st.st_ino;
-        stamp[f][2] = (uint64_t)st.st_size;
-        stamp[f][3] = (uint64_t)st.st_mtim.tv_sec;
-        stamp[f][4] = (uint64_t)st.st_mtim.tv_nsec;
     }
-    return 0;
+    return stamp_of("/proc/self/exe", h->exe);
 }
 
 static void cache_header_init(struct cache_header *h, const char *dir)
@@ -856,7 +865,7 @@ static struct ge_matrix *cache_read(const char *dir)
     if (ge_cache_dir(cdir, sizeof cdir) < 0 || ge_path_join(path, sizeof path, cdir, "matrix.bin") < 0)
         return NULL;
     cache_header_init(&want, dir);
-    if (cache_stamp(dir, want.stamp) < 0)
+    if (cache_stamp(dir, &want) < 0)
         return NULL;
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -864,7 +873,8 @@ static struct ge_matrix *cache_read(const char *dir)
     struct ge_matrix *m = NULL;
     if (fread(&got, sizeof got, 1, f) != 1 || memcmp(got.magic, want.magic, sizeof got.magic) != 0 ||
         memcmp(got.layout, want.layout, sizeof got.layout) != 0 ||
-        memcmp(got.stamp, want.stamp, sizeof got.stamp) != 0 || strncmp(got.dir, want.dir, sizeof got.dir) != 0)
+        memcmp(got.stamp, want.stamp, sizeof got.stamp) != 0 || memcmp(got.exe, want.exe, sizeof got.exe) != 0 ||
+        strncmp(got.dir, want.dir, sizeof got.dir) != 0)
         goto out;
     m = calloc(1, sizeof *m);
     if (!m)
@@ -904,7 +914,7 @@ static void cache_write(const struct ge_matrix *m)
     if (ge_cache_dir(cdir, sizeof cdir) < 0 || ge_path_join(path, sizeof path, cdir, "matrix.bin") < 0)
         return;
     cache_header_init(&h, m->dir);
-    if (cache_stamp(m->dir, h.stamp) < 0)
+    if (cache_stamp(m->dir, &h) < 0)
         return;
 #define COUNT(i, field, count) h.n[i] = (uint64_t)m->count;
     ARRAYS(COUNT)

@@ -154,7 +154,8 @@ int ge_matrix_find_dir(char *dir, size_t size, struct ge_err *err);
  * CUDA). NULL with err (GE_EXIT_BAD_DATA naming the file and record) on any defect.
  * A validated matrix is kept, as its typed structs, in the cache folder (GPUENV_CACHE_DIR, else
  * $XDG_CACHE_HOME/gpuenv, else ~/.cache/gpuenv) and reused while the data files are unchanged
- * (same device, inode, size and modification time): parsing 300 kB of JSON costs more than all
+ * (same device, inode, size and modification time, and the same gpuenv binary): parsing 300 kB of
+ * JSON costs more than all
  * of 'gpuenv resolve' otherwise. A cache that cannot be read or written is simply not used. */
 struct ge_matrix *ge_matrix_load(const char *dir, struct ge_err *err);
 
