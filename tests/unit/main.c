@@ -100,6 +100,7 @@ int main(void)
     srunner_add_suite(sr, suite_digest_manifest());
     srunner_add_suite(sr, suite_fetch());
     srunner_add_suite(sr, suite_extract());
+    srunner_add_suite(sr, suite_store());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
