@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 
 #include "cmds.h"
 #include "host.h"
@@ -29,131 +28,6 @@ static const struct ge_opt resolve_opts[] = {
     [OPT_ARCH] = {"arch", 0, true, "ARCH", "resolve for x86_64 or aarch64", "x86_64 aarch64"},
     {NULL, 0, false, NULL, NULL, NULL},
 };
-
-struct host_info {
-    struct ge_host_facts f;
-    char driver_source[32];   /* driver-api, override, or "" when unknown */
-    char python_source[300];
-    char driver_note[GE_ERR_MSG_MAX];
-};
-
-static int gather_host(struct ge_ctx *ctx, const struct ge_host_req *req, const char *python,
-                       const char *platform, const char *arch, const struct ge_matrix *m, struct host_info *hi)
-{
-    struct ge_host_facts *f = &hi->f;
-    struct ge_driver_info *info = calloc(1, sizeof *info);
-    if (!info)
-        return ge_err_set(&ctx->err, GE_EXIT_FAILURE, "out of memory");
-    struct ge_err perr;
-    ge_err_clear(&perr);
-    int rc = ge_host_detect(req, info, &perr);
-    if (rc < 0 && perr.status == GE_EXIT_USAGE) {
-        ctx->err = perr;
-        free(info);
-        return -1;
-    }
-    if (info->version[0] && ge_driver_version_parse(&f->driver.v, info->version) == 0) {
-        f->driver_known = true;
-        ge_strlcpy(f->driver.s, info->version, sizeof f->driver.s);
-    }
-    if (info->source == GE_DRIVER_PROBED && info->cuda_int > 0) {
-        f->driver_cuda_known = f->driver_cuda_probed = true;
-        f->driver_cuda = ge_cuda_version_from_int(info->cuda_int);
-        if (!f->driver_known) {
-            /* the CUDA version alone still bounds what runs natively */
-            snprintf(hi->driver_note, sizeof hi->driver_note,
-                     "the driver's version string is unreadable; only its CUDA version is checked");
-        }
-    } else if (f->driver_known && ge_matrix_driver_cuda(m, &f->driver.v, &f->driver_cuda) == 0) {
-        f->driver_cuda_known = true;
-    }
-    ge_strlcpy(hi->driver_source, info->source == GE_DRIVER_OVERRIDE ? "override" :
-               (f->driver_known || f->driver_cuda_known) ? "driver-api" : "", sizeof hi->driver_source);
-    if (rc < 0 && !ge_host_req_overrides(req))
-        snprintf(hi->driver_note, sizeof hi->driver_note, "%s", perr.msg);
-    if (info->source == GE_DRIVER_OVERRIDE ? req->gpus_given : (rc == 0)) {
-        f->gpus_known = true;
-        f->ngpus = info->ngpus;
-        for (int i = 0; i < info->ngpus; i++)
-            f->gpus[i] = info->gpus[i].cc;
-    }
-    free(info);
-
-    char xy[16];
-    if (python) {
-        if (ge_python_xy(python, xy, sizeof xy) < 0) {
-            ge_cli_usage(ctx, "invalid --python '%s': give X.Y, such as 3.12", python);
-            return -1;
-        }
-        ge_version_parse(&f->python.v, xy, 2, 2);
-        ge_strlcpy(f->python.s, xy, sizeof f->python.s);
-        f->python_known = true;
-        ge_strlcpy(hi->python_source, "override", sizeof hi->python_source);
-    } else if (ge_python_detect(xy, sizeof xy, hi->python_source, sizeof hi->python_source) == 0) {
-        ge_version_parse(&f->python.v, xy, 2, 2);
-        ge_strlcpy(f->python.s, xy, sizeof f->python.s);
-        f->python_known = true;
-    }
-
-    struct utsname u;
-    uname(&u);
-    if (platform) {
-        if (strcmp(platform, "linux") && strcmp(platform, "windows")) {
-            ge_cli_usage(ctx, "invalid --platform '%s': use linux or windows", platform);
-            return -1;
-        }
-        ge_strlcpy(f->platform, platform, sizeof f->platform);
-    } else {
-        ge_strlcpy(f->platform, "linux", sizeof f->platform);
-    }
-    if (arch) {
-        if (strcmp(arch, "x86_64") && strcmp(arch, "aarch64")) {
-            ge_cli_usage(ctx, "invalid --arch '%s': use x86_64 or aarch64", arch);
-            return -1;
-        }
-        ge_strlcpy(f->arch, arch, sizeof f->arch);
-    } else {
-        ge_strlcpy(f->arch, strcmp(u.machine, "arm64") == 0 ? "aarch64" : u.machine, sizeof f->arch);
-    }
-    return 0;
-}
-
-static cJSON *host_json(const struct host_info *hi)
-{
-    const struct ge_host_facts *f = &hi->f;
-    cJSON *h = cJSON_CreateObject();
-    if (f->driver_known || f->driver_cuda_known) {
-        cJSON *d = cJSON_AddObjectToObject(h, "driver");
-        char c[16];
-        ge_json_add_strn(d, "version", f->driver_known ? f->driver.s : NULL);
-        ge_json_add_strn(d, "cuda", f->driver_cuda_known ? ge_version_format(&f->driver_cuda, c, sizeof c) : NULL);
-        cJSON_AddStringToObject(d, "source", hi->driver_source);
-    } else {
-        cJSON_AddNullToObject(h, "driver");
-    }
-    if (f->gpus_known) {
-        cJSON *g = cJSON_AddArrayToObject(h, "gpus");
-        for (int i = 0; i < f->ngpus; i++) {
-            char cc[8];
-            cJSON *o = cJSON_CreateObject();
-            cJSON_AddNumberToObject(o, "index", i);
-            cJSON_AddStringToObject(o, "cc", ge_cc_format(f->gpus[i], cc, sizeof cc));
-            cJSON_AddItemToArray(g, o);
-        }
-    } else {
-        cJSON_AddNullToObject(h, "gpus");
-    }
-    if (f->python_known) {
-        cJSON *p = cJSON_AddObjectToObject(h, "python");
-        cJSON_AddStringToObject(p, "version", f->python.s);
-        cJSON_AddStringToObject(p, "source", hi->python_source);
-    } else {
-        cJSON_AddNullToObject(h, "python");
-    }
-    cJSON_AddStringToObject(h, "platform", f->platform);
-    cJSON_AddStringToObject(h, "arch", f->arch);
-    return h;
-}
 
 static cJSON *candidate_json(const struct ge_candidate *c)
 {
@@ -247,7 +121,7 @@ static void print_candidates(const struct ge_plan *p, bool all)
         printf("  %s... and %zu more (--explain lists them all)%s\n", dim, hidden, r);
 }
 
-static void print_plan(const struct host_info *hi, const struct ge_plan *p, bool explain)
+static void print_plan(const struct ge_host_view *hi, const struct ge_plan *p, bool explain)
 {
     const char *b = ge_out_style(GE_STYLE_BOLD), *r = ge_out_style(GE_STYLE_RESET);
     const struct ge_host_facts *f = &hi->f;
@@ -331,7 +205,7 @@ static int resolve_run(struct ge_ctx *ctx, int argc, char **argv)
 
     int nreqs = argc - first;
     struct ge_req *reqs = calloc((size_t)(nreqs ? nreqs : 1), sizeof *reqs);
-    struct host_info *hi = calloc(1, sizeof *hi);
+    struct ge_host_view *hi = calloc(1, sizeof *hi);
     struct ge_matrix *m = NULL;
     struct ge_plan plan;
     ge_plan_init(&plan);
@@ -350,7 +224,7 @@ static int resolve_run(struct ge_ctx *ctx, int argc, char **argv)
         status = ctx->err.status;
         goto out;
     }
-    if (gather_host(ctx, &req, python, platform, arch, m, hi) < 0) {
+    if (ge_host_gather(&req, python, platform, arch, m, hi, &ctx->err) < 0) {
         status = ctx->err.status;
         goto out;
     }
@@ -371,7 +245,7 @@ static int resolve_run(struct ge_ctx *ctx, int argc, char **argv)
     status = rc == 0 ? GE_EXIT_OK : ctx->err.status;
     if (json) {
         cJSON *doc = ge_json_doc(rc == 0);
-        cJSON_AddItemToObject(doc, "host", host_json(hi));
+        cJSON_AddItemToObject(doc, "host", ge_host_view_json(hi));
         if (rc == 0) {
             cJSON_AddItemToObject(doc, "plan", plan_json(&plan));
         } else {

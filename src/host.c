@@ -5,6 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdio.h>
+#include <sys/utsname.h>
+
+#include "out.h"
+#include "python.h"
 #include "str.h"
 
 void ge_host_req_init(struct ge_host_req *req)
@@ -113,4 +118,125 @@ int ge_host_detect(const struct ge_host_req *req, struct ge_driver_info *info, s
         return -1;
     }
     return ge_driver_probe(&o, info, err);
+}
+
+int ge_host_gather(const struct ge_host_req *req, const char *python, const char *platform, const char *arch,
+                   const struct ge_matrix *m, struct ge_host_view *hi, struct ge_err *err)
+{
+    struct ge_host_facts *f = &hi->f;
+    struct ge_driver_info *info = calloc(1, sizeof *info);
+    if (!info)
+        return ge_err_set(err, GE_EXIT_FAILURE, "out of memory");
+    struct ge_err perr;
+    ge_err_clear(&perr);
+    int rc = ge_host_detect(req, info, &perr);
+    if (rc < 0 && perr.status == GE_EXIT_USAGE) {
+        *err = perr;
+        free(info);
+        return -1;
+    }
+    if (info->version[0] && ge_driver_version_parse(&f->driver.v, info->version) == 0) {
+        f->driver_known = true;
+        ge_strlcpy(f->driver.s, info->version, sizeof f->driver.s);
+    }
+    if (info->source == GE_DRIVER_PROBED && info->cuda_int > 0) {
+        f->driver_cuda_known = f->driver_cuda_probed = true;
+        f->driver_cuda = ge_cuda_version_from_int(info->cuda_int);
+        if (!f->driver_known) {
+            /* the CUDA version alone still bounds what runs natively */
+            snprintf(hi->driver_note, sizeof hi->driver_note,
+                     "the driver's version string is unreadable; only its CUDA version is checked");
+        }
+    } else if (f->driver_known && ge_matrix_driver_cuda(m, &f->driver.v, &f->driver_cuda) == 0) {
+        f->driver_cuda_known = true;
+    }
+    ge_strlcpy(hi->driver_source, info->source == GE_DRIVER_OVERRIDE ? "override" :
+               (f->driver_known || f->driver_cuda_known) ? "driver-api" : "", sizeof hi->driver_source);
+    if (rc < 0 && !ge_host_req_overrides(req))
+        snprintf(hi->driver_note, sizeof hi->driver_note, "%s", perr.msg);
+    if (info->source == GE_DRIVER_OVERRIDE ? req->gpus_given : (rc == 0)) {
+        f->gpus_known = true;
+        f->ngpus = info->ngpus;
+        for (int i = 0; i < info->ngpus; i++)
+            f->gpus[i] = info->gpus[i].cc;
+    }
+    free(info);
+
+    char xy[16];
+    if (python) {
+        if (ge_python_xy(python, xy, sizeof xy) < 0) {
+            ge_err_set(err, GE_EXIT_USAGE, "invalid --python '%s': give X.Y, such as 3.12", python);
+            ge_err_hint(err, "see 'gpuenv help resolve'");
+            return -1;
+        }
+        ge_version_parse(&f->python.v, xy, 2, 2);
+        ge_strlcpy(f->python.s, xy, sizeof f->python.s);
+        f->python_known = true;
+        ge_strlcpy(hi->python_source, "override", sizeof hi->python_source);
+    } else if (ge_python_detect(xy, sizeof xy, hi->python_source, sizeof hi->python_source) == 0) {
+        ge_version_parse(&f->python.v, xy, 2, 2);
+        ge_strlcpy(f->python.s, xy, sizeof f->python.s);
+        f->python_known = true;
+    }
+
+    struct utsname u;
+    uname(&u);
+    if (platform) {
+        if (strcmp(platform, "linux") && strcmp(platform, "windows")) {
+            ge_err_set(err, GE_EXIT_USAGE, "invalid --platform '%s': use linux or windows", platform);
+            ge_err_hint(err, "see 'gpuenv help resolve'");
+            return -1;
+        }
+        ge_strlcpy(f->platform, platform, sizeof f->platform);
+    } else {
+        ge_strlcpy(f->platform, "linux", sizeof f->platform);
+    }
+    if (arch) {
+        if (strcmp(arch, "x86_64") && strcmp(arch, "aarch64")) {
+            ge_err_set(err, GE_EXIT_USAGE, "invalid --arch '%s': use x86_64 or aarch64", arch);
+            ge_err_hint(err, "see 'gpuenv help resolve'");
+            return -1;
+        }
+        ge_strlcpy(f->arch, arch, sizeof f->arch);
+    } else {
+        ge_strlcpy(f->arch, strcmp(u.machine, "arm64") == 0 ? "aarch64" : u.machine, sizeof f->arch);
+    }
+    return 0;
+}
+
+cJSON *ge_host_view_json(const struct ge_host_view *hi)
+{
+    const struct ge_host_facts *f = &hi->f;
+    cJSON *h = cJSON_CreateObject();
+    if (f->driver_known || f->driver_cuda_known) {
+        cJSON *d = cJSON_AddObjectToObject(h, "driver");
+        char c[16];
+        ge_json_add_strn(d, "version", f->driver_known ? f->driver.s : NULL);
+        ge_json_add_strn(d, "cuda", f->driver_cuda_known ? ge_version_format(&f->driver_cuda, c, sizeof c) : NULL);
+        cJSON_AddStringToObject(d, "source", hi->driver_source);
+    } else {
+        cJSON_AddNullToObject(h, "driver");
+    }
+    if (f->gpus_known) {
+        cJSON *g = cJSON_AddArrayToObject(h, "gpus");
+        for (int i = 0; i < f->ngpus; i++) {
+            char cc[8];
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddNumberToObject(o, "index", i);
+            cJSON_AddStringToObject(o, "cc", ge_cc_format(f->gpus[i], cc, sizeof cc));
+            cJSON_AddItemToArray(g, o);
+        }
+    } else {
+        cJSON_AddNullToObject(h, "gpus");
+    }
+    if (f->python_known) {
+        cJSON *p = cJSON_AddObjectToObject(h, "python");
+        cJSON_AddStringToObject(p, "version", f->python.s);
+        cJSON_AddStringToObject(p, "source", hi->python_source);
+    } else {
+        cJSON_AddNullToObject(h, "python");
+    }
+    cJSON_AddStringToObject(h, "platform", f->platform);
+    cJSON_AddStringToObject(h, "arch", f->arch);
+    return h;
 }

@@ -5,8 +5,12 @@
 
 #include <stdbool.h>
 
+#include <cJSON.h>
+
 #include "driver.h"
 #include "err.h"
+#include "matrix.h"
+#include "resolve.h"
 
 /* What the command line and the environment say about the machine. */
 struct ge_host_req {
@@ -32,5 +36,23 @@ bool ge_host_req_overrides(const struct ge_host_req *req);
  * GPUENV_SYSROOT. Return 0, or -1 with err (the probe's statuses, or GE_EXIT_USAGE for a malformed
  * variable); info holds what is known either way. */
 int ge_host_detect(const struct ge_host_req *req, struct ge_driver_info *info, struct ge_err *err);
+
+/* The host as the resolver sees it, and where each fact came from. */
+struct ge_host_view {
+    struct ge_host_facts f;
+    char driver_source[32];   /* driver-api, override, or "" when unknown */
+    char python_source[300];
+    char driver_note[GE_ERR_MSG_MAX]; /* why the driver could not be checked, "" when it could */
+};
+
+/* Gather the host for resolving: the overrides or the driver probe, the Python (--python or the
+ * python3 on PATH), the platform and architecture (--platform, --arch or this machine's). A
+ * failing probe is not an error: the view says the driver is unknown and why. -1 only for
+ * malformed options or variables (GE_EXIT_USAGE). */
+int ge_host_gather(const struct ge_host_req *req, const char *python, const char *platform, const char *arch,
+                   const struct ge_matrix *m, struct ge_host_view *view, struct ge_err *err);
+
+/* {"driver": ..., "gpus": ..., "python": ..., "platform": ..., "arch": ...} */
+cJSON *ge_host_view_json(const struct ge_host_view *view);
 
 #endif

@@ -1,0 +1,187 @@
+/* lock.c: write and read gpuenv.lock (JSON, fixed key order, validated on read). */
+#include "lock.h"
+
+#include <cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "extract.h"
+#include "str.h"
+
+void ge_lock_init(struct ge_lockfile *l)
+{
+    memset(l, 0, sizeof *l);
+}
+
+void ge_lock_fini(struct ge_lockfile *l)
+{
+    free(l->archives);
+    ge_lock_init(l);
+}
+
+int ge_lock_add(struct ge_lockfile *l, const struct ge_lock_archive *a, struct ge_err *err)
+{
+    struct ge_lock_archive *p = realloc(l->archives, (l->n + 1) * sizeof *p);
+    if (!p)
+        return ge_err_set(err, GE_EXIT_FAILURE, "out of memory");
+    l->archives = p;
+    l->archives[l->n++] = *a;
+    return 0;
+}
+
+int ge_lock_write(const char *path, const struct ge_lockfile *l, struct ge_err *err)
+{
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddNumberToObject(doc, "schema", GE_LOCK_SCHEMA);
+    cJSON_AddStringToObject(doc, "generator", "gpuenv");
+    cJSON *r = cJSON_AddArrayToObject(doc, "requirements");
+    for (int i = 0; i < l->nreqs; i++)
+        cJSON_AddItemToArray(r, cJSON_CreateString(l->reqs[i]));
+    cJSON *h = cJSON_AddObjectToObject(doc, "host");
+    cJSON_AddStringToObject(h, "driver", l->host_driver);
+    cJSON_AddStringToObject(h, "gpus", l->host_gpus);
+    cJSON_AddStringToObject(h, "python", l->host_python);
+    cJSON_AddStringToObject(doc, "platform", l->platform);
+    cJSON *pk = cJSON_AddObjectToObject(doc, "packages");
+    cJSON_AddStringToObject(pk, "cuda-toolkit", l->cuda);
+    cJSON_AddStringToObject(pk, "cudnn", l->cudnn);
+    cJSON_AddStringToObject(pk, "cudnn_build", l->cudnn_build);
+    cJSON *as = cJSON_AddArrayToObject(doc, "archives");
+    for (size_t i = 0; i < l->n; i++) {
+        const struct ge_lock_archive *a = &l->archives[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "package", a->package);
+        cJSON_AddStringToObject(o, "component", a->component);
+        cJSON_AddStringToObject(o, "version", a->version);
+        cJSON_AddStringToObject(o, "platform", a->platform);
+        cJSON_AddStringToObject(o, "variant", a->variant);
+        cJSON_AddStringToObject(o, "url_path", a->url_path);
+        cJSON_AddNumberToObject(o, "size", (double)a->size);
+        cJSON_AddStringToObject(o, "sha256", a->sha256);
+        cJSON_AddItemToArray(as, o);
+    }
+    char *text = cJSON_Print(doc);
+    cJSON_Delete(doc);
+    if (!text)
+        return ge_err_set(err, GE_EXIT_FAILURE, "out of memory");
+    char tmp[4200];
+    int rc = 0;
+    if (ge_fmt(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid()) < 0) {
+        free(text);
+        return ge_err_set(err, GE_EXIT_FAILURE, "path too long: %s", path);
+    }
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        rc = ge_err_set(err, GE_EXIT_FAILURE, "cannot write '%s': %s", tmp, strerror(errno));
+    } else {
+        int ok = fputs(text, f) >= 0 && fputc('\n', f) != EOF && fflush(f) == 0 && fsync(fileno(f)) == 0;
+        ok = (fclose(f) == 0) && ok;
+        if (!ok || rename(tmp, path) < 0) {
+            rc = ge_err_set(err, GE_EXIT_FAILURE, "cannot write '%s': %s", path, strerror(errno));
+            unlink(tmp);
+        }
+    }
+    free(text);
+    return rc;
+}
+
+static int str_field(const cJSON *o, const char *key, char *out, size_t size, const char *where, struct ge_err *err)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!cJSON_IsString(v) || strlen(v->valuestring) >= size)
+        return ge_err_set(err, GE_EXIT_BAD_DATA, "gpuenv.lock: %s: '%s' is missing or malformed", where, key);
+    memcpy(out, v->valuestring, strlen(v->valuestring) + 1);
+    return 0;
+}
+
+int ge_lock_read(const char *path, struct ge_lockfile *l, struct ge_err *err)
+{
+    ge_lock_init(l);
+    char *text = ge_read_file(path, 16u << 20, NULL);
+    if (!text)
+        return ge_err_set(err, GE_EXIT_FAILURE, "cannot read '%s': %s", path, strerror(errno));
+    cJSON *doc = cJSON_Parse(text);
+    free(text);
+    int rc = -1;
+    const cJSON *schema = cJSON_GetObjectItemCaseSensitive(doc, "schema");
+    if (!cJSON_IsNumber(schema) || schema->valueint != GE_LOCK_SCHEMA) {
+        ge_err_set(err, GE_EXIT_BAD_DATA, "gpuenv.lock: not a gpuenv lock of schema %d", GE_LOCK_SCHEMA);
+        goto out;
+    }
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(doc, "requirements"), *e;
+    cJSON_ArrayForEach(e, r)
+    {
+        if (l->nreqs >= GE_LOCK_MAX_REQS || !cJSON_IsString(e) || strlen(e->valuestring) >= sizeof l->reqs[0]) {
+            ge_err_set(err, GE_EXIT_BAD_DATA, "gpuenv.lock: requirements are malformed");
+            goto out;
+        }
+        strcpy(l->reqs[l->nreqs++], e->valuestring);
+    }
+    const cJSON *h = cJSON_GetObjectItemCaseSensitive(doc, "host");
+    const cJSON *pk = cJSON_GetObjectItemCaseSensitive(doc, "packages");
+    if (str_field(h, "driver", l->host_driver, sizeof l->host_driver, "host", err) < 0 ||
+        str_field(h, "gpus", l->host_gpus, sizeof l->host_gpus, "host", err) < 0 ||
+        str_field(h, "python", l->host_python, sizeof l->host_python, "host", err) < 0 ||
+        str_field(doc, "platform", l->platform, sizeof l->platform, "top level", err) < 0 ||
+        str_field(pk, "cuda-toolkit", l->cuda, sizeof l->cuda, "packages", err) < 0 ||
+        str_field(pk, "cudnn", l->cudnn, sizeof l->cudnn, "packages", err) < 0 ||
+        str_field(pk, "cudnn_build", l->cudnn_build, sizeof l->cudnn_build, "packages", err) < 0)
+        goto out;
+    const cJSON *as = cJSON_GetObjectItemCaseSensitive(doc, "archives");
+    if (!cJSON_IsArray(as)) {
+        ge_err_set(err, GE_EXIT_BAD_DATA, "gpuenv.lock: 'archives' is missing");
+        goto out;
+    }
+    size_t i = 0;
+    cJSON_ArrayForEach(e, as)
+    {
+        struct ge_lock_archive a;
+        memset(&a, 0, sizeof a);
+        char where[32];
+        snprintf(where, sizeof where, "archives[%zu]", i++);
+        const cJSON *size = cJSON_GetObjectItemCaseSensitive(e, "size");
+        if (str_field(e, "package", a.package, sizeof a.package, where, err) < 0 ||
+            str_field(e, "component", a.component, sizeof a.component, where, err) < 0 ||
+            str_field(e, "version", a.version, sizeof a.version, where, err) < 0 ||
+            str_field(e, "platform", a.platform, sizeof a.platform, where, err) < 0 ||
+            str_field(e, "variant", a.variant, sizeof a.variant, where, err) < 0 ||
+            str_field(e, "url_path", a.url_path, sizeof a.url_path, where, err) < 0 ||
+            str_field(e, "sha256", a.sha256, sizeof a.sha256, where, err) < 0)
+            goto out;
+        if (!ge_sha256_valid(a.sha256) || !ge_path_stays_inside(a.url_path) || !cJSON_IsNumber(size) ||
+            size->valuedouble < 1 || size->valuedouble > 1e15) {
+            ge_err_set(err, GE_EXIT_BAD_DATA, "gpuenv.lock: %s: sha256, url_path or size is malformed", where);
+            goto out;
+        }
+        a.size = (uint64_t)size->valuedouble;
+        if (ge_lock_add(l, &a, err) < 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    if (rc < 0) {
+        if (err->status == GE_EXIT_BAD_DATA)
+            ge_err_hint(err, "the lock file is damaged: restore it from version control, or delete it and run "
+                             "'gpuenv lock' again");
+        ge_lock_fini(l);
+    }
+    cJSON_Delete(doc);
+    return rc;
+}
+
+int ge_lock_same_archives(const struct ge_lockfile *a, const struct ge_lockfile *b)
+{
+    if (a->n != b->n)
+        return 0;
+    for (size_t i = 0; i < a->n; i++) {
+        int found = 0;
+        for (size_t k = 0; k < b->n && !found; k++)
+            found = strcmp(a->archives[i].sha256, b->archives[k].sha256) == 0;
+        if (!found)
+            return 0;
+    }
+    return 1;
+}

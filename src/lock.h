@@ -1,0 +1,52 @@
+/* lock.h: gpuenv.lock, the project's pinned environment: what was asked, for which host, and every
+ * archive with its URL path, size and SHA-256. */
+#ifndef GE_LOCK_H
+#define GE_LOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "digest.h"
+#include "err.h"
+
+#define GE_LOCK_SCHEMA 1
+#define GE_LOCK_MAX_REQS 16
+
+struct ge_lock_archive {
+    char package[16];        /* cuda-toolkit | cudnn */
+    char component[64];
+    char version[48];
+    char platform[24];
+    char variant[16];        /* "" or cuda12 ... */
+    char url_path[320];      /* compute/cuda/redist/<relative_path>, appended to the origin */
+    uint64_t size;
+    char sha256[GE_SHA256_HEX];
+};
+
+struct ge_lockfile {
+    int nreqs;
+    char reqs[GE_LOCK_MAX_REQS][128];
+    char host_driver[32];    /* what the plan was checked against; "" when unknown */
+    char host_gpus[128];     /* "8.0,9.0" */
+    char host_python[16];
+    char platform[24];       /* the archives' platform: linux-x86_64 | linux-sbsa */
+    char cuda[24];           /* the toolkit version installed, "" without one */
+    char cudnn[24];
+    char cudnn_build[16];
+    size_t n;
+    struct ge_lock_archive *archives;
+};
+
+void ge_lock_init(struct ge_lockfile *l);
+void ge_lock_fini(struct ge_lockfile *l);
+int ge_lock_add(struct ge_lockfile *l, const struct ge_lock_archive *a, struct ge_err *err);
+
+/* Write atomically (a temporary file renamed over path). */
+int ge_lock_write(const char *path, const struct ge_lockfile *l, struct ge_err *err);
+/* Read and validate; -1 with err (GE_EXIT_BAD_DATA naming the field) for a damaged lock, or
+ * GE_EXIT_FAILURE when it cannot be read. */
+int ge_lock_read(const char *path, struct ge_lockfile *l, struct ge_err *err);
+/* Whether two locks pin the same archives (by digest, in any order). */
+int ge_lock_same_archives(const struct ge_lockfile *a, const struct ge_lockfile *b);
+
+#endif
