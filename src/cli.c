@@ -36,6 +36,11 @@ static const struct ge_cmd cmd_help = {
 static const struct ge_cmd *const commands[] = {
     &ge_cmd_detect,
     &ge_cmd_resolve,
+    &ge_cmd_install,
+    &ge_cmd_lock,
+    &ge_cmd_list,
+    &ge_cmd_remove,
+    &ge_cmd_cache,
     &ge_cmd_matrix,
     &cmd_help,
     &ge_cmd_complete,

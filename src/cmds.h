@@ -6,6 +6,11 @@
 
 extern const struct ge_cmd ge_cmd_detect;
 extern const struct ge_cmd ge_cmd_matrix;
+extern const struct ge_cmd ge_cmd_install;
+extern const struct ge_cmd ge_cmd_lock;
+extern const struct ge_cmd ge_cmd_list;
+extern const struct ge_cmd ge_cmd_remove;
+extern const struct ge_cmd ge_cmd_cache;
 extern const struct ge_cmd ge_cmd_resolve;
 extern const struct ge_cmd ge_cmd_complete;
 

@@ -14,6 +14,7 @@ static const struct ge_exit_info exit_table[] = {
      "no usable NVIDIA driver: libcuda.so.1 missing, failing, hanging or crashing"},
     {GE_EXIT_BAD_DATA, "bad-data", "a data file, manifest, lock file or archive is malformed"},
     {GE_EXIT_NO_GPU, "no-gpu", "the driver works but reports no usable GPU"},
+    {GE_EXIT_LOCKED, "locked", "--locked, and the request and gpuenv.lock disagree (or there is no lock)"},
 };
 
 _Static_assert(sizeof exit_table / sizeof exit_table[0] == GE_EXIT_COUNT,

@@ -14,6 +14,7 @@ enum ge_exit {
     GE_EXIT_NO_DRIVER = 4,
     GE_EXIT_BAD_DATA = 5,
     GE_EXIT_NO_GPU = 6,
+    GE_EXIT_LOCKED = 7,
     GE_EXIT_COUNT
 };
 

@@ -1,0 +1,117 @@
+/* cmd_cache.c: 'gpuenv cache list' and 'gpuenv cache clean'. */
+#include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cmds.h"
+#include "out.h"
+#include "matrix.h"
+#include "store.h"
+#include "str.h"
+
+enum { OPT_JSON };
+
+static const struct ge_opt cache_opts[] = {
+    [OPT_JSON] = {"json", 0, false, NULL, "print one JSON document (also on failure)", NULL},
+    {NULL, 0, false, NULL, NULL, NULL},
+};
+
+static uint64_t tree_bytes(const char *path, uint64_t *files)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0)
+        return 0;
+    if (!S_ISDIR(st.st_mode)) {
+        (*files)++;
+        return S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+    }
+    uint64_t total = 0;
+    DIR *d = opendir(path);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char child[PATH_MAX];
+        if (ge_path_join(child, sizeof child, path, e->d_name) == 0)
+            total += tree_bytes(child, files);
+    }
+    if (d)
+        closedir(d);
+    return total;
+}
+
+static int cache_run(struct ge_ctx *ctx, int argc, char **argv)
+{
+    bool json = false;
+    struct ge_cli_iter it;
+    ge_cli_iter_init(&it, ctx, argc, argv);
+    const char *arg;
+    int o;
+    while ((o = ge_cli_next(&it, &arg)) >= 0)
+        if (o == OPT_JSON)
+            json = true;
+    int first = it.optind;
+    ge_cli_iter_fini(&it);
+    if (o == -2)
+        return ctx->err.status;
+    if (argc - first != 1 || (strcmp(argv[first], "list") != 0 && strcmp(argv[first], "clean") != 0)) {
+        ge_cli_usage(ctx, "'cache' takes one action: list or clean");
+        return ctx->err.status;
+    }
+    bool clean = strcmp(argv[first], "clean") == 0;
+    char dir[3000];
+    if (ge_cache_dir(dir, sizeof dir) < 0) {
+        ge_err_set(&ctx->err, GE_EXIT_FAILURE, "no cache folder: HOME is not set");
+        ge_err_hint(&ctx->err, "set GPUENV_CACHE_DIR or XDG_CACHE_HOME");
+        return ctx->err.status;
+    }
+    struct ge_store s;
+    if (ge_store_open(&s, dir, &ctx->err) < 0 || ge_store_lock(&s, &ctx->err) < 0)
+        return ctx->err.status;
+    char archives[PATH_MAX], trees[PATH_MAX];
+    snprintf(archives, sizeof archives, "%s/archives", dir);
+    snprintf(trees, sizeof trees, "%s/trees", dir);
+    uint64_t na = 0, nt = 0, ba = tree_bytes(archives, &na), bt = tree_bytes(trees, &nt);
+    size_t narch = 0, ntrees = 0;
+    DIR *d = opendir(archives);
+    struct dirent *e;
+    while (d && (e = readdir(d)))
+        narch += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    d = opendir(trees);
+    while (d && (e = readdir(d)))
+        ntrees += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    int status = GE_EXIT_OK;
+    if (clean && (ge_store_remove_tree(archives, &ctx->err) < 0 || ge_store_remove_tree(trees, &ctx->err) < 0))
+        status = ctx->err.status;
+    ge_store_close(&s);
+    if (status != GE_EXIT_OK)
+        return status;
+    if (json) {
+        cJSON *doc = ge_json_doc(true);
+        cJSON_AddStringToObject(doc, "cache", dir);
+        cJSON_AddNumberToObject(doc, "archives", (double)narch);
+        cJSON_AddNumberToObject(doc, "archive_bytes", (double)ba);
+        cJSON_AddNumberToObject(doc, "trees", (double)ntrees);
+        cJSON_AddNumberToObject(doc, "tree_bytes", (double)bt);
+        cJSON_AddBoolToObject(doc, "cleaned", clean);
+        if (ge_out_json(doc) == 0)
+            ctx->json_printed = true;
+    } else {
+        printf("%s %s\n  %zu archives, %.1f MiB\n  %zu unpacked trees, %.1f MiB (hard-linked into prefixes)\n",
+               clean ? "cleaned" : "cache", dir, narch, (double)ba / 1048576.0, ntrees, (double)bt / 1048576.0);
+    }
+    return GE_EXIT_OK;
+}
+
+const struct ge_cmd ge_cmd_cache = {
+    "cache", "list | clean", "show or empty the download cache",
+    "'list' shows the cache's archives and unpacked trees and their sizes; 'clean' removes them all\n"
+    "(installed prefixes keep their files: they are hard links).",
+    cache_opts, cache_run, false, "list clean",
+};

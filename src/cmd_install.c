@@ -1,0 +1,709 @@
+/* cmd_install.c: 'gpuenv install' and 'gpuenv lock': resolve, then pin NVIDIA's archives in
+ * gpuenv.lock and (install) download, verify, unpack and switch them into the project's prefix. */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "activate.h"
+#include "cmds.h"
+#include "fetch.h"
+#include "host.h"
+#include "lock.h"
+#include "manifest.h"
+#include "matrix.h"
+#include "out.h"
+#include "resolve.h"
+#include "store.h"
+#include "str.h"
+
+#define DEFAULT_ORIGIN "https://developer.download.nvidia.com"
+
+/* A complete development toolkit: compiler, runtime, headers and the math libraries. A
+ * component a release's manifest lacks is skipped with a note. */
+static const char *const default_components[] = {
+    "cuda_nvcc", "cuda_cudart", "cuda_cccl", "cuda_crt", "cuda_nvvm", "cuda_nvrtc", "cuda_nvtx",
+    "cuda_cupti", "cuda_cuobjdump", "cuda_nvdisasm", "cuda_nvprune", "cuda_cuxxfilt", "cuda_profiler_api",
+    "libcublas", "libcufft", "libcurand", "libcusolver", "libcusparse", "libnpp", "libnvjitlink",
+    "libnvjpeg", "cudnn", NULL,
+};
+
+enum {
+    OPT_JSON, OPT_DIR, OPT_PREFIX, OPT_COMPONENTS, OPT_MIRROR, OPT_LOCKED, OPT_JOBS,
+    OPT_STRICT, OPT_DRIVER, OPT_GPU, OPT_PYTHON, OPT_PLATFORM, OPT_ARCH,
+};
+
+static const struct ge_opt install_opts[] = {
+    [OPT_JSON] = {"json", 0, false, NULL, "print one JSON document (also on failure)", NULL},
+    [OPT_DIR] = {"directory", 'C', true, "DIR", "the project folder (default: the current one)", NULL},
+    [OPT_PREFIX] = {"prefix", 0, true, "DIR", "install into DIR instead of the project's .gpuenv", NULL},
+    [OPT_COMPONENTS] = {"components", 0, true, "LIST",
+                        "NVIDIA component names, comma-separated (default: a development toolkit and cuDNN)", NULL},
+    [OPT_MIRROR] = {"mirror", 0, true, "URL", "origin to download from instead of developer.download.nvidia.com", NULL},
+    [OPT_LOCKED] = {"locked", 0, false, NULL, "fail if the request and gpuenv.lock disagree", NULL},
+    [OPT_JOBS] = {"jobs", 'j', true, "N", "downloads at once (default 4)", NULL},
+    [OPT_STRICT] = {"strict", 0, false, NULL, "require the driver to run the toolkit natively", NULL},
+    [OPT_DRIVER] = {"driver", 0, true, "VERSION", "resolve for a machine with this driver instead of probing", NULL},
+    [OPT_GPU] = {"gpu", 0, true, "CC", "resolve for a GPU of this compute capability (repeatable)",
+                 "5.0 5.2 6.0 6.1 7.0 7.5 8.0 8.6 8.7 8.9 9.0 10.0 10.3 11.0 12.0 12.1"},
+    [OPT_PYTHON] = {"python", 0, true, "X.Y", "resolve for this Python version", "3.9 3.10 3.11 3.12 3.13 3.14"},
+    [OPT_PLATFORM] = {"platform", 0, true, "OS", "linux (installing for windows is not supported)", "linux"},
+    [OPT_ARCH] = {"arch", 0, true, "ARCH", "x86_64 or aarch64 (linux-sbsa archives)", "x86_64 aarch64"},
+    {NULL, 0, false, NULL, NULL, NULL},
+};
+
+struct opts {
+    bool json, locked, write_only;
+    const char *dir, *prefix, *components, *mirror, *python, *platform, *arch;
+    int jobs;
+    struct ge_resolve_opts ro;
+    struct ge_host_req req;
+    int nreqs;
+    char **reqs;
+};
+
+struct run {
+    char project[PATH_MAX], prefix[PATH_MAX], lockpath[PATH_MAX + 16];
+    char notes[8][300];
+    int nnotes;
+    size_t downloaded, cached;
+    uint64_t downloaded_bytes;
+};
+
+static void note(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(struct run *r, const char *fmt, ...)
+{
+    if (r->nnotes >= 8)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->notes[r->nnotes++], sizeof r->notes[0], fmt, ap);
+    va_end(ap);
+}
+
+/* ---- manifests ---- */
+
+/* The manifest of kind (cuda, cudnn) for version, from GPUENV_MANIFEST_PATH first, then the
+ * data folder's redist/: exactly that version, else the newest one of its minor (with a note). */
+static struct ge_manifest *find_manifest(const char *datadir, const char *kind, const char *version,
+                                         struct run *r, char *found, size_t fsize, struct ge_err *err)
+{
+    char dirs[16][2048];
+    int nd = 0;
+    const char *mp = getenv("GPUENV_MANIFEST_PATH");
+    if (mp && mp[0]) {
+        char *copy = strdup(mp), *save = NULL;
+        for (char *t = copy ? strtok_r(copy, ":", &save) : NULL; t && nd < 15; t = strtok_r(NULL, ":", &save))
+            snprintf(dirs[nd++], sizeof dirs[0], "%.2000s", t);
+        free(copy);
+    }
+    snprintf(dirs[nd++], sizeof dirs[0], "%.2000s/redist", datadir);
+    struct ge_version want;
+    if (ge_version_parse(&want, version, 2, 4) < 0)
+        return ge_err_set(err, GE_EXIT_BAD_DATA, "malformed %s version '%s'", kind, version), NULL;
+    char best[4096] = "";
+    struct ge_version bestv = {{0}, 0};
+    for (int i = 0; i < nd; i++) {
+        char p[4096];
+        snprintf(p, sizeof p, "%.2047s/%.8s/redistrib_%u.%u.%u.json", dirs[i], kind, (unsigned)want.part[0],
+                 (unsigned)want.part[1], (unsigned)want.part[2]);
+        if (access(p, R_OK) == 0) {
+            snprintf(best, sizeof best, "%s", p);
+            bestv = want;
+            bestv.n = 3;
+            break;
+        }
+    }
+    if (!best[0]) {
+        /* the newest manifest of the same minor */
+        for (int i = 0; i < nd; i++) {
+            char sub[2100];
+            snprintf(sub, sizeof sub, "%.2047s/%.8s", dirs[i], kind);
+            char cmdless[4096];
+            for (unsigned patch = 0; patch < 20; patch++) {
+                struct ge_version v = {{want.part[0], want.part[1], patch, 0}, 3};
+                snprintf(cmdless, sizeof cmdless, "%s/redistrib_%u.%u.%u.json", sub, (unsigned)v.part[0],
+                         (unsigned)v.part[1], patch);
+                if (access(cmdless, R_OK) == 0 && ge_version_cmp(&v, &bestv) > 0) {
+                    bestv = v;
+                    snprintf(best, sizeof best, "%s", cmdless);
+                }
+            }
+        }
+        if (best[0]) {
+            char bv[32];
+            note(r, "no manifest for %s %s: installing %s, the newest %u.%u release with one", kind, version,
+                 ge_version_format(&bestv, bv, sizeof bv), (unsigned)want.part[0], (unsigned)want.part[1]);
+        }
+    }
+    if (!best[0]) {
+        ge_err_set(err, GE_EXIT_BAD_DATA, "no NVIDIA manifest for %s %u.%u in %s/redist or GPUENV_MANIFEST_PATH", kind,
+                   (unsigned)want.part[0], (unsigned)want.part[1], datadir);
+        ge_err_hint(err, "put NVIDIA's redistrib_X.Y.Z.json in a folder's %s/ and name the folder in "
+                         "GPUENV_MANIFEST_PATH, or pick a version gpuenv ships ('gpuenv matrix')", kind);
+        return NULL;
+    }
+    ge_strlcpy(found, best, fsize);
+    return ge_manifest_load(best, err);
+}
+
+static bool wanted(const char *components, const char *name)
+{
+    if (!components) {
+        for (const char *const *c = default_components; *c; c++)
+            if (strcmp(*c, name) == 0)
+                return true;
+        return false;
+    }
+    size_t nl = strlen(name);
+    for (const char *p = components; *p;) {
+        size_t n = strcspn(p, ", ");
+        if (n == nl && strncmp(p, name, n) == 0)
+            return true;
+        p += n;
+        while (*p == ',' || *p == ' ')
+            p++;
+    }
+    return false;
+}
+
+static int add_archives(struct ge_lockfile *l, const struct ge_manifest *m, const char *package, const char *kind,
+                        const char *platform, const char *variant, const char *components, struct run *r,
+                        struct ge_err *err)
+{
+    int added = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        const struct ge_archive_ref *a = &m->items[i];
+        if (strcmp(a->platform, platform) != 0 || strcmp(a->variant, variant) != 0 ||
+            !wanted(components, a->component))
+            continue;
+        struct ge_lock_archive la;
+        memset(&la, 0, sizeof la);
+        ge_strlcpy(la.package, package, sizeof la.package);
+        ge_strlcpy(la.component, a->component, sizeof la.component);
+        ge_strlcpy(la.version, a->version, sizeof la.version);
+        ge_strlcpy(la.platform, a->platform, sizeof la.platform);
+        ge_strlcpy(la.variant, a->variant, sizeof la.variant);
+        snprintf(la.url_path, sizeof la.url_path, "compute/%s/redist/%s", kind, a->relative_path);
+        la.size = a->size;
+        memcpy(la.sha256, a->sha256, sizeof la.sha256);
+        if (ge_lock_add(l, &la, err) < 0)
+            return -1;
+        added++;
+    }
+    /* name what was asked for and is not there */
+    const char *const *list = default_components;
+    char explicit[64][64];
+    int ne = 0;
+    if (components) {
+        for (const char *p = components; *p && ne < 64;) {
+            size_t n = strcspn(p, ", ");
+            if (n && n < 64) {
+                memcpy(explicit[ne], p, n);
+                explicit[ne++][n] = '\0';
+            }
+            p += n;
+            while (*p == ',' || *p == ' ')
+                p++;
+        }
+    }
+    int total = components ? ne : 0;
+    if (!components)
+        while (list[total])
+            total++;
+    struct ge_buf skipped;
+    ge_buf_init(&skipped);
+    for (int k = 0; k < total; k++) {
+        const char *name = components ? explicit[k] : list[k];
+        bool is_cudnn = strcmp(name, "cudnn") == 0;
+        if (is_cudnn != (strcmp(kind, "cudnn") == 0))
+            continue;
+        bool found = false;
+        for (size_t i = 0; i < l->n && !found; i++)
+            found = strcmp(l->archives[i].component, name) == 0;
+        if (!found && components) {
+            ge_buf_fini(&skipped);
+            return ge_err_set(err, GE_EXIT_USAGE, "component '%s' is not in the %s manifest for %s", name, kind, platform);
+        }
+        if (!found)
+            ge_buf_addf(&skipped, "%s%s", skipped.len ? ", " : "", name);
+    }
+    if (skipped.len)
+        note(r, "not in this %s release's manifest for %s, so skipped: %s", kind, platform, ge_buf_str(&skipped));
+    ge_buf_fini(&skipped);
+    (void)added;
+    return 0;
+}
+
+/* ---- building the wanted lock ---- */
+
+static int plan_lock(struct ge_ctx *ctx, const struct opts *o, struct run *r, struct ge_lockfile *want,
+                     struct ge_host_view *hv)
+{
+    char dir[4096];
+    if (ge_matrix_find_dir(dir, sizeof dir, &ctx->err) < 0)
+        return -1;
+    struct ge_matrix *m = ge_matrix_load(dir, &ctx->err);
+    if (!m)
+        return -1;
+    int rc = -1;
+    struct ge_req reqs[GE_LOCK_MAX_REQS];
+    struct ge_plan plan;
+    struct ge_manifest *cm = NULL, *dm = NULL;
+    ge_plan_init(&plan);
+    if (o->nreqs > GE_LOCK_MAX_REQS) {
+        ge_cli_usage(ctx, "at most %d requirements", GE_LOCK_MAX_REQS);
+        goto out;
+    }
+    for (int i = 0; i < o->nreqs; i++)
+        if (ge_req_parse(&reqs[i], o->reqs[i], &ctx->err) < 0)
+            goto out;
+    if (ge_host_gather(&o->req, o->python, o->platform, o->arch, m, hv, &ctx->err) < 0)
+        goto out;
+    if (strcmp(hv->f.platform, "linux") != 0) {
+        ge_cli_usage(ctx, "gpuenv installs Linux toolkits only, not %s", hv->f.platform);
+        goto out;
+    }
+    if (!hv->f.driver_known && !hv->f.driver_cuda_known) {
+        ge_log_warn("the driver was not checked: %s", hv->driver_note[0] ? hv->driver_note : "none given");
+        if (ge_log_level() >= GE_LOG_NORMAL)
+            ge_log_hint("describe the machine with --driver VERSION (and --gpu CC)");
+    }
+    if (ge_resolve(m, &hv->f, reqs, o->nreqs, &o->ro, &plan, &ctx->err) < 0)
+        goto out;
+    const struct ge_plan_pkg *tk = NULL, *cd = NULL;
+    for (int i = 0; i < plan.npkgs; i++) {
+        if (strcmp(plan.pkgs[i].name, "cuda-toolkit") == 0)
+            tk = &plan.pkgs[i];
+        if (strcmp(plan.pkgs[i].name, "cudnn") == 0)
+            cd = &plan.pkgs[i];
+    }
+    if (!tk) {
+        ge_err_set(&ctx->err, GE_EXIT_NO_SOLUTION, "the plan names no CUDA toolkit to install");
+        goto out;
+    }
+    const char *plat = strcmp(hv->f.arch, "aarch64") == 0 ? "linux-sbsa" : "linux-x86_64";
+    ge_strlcpy(want->platform, plat, sizeof want->platform);
+    for (int i = 0; i < o->nreqs; i++)
+        ge_strlcpy(want->reqs[want->nreqs++], o->reqs[i], sizeof want->reqs[0]);
+    if (hv->f.driver_known)
+        ge_strlcpy(want->host_driver, hv->f.driver.s, sizeof want->host_driver);
+    for (int g = 0; hv->f.gpus_known && g < hv->f.ngpus; g++) {
+        char cc[8];
+        size_t l = strlen(want->host_gpus);
+        snprintf(want->host_gpus + l, sizeof want->host_gpus - l, "%s%s", g ? "," : "",
+                 ge_cc_format(hv->f.gpus[g], cc, sizeof cc));
+    }
+    if (hv->f.python_known)
+        ge_strlcpy(want->host_python, hv->f.python.s, sizeof want->host_python);
+
+    char found[4096];
+    if (!(cm = find_manifest(dir, "cuda", tk->version, r, found, sizeof found, &ctx->err)))
+        goto out;
+    ge_strlcpy(want->cuda, cm->label[0] ? cm->label : tk->version, sizeof want->cuda);
+    if (!cm->label[0]) { /* the oldest manifests have no label: the file name tells */
+        const char *b = strrchr(found, '_');
+        if (b) {
+            snprintf(want->cuda, sizeof want->cuda, "%.*s", (int)(strlen(b + 1) - 5), b + 1);
+        }
+    }
+    if (add_archives(want, cm, "cuda-toolkit", "cuda", plat, "", o->components, r, &ctx->err) < 0)
+        goto out;
+    if (cd && wanted(o->components, "cudnn")) {
+        if (!(dm = find_manifest(dir, "cudnn", cd->version, r, found, sizeof found, &ctx->err)))
+            goto out;
+        ge_strlcpy(want->cudnn, cd->version, sizeof want->cudnn);
+        ge_strlcpy(want->cudnn_build, cd->build, sizeof want->cudnn_build);
+        for (size_t i = 0; i < dm->n; i++)
+            if (strcmp(dm->items[i].component, "cudnn") == 0 && strcmp(dm->items[i].variant, cd->build) == 0)
+                ge_strlcpy(want->cudnn, dm->items[i].version, sizeof want->cudnn);
+        if (add_archives(want, dm, "cudnn", "cudnn", plat, cd->build, o->components, r, &ctx->err) < 0)
+            goto out;
+    } else if (!cd && wanted(o->components, "cudnn")) {
+        note(r, "no cuDNN in the plan: none installed");
+    }
+    if (want->n == 0) {
+        ge_cli_usage(ctx, "nothing to install: no component matches '%s'", o->components ? o->components : "");
+        goto out;
+    }
+    rc = 0;
+out:
+    ge_manifest_free(cm);
+    ge_manifest_free(dm);
+    ge_plan_fini(&plan);
+    ge_matrix_free(m);
+    return rc;
+}
+
+/* ---- installing a lock ---- */
+
+struct progress {
+    struct run *r;
+};
+
+static void on_done(void *ud, const struct ge_fetch_job *j)
+{
+    struct progress *p = ud;
+    if (j->status == 0) {
+        p->r->downloaded++;
+        p->r->downloaded_bytes += j->received;
+        const char *base = strrchr(j->url, '/');
+        ge_log_info("downloaded %s (%.1f MiB%s)", base ? base + 1 : j->url, (double)j->size / 1048576.0,
+                    j->resumed ? ", resumed" : "");
+    }
+}
+
+static int install_lock(struct ge_ctx *ctx, const struct opts *o, struct run *r, const struct ge_lockfile *l)
+{
+    char cache[3000];
+    if (ge_cache_dir(cache, sizeof cache) < 0) {
+        ge_err_set(&ctx->err, GE_EXIT_FAILURE, "no cache folder: HOME is not set");
+        ge_err_hint(&ctx->err, "set GPUENV_CACHE_DIR or XDG_CACHE_HOME");
+        return -1;
+    }
+    struct ge_store s;
+    if (ge_store_open(&s, cache, &ctx->err) < 0 || ge_store_lock(&s, &ctx->err) < 0)
+        return -1;
+    int rc = -1, prefix_lock = -1;
+    char staging[PATH_MAX + 32] = "";
+    struct ge_fetch_job *jobs = calloc(l->n ? l->n : 1, sizeof *jobs);
+    if (!jobs) {
+        ge_err_set(&ctx->err, GE_EXIT_FAILURE, "out of memory");
+        goto out;
+    }
+    const char *origin = o->mirror ? o->mirror : getenv("GPUENV_MIRROR");
+    if (!origin || !origin[0])
+        origin = DEFAULT_ORIGIN;
+    size_t nj = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        const struct ge_lock_archive *a = &l->archives[i];
+        if (ge_store_has_archive(&s, a->sha256, a->size) || ge_store_has_tree(&s, a->sha256)) {
+            r->cached++;
+            continue;
+        }
+        bool dup = false; /* two components in one archive are fetched once */
+        for (size_t k = 0; k < nj; k++)
+            dup = dup || strcmp(jobs[k].sha256, a->sha256) == 0;
+        if (dup)
+            continue;
+        struct ge_fetch_job *j = &jobs[nj++];
+        size_t ol = strlen(origin);
+        snprintf(j->url, sizeof j->url, "%.*s/%s", (int)(ol && origin[ol - 1] == '/' ? ol - 1 : ol), origin, a->url_path);
+        ge_store_archive_path(&s, a->sha256, j->dest, sizeof j->dest);
+        j->size = a->size;
+        memcpy(j->sha256, a->sha256, sizeof j->sha256);
+    }
+    if (nj) {
+        struct progress p = {r};
+        struct ge_fetch_opts fo = {o->jobs > 0 ? o->jobs : 4, 3, 30, 500, NULL, on_done, &p};
+        if (ge_fetch_run(jobs, nj, &fo, &ctx->err) < 0)
+            goto out;
+    }
+    for (size_t i = 0; i < l->n; i++)
+        if (ge_store_unpack(&s, l->archives[i].sha256, &ctx->err) < 0)
+            goto out;
+
+    /* build the new prefix beside the old one, then switch */
+    char lockfile[PATH_MAX + 16];
+    snprintf(lockfile, sizeof lockfile, "%s.flock", r->prefix);
+    if ((prefix_lock = ge_store_lock_file(lockfile, &ctx->err)) < 0)
+        goto out;
+    snprintf(staging, sizeof staging, "%s.staging-%ld", r->prefix, (long)getpid());
+    struct ge_err ignore;
+    ge_err_clear(&ignore);
+    ge_store_remove_tree(staging, &ignore);
+    if (mkdir(staging, 0755) < 0) {
+        ge_err_set(&ctx->err, GE_EXIT_FAILURE, "cannot create '%s': %s", staging, strerror(errno));
+        goto out;
+    }
+    for (size_t i = 0; i < l->n; i++) {
+        char tree[PATH_MAX];
+        ge_store_tree_path(&s, l->archives[i].sha256, tree, sizeof tree);
+        if (ge_store_link_tree(tree, staging, l->archives[i].component, &ctx->err) < 0)
+            goto out;
+    }
+    /* CUDA_HOME users (CMake, PyTorch extensions) look in lib64 */
+    char p[PATH_MAX + 64];
+    snprintf(p, sizeof p, "%s/lib", staging);
+    struct stat st;
+    if (stat(p, &st) == 0) {
+        snprintf(p, sizeof p, "%s/lib64", staging);
+        if (lstat(p, &st) < 0 && symlink("lib", p) < 0) {
+            ge_err_set(&ctx->err, GE_EXIT_FAILURE, "cannot link '%s': %s", p, strerror(errno));
+            goto out;
+        }
+    }
+    struct ge_env env;
+    struct ge_buf script;
+    ge_buf_init(&script);
+    ge_env_for_prefix(&env, r->prefix);
+    ge_env_render_sh(&env, &script);
+    snprintf(p, sizeof p, "%s/activate", staging);
+    FILE *f = fopen(p, "w");
+    bool ok = f && fputs(ge_buf_str(&script), f) >= 0;
+    ok = (f && fclose(f) == 0) && ok;
+    ge_buf_fini(&script);
+    if (!ok) {
+        ge_err_set(&ctx->err, GE_EXIT_FAILURE, "cannot write '%s': %s", p, strerror(errno));
+        goto out;
+    }
+    snprintf(p, sizeof p, "%s/gpuenv-prefix.lock", staging);
+    if (ge_lock_write(p, l, &ctx->err) < 0)
+        goto out;
+    if (ge_store_commit(staging, r->prefix, &ctx->err) < 0)
+        goto out;
+    staging[0] = '\0';
+    rc = 0;
+out:
+    if (staging[0]) {
+        struct ge_err ig;
+        ge_err_clear(&ig);
+        ge_store_remove_tree(staging, &ig);
+    }
+    if (prefix_lock >= 0)
+        close(prefix_lock);
+    free(jobs);
+    ge_store_close(&s);
+    return rc;
+}
+
+/* ---- output ---- */
+
+static cJSON *lock_json(const struct ge_lockfile *l, const struct run *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "platform", l->platform);
+    ge_json_add_strn(o, "cuda", l->cuda[0] ? l->cuda : NULL);
+    ge_json_add_strn(o, "cudnn", l->cudnn[0] ? l->cudnn : NULL);
+    ge_json_add_strn(o, "cudnn_build", l->cudnn_build[0] ? l->cudnn_build : NULL);
+    cJSON *as = cJSON_AddArrayToObject(o, "archives");
+    for (size_t i = 0; i < l->n; i++) {
+        cJSON *a = cJSON_CreateObject();
+        cJSON_AddStringToObject(a, "package", l->archives[i].package);
+        cJSON_AddStringToObject(a, "component", l->archives[i].component);
+        cJSON_AddStringToObject(a, "version", l->archives[i].version);
+        cJSON_AddStringToObject(a, "url_path", l->archives[i].url_path);
+        cJSON_AddNumberToObject(a, "size", (double)l->archives[i].size);
+        cJSON_AddStringToObject(a, "sha256", l->archives[i].sha256);
+        cJSON_AddItemToArray(as, a);
+    }
+    cJSON *n = cJSON_AddArrayToObject(o, "notes");
+    for (int i = 0; i < r->nnotes; i++)
+        cJSON_AddItemToArray(n, cJSON_CreateString(r->notes[i]));
+    return o;
+}
+
+/* ---- the commands ---- */
+
+static int parse(struct ge_ctx *ctx, int argc, char **argv, struct opts *o)
+{
+    memset(o, 0, sizeof *o);
+    ge_host_req_init(&o->req);
+    struct ge_cli_iter it;
+    ge_cli_iter_init(&it, ctx, argc, argv);
+    const char *arg;
+    int opt, rc = 0;
+    while (rc == 0 && (opt = ge_cli_next(&it, &arg)) >= 0) {
+        switch (opt) {
+        case OPT_JSON: o->json = true; break;
+        case OPT_DIR: o->dir = arg; break;
+        case OPT_PREFIX: o->prefix = arg; break;
+        case OPT_COMPONENTS: o->components = arg; break;
+        case OPT_MIRROR: o->mirror = arg; break;
+        case OPT_LOCKED: o->locked = true; break;
+        case OPT_JOBS: {
+            char *end;
+            long v = strtol(arg, &end, 10);
+            if (*end || v < 1 || v > 64)
+                rc = ge_cli_usage(ctx, "invalid --jobs '%s': give 1 to 64", arg);
+            o->jobs = (int)v;
+            break;
+        }
+        case OPT_STRICT: o->ro.strict = true; break;
+        case OPT_DRIVER: rc = ge_host_set_driver(&o->req, arg, "--driver", &ctx->err); break;
+        case OPT_GPU: rc = ge_host_add_gpus(&o->req, arg, "--gpu", &ctx->err); break;
+        case OPT_PYTHON: o->python = arg; break;
+        case OPT_PLATFORM: o->platform = arg; break;
+        case OPT_ARCH: o->arch = arg; break;
+        }
+    }
+    int first = it.optind;
+    ge_cli_iter_fini(&it);
+    if (rc < 0 || opt == -2)
+        return -1;
+    o->nreqs = argc - first;
+    o->reqs = argv + first;
+    if (o->mirror && !(ge_startswith(o->mirror, "https://") || ge_startswith(o->mirror, "http://") ||
+                       ge_startswith(o->mirror, "file://")))
+        return ge_cli_usage(ctx, "invalid --mirror '%s': give an https://, http:// or file:// URL", o->mirror);
+    return ge_host_req_from_env(&o->req, &ctx->err);
+}
+
+static int project_paths(struct ge_ctx *ctx, const struct opts *o, struct run *r)
+{
+    const char *dir = o->dir ? o->dir : ".";
+    if (!realpath(dir, r->project))
+        return ge_err_set(&ctx->err, GE_EXIT_USAGE, "project folder '%s': %s", dir, strerror(errno));
+    if (o->prefix) {
+        if (o->prefix[0] == '/')
+            ge_strlcpy(r->prefix, o->prefix, sizeof r->prefix);
+        else {
+            char cwd[PATH_MAX];
+            if (!getcwd(cwd, sizeof cwd) || ge_path_join(r->prefix, sizeof r->prefix, cwd, o->prefix) < 0)
+                return ge_err_set(&ctx->err, GE_EXIT_USAGE, "prefix path too long: %s", o->prefix);
+        }
+        size_t n = strlen(r->prefix);
+        while (n > 1 && r->prefix[n - 1] == '/')
+            r->prefix[--n] = '\0';
+    } else if (ge_path_join(r->prefix, sizeof r->prefix, r->project, ".gpuenv") < 0) {
+        return ge_err_set(&ctx->err, GE_EXIT_USAGE, "project path too long");
+    }
+    snprintf(r->lockpath, sizeof r->lockpath, "%s/gpuenv.lock", r->project);
+    return 0;
+}
+
+static int run_install(struct ge_ctx *ctx, int argc, char **argv, bool write_only)
+{
+    struct opts o;
+    struct run *r = calloc(1, sizeof *r);
+    struct ge_host_view *hv = calloc(1, sizeof *hv);
+    struct ge_lockfile want, have;
+    ge_lock_init(&want);
+    ge_lock_init(&have);
+    int status = GE_EXIT_FAILURE;
+    if (!r || !hv) {
+        ge_err_set(&ctx->err, GE_EXIT_FAILURE, "out of memory");
+        goto out;
+    }
+    if (parse(ctx, argc, argv, &o) < 0 || project_paths(ctx, &o, r) < 0) {
+        status = ctx->err.status;
+        goto out;
+    }
+    o.write_only = write_only;
+    bool have_lock = access(r->lockpath, F_OK) == 0;
+    if (have_lock && ge_lock_read(r->lockpath, &have, &ctx->err) < 0) {
+        status = ctx->err.status;
+        goto out;
+    }
+    bool from_lock = !write_only && o.nreqs == 0 && have_lock && !o.locked && !o.components;
+    if (o.locked && !have_lock) {
+        ge_err_set(&ctx->err, GE_EXIT_LOCKED, "--locked, but %s has no gpuenv.lock", r->project);
+        ge_err_hint(&ctx->err, "run 'gpuenv lock' (or 'gpuenv install') first and keep gpuenv.lock with the project");
+        status = GE_EXIT_LOCKED;
+        goto out;
+    }
+    if (from_lock) {
+        want = have;
+        ge_lock_init(&have);
+    } else {
+        struct opts po = o;
+        if (po.nreqs == 0 && have_lock && o.locked) { /* re-resolve what the lock asked for */
+            po.nreqs = have.nreqs;
+            static char *saved[GE_LOCK_MAX_REQS];
+            for (int i = 0; i < have.nreqs; i++)
+                saved[i] = have.reqs[i];
+            po.reqs = saved;
+        }
+        if (plan_lock(ctx, &po, r, &want, hv) < 0) {
+            status = ctx->err.status;
+            goto out;
+        }
+        if (o.locked && !ge_lock_same_archives(&want, &have)) {
+            ge_err_set(&ctx->err, GE_EXIT_LOCKED, "--locked: the request resolves to CUDA %s%s%s, but gpuenv.lock pins CUDA %s%s%s",
+                       want.cuda, want.cudnn[0] ? " with cuDNN " : "", want.cudnn, have.cuda,
+                       have.cudnn[0] ? " with cuDNN " : "", have.cudnn);
+            ge_err_hint(&ctx->err, "run 'gpuenv lock' to update the lock, or install without --locked");
+            status = GE_EXIT_LOCKED;
+            goto out;
+        }
+    }
+    if (!write_only && install_lock(ctx, &o, r, &want) < 0) {
+        status = ctx->err.status;
+        goto out;
+    }
+    if (!from_lock && ge_lock_write(r->lockpath, &want, &ctx->err) < 0) {
+        status = ctx->err.status;
+        goto out;
+    }
+    status = GE_EXIT_OK;
+    if (o.json) {
+        cJSON *doc = ge_json_doc(true);
+        cJSON_AddStringToObject(doc, "project", r->project);
+        if (!write_only)
+            cJSON_AddStringToObject(doc, "prefix", r->prefix);
+        cJSON_AddStringToObject(doc, "lock", r->lockpath);
+        cJSON_AddBoolToObject(doc, "from_lock", from_lock);
+        cJSON_AddItemToObject(doc, "packages", lock_json(&want, r));
+        if (!write_only) {
+            cJSON *c = cJSON_AddObjectToObject(doc, "downloads");
+            cJSON_AddNumberToObject(c, "fetched", (double)r->downloaded);
+            cJSON_AddNumberToObject(c, "bytes", (double)r->downloaded_bytes);
+            cJSON_AddNumberToObject(c, "from_cache", (double)r->cached);
+        }
+        if (ge_out_json(doc) == 0)
+            ctx->json_printed = true;
+    } else {
+        const char *b = ge_out_style(GE_STYLE_BOLD), *z = ge_out_style(GE_STYLE_RESET);
+        printf("%s%s%s cuda-toolkit %s (%zu archives%s%s%s)%s%s\n", b, write_only ? "locked" : "installed", z,
+               want.cuda, want.n, want.cudnn[0] ? ", cudnn " : "", want.cudnn,
+               want.cudnn_build[0] ? "" : "", write_only ? " in " : " into ", write_only ? r->lockpath : r->prefix);
+        if (!write_only) {
+            printf("  downloaded %zu (%.1f MiB), %zu from the cache\n", r->downloaded,
+                   (double)r->downloaded_bytes / 1048576.0, r->cached);
+            printf("activate with:  . ");
+            struct ge_buf q;
+            ge_buf_init(&q);
+            ge_sh_quote(&q, r->prefix);
+            printf("%s/activate\n", ge_buf_str(&q));
+            ge_buf_fini(&q);
+        }
+        for (int i = 0; i < r->nnotes; i++)
+            printf("note: %s\n", r->notes[i]);
+    }
+out:
+    ge_lock_fini(&want);
+    ge_lock_fini(&have);
+    free(r);
+    free(hv);
+    return status;
+}
+
+static int install_run(struct ge_ctx *ctx, int argc, char **argv)
+{
+    return run_install(ctx, argc, argv, false);
+}
+
+static int lock_run(struct ge_ctx *ctx, int argc, char **argv)
+{
+    return run_install(ctx, argc, argv, true);
+}
+
+const struct ge_cmd ge_cmd_install = {
+    "install",
+    "[REQUIREMENT...]",
+    "download, verify and unpack a CUDA toolkit and cuDNN into the project",
+    "Resolve the requirements (as 'gpuenv resolve'), pin NVIDIA's archives in gpuenv.lock, download\n"
+    "them (verified against NVIDIA's manifests, cached by SHA-256), and switch them into the\n"
+    "project's .gpuenv prefix in one step, with an activation script. Without requirements in a\n"
+    "project with a gpuenv.lock, installs exactly the lock.",
+    install_opts,
+    install_run,
+    false,
+    "cuda-toolkit cudnn torch tensorflow jax",
+};
+
+const struct ge_cmd ge_cmd_lock = {
+    "lock",
+    "[REQUIREMENT...]",
+    "resolve and write gpuenv.lock without installing",
+    "Resolve the requirements and write the project's gpuenv.lock (the archives, sizes and SHA-256\n"
+    "digests 'gpuenv install' would install), without downloading anything.",
+    install_opts,
+    lock_run,
+    false,
+    "cuda-toolkit cudnn torch tensorflow jax",
+};

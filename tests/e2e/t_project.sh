@@ -1,0 +1,176 @@
+# t_project.sh: 'gpuenv install', 'lock', 'list', 'remove' and 'cache' against a file:// mirror and
+# manifests built by tests/fake/make_mirror.py, with the minimal matrix so that plans are fixed.
+
+ROOT="$E2E_DIR/../.."
+
+setup_project() {
+    python3 "$ROOT/tests/fake/make_mirror.py" "$T/fx" ${1:-} || fail "make_mirror.py"
+    export GPUENV_DATA_DIR="$ROOT/tests/data/matrix-min" GPUENV_MANIFEST_PATH="$T/fx/manifests" \
+           GPUENV_CACHE_DIR="$T/cache" GPUENV_MIRROR="file://$T/fx/mirror"
+    P="$T/my project's \$dir"   # spaces, a quote and a dollar sign
+    mkdir -p "$P"
+}
+
+tree_of() { (cd "$1" && find . | LC_ALL=C sort && find . -type f -exec cat {} + | cksum); }
+
+test_install_builds_a_complete_prefix_and_lock() {
+    setup_project
+    gp install -C "$P" --driver 550.54.15 --gpu 8.0 --python 3.12
+    assert_rc 0
+    assert_out_has "installed cuda-toolkit 12.4.1 (4 archives, cudnn 9.1.0.70) into $P/.gpuenv"
+    assert_out_has "downloaded 4"
+    assert_out_has "not in this cuda release's manifest for linux-x86_64, so skipped: cuda_cccl"
+    for f in bin/nvcc include/cuda_runtime.h include/cudnn.h lib/libcudart.so.12 lib/libcudnn.so.9 \
+             lib64/libcublas.so.12 share/doc/cuda_nvcc/LICENSE share/doc/cudnn/LICENSE activate; do
+        [ -e "$P/.gpuenv/$f" ] || fail "prefix lacks $f"
+    done
+    [ -f "$P/gpuenv.lock" ] || fail "no gpuenv.lock"
+    python3 - "$P/gpuenv.lock" <<'PY' || fail "gpuenv.lock content"
+import json, sys
+l = json.load(open(sys.argv[1]))
+assert l["schema"] == 1 and l["platform"] == "linux-x86_64", l
+assert l["packages"] == {"cuda-toolkit": "12.4.1", "cudnn": "9.1.0.70", "cudnn_build": "cuda12"}, l["packages"]
+assert l["host"] == {"driver": "550.54.15", "gpus": "8.0", "python": "3.12"}, l["host"]
+assert sorted(a["component"] for a in l["archives"]) == ["cuda_cudart", "cuda_nvcc", "cudnn", "libcublas"]
+assert all(len(a["sha256"]) == 64 and a["size"] > 0 and a["url_path"].startswith("compute/") for a in l["archives"])
+PY
+    ls -a "$P" | grep -q staging && fail "a staging folder was left"
+    gp list -C "$P" --json
+    assert_rc 0
+    json 'd["cuda"] == "12.4.1" and d["cudnn"] == "9.1.0.70" and len(d["components"]) == 4'
+}
+
+test_activation_in_real_shells_round_trips() {
+    setup_project
+    gp install -C "$P" --driver 550.54.15 --gpu 8.0 -q
+    assert_rc 0
+    for sh in bash dash zsh; do
+        command -v $sh >/dev/null 2>&1 || { echo "$sh missing: 'make deps' installs it"; exit 1; }
+        A="$P/.gpuenv/activate" $sh -c '
+            env | LC_ALL=C sort > "$1/before"
+            . "$A"; . "$A"    # twice: must not stack
+            [ "$CUDA_HOME" = "${A%/activate}" ] || { echo "CUDA_HOME=$CUDA_HOME"; exit 1; }
+            [ "$CUDNN_PATH" = "$CUDA_HOME" ] || exit 2
+            case "$PATH" in "$CUDA_HOME/bin:"*) ;; *) echo "PATH=$PATH"; exit 3;; esac
+            [ "$(echo "$PATH" | tr : "\n" | grep -c gpuenv)" = 1 ] || { echo "PATH stacked: $PATH"; exit 4; }
+            case "$LD_LIBRARY_PATH" in "$CUDA_HOME/lib"*) ;; *) exit 5;; esac
+            nvcc | grep -q "gpuenv test toolkit 12.4.1" || exit 6
+            gpuenv_deactivate
+            env | LC_ALL=C sort > "$1/after"
+            cmp -s "$1/before" "$1/after" || { diff "$1/before" "$1/after"; exit 7; }
+        ' _ "$T" >"$OUT" 2>"$ERR"
+        RC=$?
+        [ "$RC" -eq 0 ] || fail "$sh: activation round trip failed ($RC)"
+    done
+    # unset variables come back unset, set ones come back exactly
+    A="$P/.gpuenv/activate" LD_LIBRARY_PATH='/opt/x:/opt/y z' bash -c '
+        unset CUDA_HOME; . "$A"; gpuenv_deactivate
+        [ -z "${CUDA_HOME+set}" ] && [ "$LD_LIBRARY_PATH" = "/opt/x:/opt/y z" ]' || fail "restore"
+}
+
+test_second_project_installs_from_the_cache_without_network() {
+    setup_project
+    gp install -C "$P" --driver 550.54.15 --gpu 8.0
+    assert_rc 0
+    mkdir -p "$T/second"
+    GPUENV_MIRROR="http://127.0.0.1:1" gp install -C "$T/second" --driver 550.54.15 --gpu 8.0 --json
+    assert_rc 0
+    json 'd["downloads"] == {"fetched": 0, "bytes": 0, "from_cache": 4}'
+    # the files are shared: hard links into the cache's trees
+    [ "$(stat -c %h "$T/second/.gpuenv/bin/nvcc")" -ge 3 ] || fail "not hard-linked"
+}
+
+test_lock_reinstall_locked_and_lock_only() {
+    setup_project
+    gp lock -C "$P" --driver 550.54.15 --gpu 8.0 'cuda==12.0.*'
+    assert_rc 0
+    assert_out_has "locked cuda-toolkit 12.0.0"
+    [ ! -e "$P/.gpuenv" ] || fail "lock installed something"
+    [ ! -d "$T/cache/archives" ] || [ -z "$(ls "$T/cache/archives")" ] || fail "lock downloaded something"
+    # install with no requirements installs exactly the lock
+    gp install -C "$P" --json
+    assert_rc 0
+    json 'd["from_lock"] is True and d["packages"]["cuda"] == "12.0.0"'
+    "$P/.gpuenv/bin/nvcc" | grep -q 12.0.0 || fail "not the locked toolkit"
+    # --locked: the same request passes, another one fails with 7
+    gp install -C "$P" --locked --driver 550.54.15 --gpu 8.0 'cuda==12.0.*'
+    assert_rc 0
+    gp install -C "$P" --locked --driver 550.54.15 --gpu 8.0 'cuda==12.4.*' --json
+    assert_rc 7
+    json 'd["error"]["kind"] == "locked" and "12.0.0" in d["error"]["message"]'
+    mkdir -p "$T/nolock"
+    gp install -C "$T/nolock" --locked --driver 550.54.15
+    assert_rc 7; assert_err_has "has no gpuenv.lock"
+}
+
+test_failures_leave_the_previous_environment_whole() {
+    setup_project
+    gp install -C "$P" --driver 550.54.15 --gpu 8.0 'cuda==12.0.*'
+    assert_rc 0
+    before=$(tree_of "$P/.gpuenv")
+    # a mirror that serves other bytes than the manifest lists
+    python3 "$ROOT/tests/fake/make_mirror.py" "$T/other" || fail "mirror"
+    for f in $(cd "$T/other/mirror" && find . -name '*12.4.1*'); do
+        printf 'X' | dd of="$T/fx/mirror/$f" bs=1 seek=40 conv=notrunc 2>/dev/null   # same size, other bytes
+    done
+    gp install -C "$P" --driver 550.54.15 --gpu 8.0 'cuda==12.4.*'
+    assert_rc 5
+    assert_err_has "sha256 mismatch"
+    [ "$(tree_of "$P/.gpuenv")" = "$before" ] || fail "the previous prefix changed"
+    # a dead mirror
+    GPUENV_MIRROR="http://127.0.0.1:1" gp install -C "$P" --driver 550.54.15 --gpu 8.0 'cuda==12.4.*'
+    assert_rc 1
+    [ "$(tree_of "$P/.gpuenv")" = "$before" ] || fail "the previous prefix changed"
+    ls -a "$P" | grep -q staging && fail "a staging folder was left"
+    python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["packages"]["cuda-toolkit"] == "12.0.0"' \
+        "$P/gpuenv.lock" || fail "the lock changed"
+}
+
+test_malicious_archive_is_refused() {
+    setup_project --evil
+    gp install -C "$P" --driver 550.54.15 --gpu 8.0
+    assert_rc 5
+    assert_err_has "points outside the archive"
+    [ ! -e "$P/.gpuenv" ] || fail "a prefix was made"
+    [ ! -e "$P/gpuenv.lock" ] || fail "a lock was written"
+}
+
+test_bad_input_is_a_usage_error() {
+    setup_project
+    gp install -C "$T/nowhere" --driver 550.54.15
+    assert_rc 2; assert_err_has "project folder"
+    gp install -C "$P" --mirror ftp://x --driver 550.54.15
+    assert_rc 2; assert_err_has "invalid --mirror"
+    gp install -C "$P" --driver 550.54.15 --components cuda_nvcc,no_such_thing
+    assert_rc 2; assert_err_has "component 'no_such_thing' is not in the cuda manifest"
+    gp install -C "$P" --driver 550.54.15 --platform windows
+    assert_rc 2; assert_err_has "installs Linux toolkits only"
+    gp install -C "$P" --jobs 0
+    assert_rc 2
+    printf '{"schema": 1}' >"$P/gpuenv.lock"
+    gp install -C "$P"
+    assert_rc 5; assert_err_has "gpuenv.lock"
+}
+
+test_list_remove_and_cache() {
+    setup_project
+    gp list -C "$P"
+    assert_rc 1; assert_err_has "no gpuenv environment"
+    gp install -C "$P" --driver 550.54.15 --gpu 8.0 --components cuda_nvcc,cuda_cudart -q
+    assert_rc 0
+    gp list -C "$P"
+    assert_rc 0; assert_out_has "cuda_nvcc"; assert_out_lacks "libcublas"
+    gp cache list --json
+    assert_rc 0; json 'd["archives"] == 2 and d["trees"] == 2 and d["cleaned"] is False'
+    gp remove -C "$P"
+    assert_rc 0; assert_out_has "removed $P/.gpuenv"
+    [ ! -e "$P/.gpuenv" ] && [ -f "$P/gpuenv.lock" ] || fail "remove"
+    gp install -C "$P" --json
+    assert_rc 0; json 'd["downloads"]["fetched"] == 0'
+    gp cache clean
+    assert_rc 0; assert_out_has "cleaned"
+    [ -x "$P/.gpuenv/bin/nvcc" ] || fail "cleaning the cache broke the prefix"
+    mkdir -p "$T/mine/.gpuenv"
+    gp remove -C "$T/mine"
+    assert_rc 1; assert_err_has "is not a gpuenv environment"
+}
