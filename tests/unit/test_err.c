@@ -19,6 +19,7 @@ START_TEST(exit_table_is_dense_and_stable)
     ck_assert_str_eq(ge_exit_lookup(4)->name, "no-driver");
     ck_assert_str_eq(ge_exit_lookup(5)->name, "bad-data");
     ck_assert_str_eq(ge_exit_lookup(6)->name, "no-gpu");
+    ck_assert_str_eq(ge_exit_lookup(7)->name, "locked");
     ck_assert_ptr_null(ge_exit_lookup(-1));
     ck_assert_ptr_null(ge_exit_lookup(GE_EXIT_COUNT));
 }

@@ -1,0 +1,133 @@
+/* test_lock_activate.c: gpuenv.lock written and read back, damaged locks refused; the POSIX sh
+ * activation script's quoting and shape. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "activate.h"
+#include "lock.h"
+#include "str.h"
+#include "tests.h"
+
+static const char *const SHA = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+static void sample(struct ge_lockfile *l)
+{
+    ge_lock_init(l);
+    l->nreqs = 1;
+    strcpy(l->reqs[0], "cuda==12.4.*");
+    strcpy(l->host_driver, "550.54.15");
+    strcpy(l->host_gpus, "8.0,9.0");
+    strcpy(l->platform, "linux-x86_64");
+    strcpy(l->cuda, "12.4.1");
+    struct ge_lock_archive a;
+    memset(&a, 0, sizeof a);
+    strcpy(a.package, "cuda-toolkit");
+    strcpy(a.component, "cuda_nvcc");
+    strcpy(a.version, "12.4.131");
+    strcpy(a.platform, "linux-x86_64");
+    strcpy(a.url_path, "compute/cuda/redist/cuda_nvcc/linux-x86_64/x.tar.xz");
+    a.size = 123456789012ULL;
+    strcpy(a.sha256, SHA);
+    struct ge_err err;
+    ge_err_clear(&err);
+    ck_assert_int_eq(ge_lock_add(l, &a, &err), 0);
+}
+
+START_TEST(lock_round_trip)
+{
+    char *d = temp_dir(), path[512];
+    snprintf(path, sizeof path, "%s/gpuenv.lock", d);
+    struct ge_lockfile a, b;
+    sample(&a);
+    struct ge_err err;
+    ge_err_clear(&err);
+    ck_assert_int_eq(ge_lock_write(path, &a, &err), 0);
+    ck_assert_int_eq(ge_lock_read(path, &b, &err), 0);
+    ck_assert_str_eq(b.reqs[0], "cuda==12.4.*");
+    ck_assert_str_eq(b.host_gpus, "8.0,9.0");
+    ck_assert_uint_eq(b.n, 1);
+    ck_assert_uint_eq(b.archives[0].size, 123456789012ULL);
+    ck_assert(ge_lock_same_archives(&a, &b));
+    b.archives[0].sha256[0] = 'f';
+    ck_assert(!ge_lock_same_archives(&a, &b));
+    ge_lock_fini(&a);
+    ge_lock_fini(&b);
+    rm_rf(d);
+    free(d);
+}
+END_TEST
+
+static const struct {
+    const char *from, *to, *want;
+} damage[] = {
+    {"\"schema\":\t1", "\"schema\":\t2", "not a gpuenv lock of schema 1"},
+    {SHA, "E3B0", "sha256, url_path or size is malformed"},
+    {"compute/cuda/redist", "../../etc", "sha256, url_path or size is malformed"},
+    {"123456789012", "0", "sha256, url_path or size is malformed"},
+    {"\"platform\":\t\"linux-x86_64\",\n\t\"packages\"", "\"packages\"", "'platform' is missing"},
+    {"\"archives\"", "\"files\"", "'archives' is missing"},
+};
+
+START_TEST(damaged_locks_are_refused)
+{
+    char *d = temp_dir(), path[512];
+    snprintf(path, sizeof path, "%s/gpuenv.lock", d);
+    struct ge_lockfile a, b;
+    sample(&a);
+    struct ge_err err;
+    ge_err_clear(&err);
+    ck_assert_int_eq(ge_lock_write(path, &a, &err), 0);
+    ge_lock_fini(&a);
+    char *text = ge_read_file(path, 1 << 20, NULL);
+    char *at = strstr(text, damage[_i].from);
+    ck_assert_msg(at != NULL, "lock lacks '%s': %s", damage[_i].from, text);
+    struct ge_buf bad;
+    ge_buf_init(&bad);
+    ge_buf_add(&bad, text, (size_t)(at - text));
+    ge_buf_adds(&bad, damage[_i].to);
+    ge_buf_adds(&bad, at + strlen(damage[_i].from));
+    write_file(path, ge_buf_str(&bad));
+    ge_buf_fini(&bad);
+    free(text);
+    ck_assert_int_eq(ge_lock_read(path, &b, &err), -1);
+    ck_assert_int_eq(err.status, GE_EXIT_BAD_DATA);
+    ck_assert_msg(strstr(err.msg, damage[_i].want), "%s", err.msg);
+    ck_assert(err.hint[0]);
+    rm_rf(d);
+    free(d);
+}
+END_TEST
+
+START_TEST(sh_quoting_and_script_shape)
+{
+    struct ge_buf b;
+    ge_buf_init(&b);
+    ge_sh_quote(&b, "it's $HOME `x` \\ \"q\"");
+    ck_assert_str_eq(ge_buf_str(&b), "'it'\\''s $HOME `x` \\ \"q\"'");
+    ge_buf_fini(&b);
+    struct ge_env env;
+    ge_env_for_prefix(&env, "/p q/.gpuenv");
+    ge_buf_init(&b);
+    ck_assert_int_eq(ge_env_render_sh(&env, &b), 0);
+    const char *s = ge_buf_str(&b);
+    ck_assert_ptr_nonnull(strstr(s, "CUDA_HOME='/p q/.gpuenv'; export CUDA_HOME"));
+    ck_assert_ptr_nonnull(strstr(s, "PATH='/p q/.gpuenv/bin'${PATH:+\":$PATH\"}"));
+    ck_assert_ptr_nonnull(strstr(s, "gpuenv_deactivate() {"));
+    /* no subprocess when sourced: no command substitution anywhere */
+    ck_assert_ptr_null(strstr(s, "$("));
+    ck_assert_ptr_null(strchr(s, '`'));
+    ge_buf_fini(&b);
+}
+END_TEST
+
+Suite *suite_lock_activate(void)
+{
+    Suite *s = suite_create("lock+activate");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, lock_round_trip);
+    tcase_add_loop_test(tc, damaged_locks_are_refused, 0, sizeof damage / sizeof damage[0]);
+    tcase_add_test(tc, sh_quoting_and_script_shape);
+    suite_add_tcase(s, tc);
+    return s;
+}
