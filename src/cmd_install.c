@@ -1,5 +1,6 @@
 /* cmd_install.c: 'gpuenv install' and 'gpuenv lock': resolve, then pin NVIDIA's archives in
  * gpuenv.lock and (install) download, verify, unpack and switch them into the project's prefix. */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -357,6 +358,33 @@ static void on_done(void *ud, const struct ge_fetch_job *j)
     }
 }
 
+/* Remove the entries next to base (base's folder, names starting with base's last component and
+ * holding marker) that a killed gpuenv left behind. Only called under the lock that guards them. */
+static void remove_stale(const char *base, const char *marker)
+{
+    char dir[PATH_MAX];
+    ge_strlcpy(dir, base, sizeof dir);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        return;
+    const char *stem = base + (slash - dir) + 1;
+    *slash = '\0';
+    DIR *d = opendir(dir[0] ? dir : "/");
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, stem, strlen(stem)) != 0 || !strstr(e->d_name + strlen(stem), marker))
+            continue;
+        char p[PATH_MAX];
+        struct ge_err ignore;
+        ge_err_clear(&ignore);
+        if (ge_path_join(p, sizeof p, dir, e->d_name) == 0)
+            ge_store_remove_tree(p, &ignore);
+    }
+    closedir(d);
+}
+
 static int install_lock(struct ge_ctx *ctx, const struct opts *o, struct run *r, const struct ge_lockfile *l)
 {
     char cache[3000];
@@ -403,6 +431,11 @@ static int install_lock(struct ge_ctx *ctx, const struct opts *o, struct run *r,
         if (ge_fetch_run(jobs, nj, &fo, &ctx->err) < 0)
             goto out;
     }
+    {
+        char trees[PATH_MAX];
+        snprintf(trees, sizeof trees, "%.3000s/trees/", cache);
+        remove_stale(trees, ".tmp-"); /* half-unpacked trees of a killed gpuenv; the cache is locked */
+    }
     for (size_t i = 0; i < l->n; i++)
         if (ge_store_unpack(&s, l->archives[i].sha256, &ctx->err) < 0)
             goto out;
@@ -412,9 +445,11 @@ static int install_lock(struct ge_ctx *ctx, const struct opts *o, struct run *r,
     snprintf(lockfile, sizeof lockfile, "%s.flock", r->prefix);
     if ((prefix_lock = ge_store_lock_file(lockfile, &ctx->err)) < 0)
         goto out;
-    snprintf(staging, sizeof staging, "%s.staging-%ld", r->prefix, (long)getpid());
+    /* under the prefix's lock every staging folder is stale: left by a gpuenv that was killed */
     struct ge_err ignore;
     ge_err_clear(&ignore);
+    remove_stale(r->prefix, ".staging-");
+    snprintf(staging, sizeof staging, "%s.staging-%ld", r->prefix, (long)getpid());
     ge_store_remove_tree(staging, &ignore);
     if (mkdir(staging, 0755) < 0) {
         ge_err_set(&ctx->err, GE_EXIT_FAILURE, "cannot create '%s': %s", staging, strerror(errno));

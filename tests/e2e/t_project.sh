@@ -174,3 +174,44 @@ test_list_remove_and_cache() {
     gp remove -C "$T/mine"
     assert_rc 1; assert_err_has "is not a gpuenv environment"
 }
+
+test_kill_9_at_any_moment_leaves_a_whole_prefix() {
+    setup_project
+    gp install -C "$P" --driver 550.54.15 --gpu 8.0 'cuda==12.0.*' -q
+    assert_rc 0
+    for delay in 0.005 0.01 0.02 0.03 0.05 0.08 0.12 0.2; do
+        rm -rf "$T/cache/trees"            # make the install do real work each time
+        "$GPUENV" -q install -C "$P" --driver 550.54.15 --gpu 8.0 'cuda==12.4.*' >/dev/null 2>&1 &
+        pid=$!
+        sleep $delay
+        kill -9 $pid 2>/dev/null
+        wait $pid 2>/dev/null
+        # whichever prefix is there is whole: its record parses and its nvcc is the recorded toolkit
+        v=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["packages"]["cuda-toolkit"])' \
+            "$P/.gpuenv/gpuenv-prefix.lock") || fail "after kill at ${delay}s: no whole prefix"
+        "$P/.gpuenv/bin/nvcc" | grep -q "toolkit $v" || fail "after kill at ${delay}s: prefix says $v, nvcc disagrees"
+        [ -L "$P/.gpuenv/lib/libcudart.so.12" ] || fail "after kill at ${delay}s: lib incomplete"
+    done
+    gp install -C "$P" --driver 550.54.15 --gpu 8.0 'cuda==12.4.*'
+    assert_rc 0
+    "$P/.gpuenv/bin/nvcc" | grep -q "toolkit 12.4.1" || fail "rerun did not install 12.4.1"
+    ls -a "$P" | grep -q staging && fail "stale staging folders were not cleaned"
+    ls "$T/cache/trees" | grep -q tmp && fail "stale trees were not cleaned"
+    return 0
+}
+
+test_two_installs_at_once_on_one_project_and_cache() {
+    setup_project
+    "$GPUENV" -q install -C "$P" --driver 550.54.15 --gpu 8.0 'cuda==12.4.*' >"$T/a.out" 2>&1 &
+    a=$!
+    "$GPUENV" -q install -C "$P" --driver 550.54.15 --gpu 8.0 'cuda==12.0.*' >"$T/b.out" 2>&1 &
+    b=$!
+    wait $a; ra=$?
+    wait $b; rb=$?
+    [ $ra -eq 0 ] && [ $rb -eq 0 ] || { cat "$T/a.out" "$T/b.out"; fail "concurrent installs: $ra $rb"; }
+    v=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["packages"]["cuda-toolkit"])' \
+        "$P/.gpuenv/gpuenv-prefix.lock")
+    "$P/.gpuenv/bin/nvcc" | grep -q "toolkit $v" || fail "the prefix is not whole"
+    ls -a "$P" | grep -q staging && fail "a staging folder was left"
+    return 0
+}

@@ -1,5 +1,6 @@
 /* test_digest_manifest.c: SHA-256 through the lazily loaded libcrypto, and NVIDIA's manifests:
  * every shipped one parses, the variants and anomalies are read, and unsafe entries are refused. */
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,6 +133,27 @@ START_TEST(cuda_and_cudnn_records)
 }
 END_TEST
 
+START_TEST(every_manifest_in_shared_redist_parses)
+{
+    /* the copies beside the checkout (../shared/redist), where a developer or CI has them */
+    glob_t g;
+    if (glob("../shared/redist/*.json", 0, NULL, &g) != 0) {
+        globfree(&g);
+        return;
+    }
+    ck_assert_uint_ge(g.gl_pathc, 10);
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        struct ge_err err;
+        ge_err_clear(&err);
+        struct ge_manifest *m = ge_manifest_load(g.gl_pathv[i], &err);
+        ck_assert_msg(m != NULL, "%s: %s", g.gl_pathv[i], err.msg);
+        ck_assert_uint_gt(m->n, 0);
+        ge_manifest_free(m);
+    }
+    globfree(&g);
+}
+END_TEST
+
 static const struct {
     const char *json, *want;
 } bad[] = {
@@ -176,6 +198,7 @@ Suite *suite_digest_manifest(void)
     tcase_add_test(tc, sha256_of_a_file_matches_sha256sum);
     tcase_add_test(tc, every_shipped_manifest_parses);
     tcase_add_test(tc, cuda_and_cudnn_records);
+    tcase_add_test(tc, every_manifest_in_shared_redist_parses);
     tcase_add_loop_test(tc, unsafe_or_malformed_manifests_are_refused, 0, sizeof bad / sizeof bad[0]);
     suite_add_tcase(s, tc);
     return s;
