@@ -120,18 +120,19 @@ static struct ge_manifest *find_manifest(const char *datadir, const char *kind, 
         }
     }
     if (!best[0]) {
-        /* the newest manifest of the same minor */
-        for (int i = 0; i < nd; i++) {
+        /* the newest manifest of the same minor, from the first folder that has one: a site's
+         * folder in GPUENV_MANIFEST_PATH wins over the shipped ones */
+        for (int i = 0; i < nd && !best[0]; i++) {
             char sub[2100];
             snprintf(sub, sizeof sub, "%.2047s/%.8s", dirs[i], kind);
-            char cmdless[4096];
+            char cand[4096];
             for (unsigned patch = 0; patch < 20; patch++) {
                 struct ge_version v = {{want.part[0], want.part[1], patch, 0}, 3};
-                snprintf(cmdless, sizeof cmdless, "%s/redistrib_%u.%u.%u.json", sub, (unsigned)v.part[0],
+                snprintf(cand, sizeof cand, "%s/redistrib_%u.%u.%u.json", sub, (unsigned)v.part[0],
                          (unsigned)v.part[1], patch);
-                if (access(cmdless, R_OK) == 0 && ge_version_cmp(&v, &bestv) > 0) {
+                if (access(cand, R_OK) == 0 && ge_version_cmp(&v, &bestv) > 0) {
                     bestv = v;
-                    snprintf(best, sizeof best, "%s", cmdless);
+                    snprintf(best, sizeof best, "%s", cand);
                 }
             }
         }

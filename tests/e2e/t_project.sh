@@ -215,3 +215,15 @@ test_two_installs_at_once_on_one_project_and_cache() {
     ls -a "$P" | grep -q staging && fail "a staging folder was left"
     return 0
 }
+
+test_newest_manifest_of_the_minor_stands_in_for_a_missing_one() {
+    setup_project
+    mv "$T/fx/manifests/cuda/redistrib_12.4.1.json" "$T/fx/manifests/cuda/redistrib_12.4.0.json"
+    gp install -C "$P" --driver 550.54.15 --gpu 8.0 'cuda==12.4.*'
+    assert_rc 0
+    assert_out_has "note: no manifest for cuda 12.4.1: installing 12.4.0, the newest 12.4 release with one"
+    rm "$T/fx/manifests/cuda/redistrib_12.4.0.json"
+    GPUENV_DATA_DIR="$ROOT/tests/data/matrix-min" gp lock -C "$P" --driver 550.54.15 --gpu 8.0 'cuda==12.4.*'
+    assert_rc 5
+    assert_err_has "no NVIDIA manifest for cuda 12.4"
+}
