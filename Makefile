@@ -37,11 +37,11 @@ endif
 WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
        -Wno-format-nonliteral -Wvla
 # User CFLAGS/LDFLAGS are appended, never replaced.
-ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 $(OPT) $(WARN) $(SANFLAGS) \
+ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 -pthread $(OPT) $(WARN) $(SANFLAGS) \
              -DGPUENV_DATADIR='"$(DATADIR)"' -MMD -MP \
              $(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CFLAGS)
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
-LIBS = $(shell $(PKG_CONFIG) --libs $(LINKED_PKGS)) -ldl
+LIBS = $(shell $(PKG_CONFIG) --libs $(LINKED_PKGS)) -ldl -pthread
 
 SRCS = $(wildcard src/*.c)
 OBJS = $(SRCS:src/%.c=$(B)/%.o)

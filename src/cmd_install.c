@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 
 #include "activate.h"
 #include "cmds.h"
+#include "extract.h"
 #include "fetch.h"
 #include "host.h"
 #include "lock.h"
@@ -386,6 +388,64 @@ static void remove_stale(const char *base, const char *marker)
     closedir(d);
 }
 
+/* Unpack every archive not yet unpacked, on as many threads as there are cores: xz decoding is
+ * the bulk of a cold install, and each archive is independent. */
+struct unpack_work {
+    struct ge_store *s;
+    const struct ge_lockfile *l;
+    size_t next;
+    pthread_mutex_t mu;
+    struct ge_err err; /* the first failure */
+};
+
+static void *unpack_worker(void *arg)
+{
+    struct unpack_work *w = arg;
+    for (;;) {
+        pthread_mutex_lock(&w->mu);
+        size_t i = w->next++;
+        bool stop = w->err.status != 0;
+        pthread_mutex_unlock(&w->mu);
+        if (stop || i >= w->l->n)
+            return NULL;
+        struct ge_err e;
+        ge_err_clear(&e);
+        if (ge_store_unpack(w->s, w->l->archives[i].sha256, &e) < 0) {
+            pthread_mutex_lock(&w->mu);
+            if (w->err.status == 0)
+                w->err = e;
+            pthread_mutex_unlock(&w->mu);
+        }
+    }
+}
+
+static int unpack_all(struct ge_store *s, const struct ge_lockfile *l, struct ge_err *err)
+{
+    if (ge_extract_prepare(err) < 0)
+        return -1;
+    struct unpack_work w = {s, l, 0, PTHREAD_MUTEX_INITIALIZER, {0, "", ""}};
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t nt = cores > 1 ? (size_t)cores : 1;
+    if (nt > l->n)
+        nt = l->n ? l->n : 1;
+    if (nt > 16)
+        nt = 16;
+    pthread_t th[16];
+    size_t started = 0;
+    for (size_t i = 1; i < nt; i++)
+        if (pthread_create(&th[started], NULL, unpack_worker, &w) == 0)
+            started++;
+    unpack_worker(&w); /* this thread works too */
+    for (size_t i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    pthread_mutex_destroy(&w.mu);
+    if (w.err.status != 0) {
+        *err = w.err;
+        return -1;
+    }
+    return 0;
+}
+
 static int install_lock(struct ge_ctx *ctx, const struct opts *o, struct run *r, const struct ge_lockfile *l)
 {
     char cache[3000];
@@ -437,9 +497,8 @@ static int install_lock(struct ge_ctx *ctx, const struct opts *o, struct run *r,
         snprintf(trees, sizeof trees, "%.3000s/trees/", cache);
         remove_stale(trees, ".tmp-"); /* half-unpacked trees of a killed gpuenv; the cache is locked */
     }
-    for (size_t i = 0; i < l->n; i++)
-        if (ge_store_unpack(&s, l->archives[i].sha256, &ctx->err) < 0)
-            goto out;
+    if (unpack_all(&s, l, &ctx->err) < 0)
+        goto out;
 
     /* build the new prefix beside the old one, then switch */
     char lockfile[PATH_MAX + 16];

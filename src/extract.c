@@ -66,6 +66,11 @@ static const struct ge_lazy_sym la_syms[] = {
 
 static struct ge_lazy_lib libarchive = {"libarchive.so.13", "libarchive13", la_syms, NULL, 0};
 
+int ge_extract_prepare(struct ge_err *err)
+{
+    return ge_lazy_load(&libarchive, err);
+}
+
 int ge_path_stays_inside(const char *rel)
 {
     if (!rel[0] || rel[0] == '/')

@@ -19,6 +19,10 @@ struct ge_extract_stats {
  * caller's to discard (extract into a staging folder). stats may be NULL. */
 int ge_extract(const char *archive, const char *dir, struct ge_extract_stats *stats, struct ge_err *err);
 
+/* Load libarchive now, so that threads can then call ge_extract at once (loading is not
+ * thread-safe). 0 or -1 with err. */
+int ge_extract_prepare(struct ge_err *err);
+
 /* Whether a path stays inside its root: relative, no ".." that climbs above the start. */
 int ge_path_stays_inside(const char *rel);
 

@@ -153,7 +153,10 @@ int ge_store_unpack(struct ge_store *s, const char *sha256, struct ge_err *err)
     char archive[PATH_MAX], tree[PATH_MAX], tmp[PATH_MAX + 32];
     ge_store_archive_path(s, sha256, archive, sizeof archive);
     ge_store_tree_path(s, sha256, tree, sizeof tree);
-    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", tree, (long)getpid());
+    /* unique per process and per call: several threads may unpack at once */
+    static unsigned long counter;
+    unsigned long n = __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);
+    snprintf(tmp, sizeof tmp, "%s.tmp-%ld-%lu", tree, (long)getpid(), n);
     struct ge_err ignore;
     ge_err_clear(&ignore);
     ge_store_remove_tree(tmp, &ignore);
