@@ -345,22 +345,6 @@ out:
 
 /* ---- installing a lock ---- */
 
-struct progress {
-    struct run *r;
-};
-
-static void on_done(void *ud, const struct ge_fetch_job *j)
-{
-    struct progress *p = ud;
-    if (j->status == 0) {
-        p->r->downloaded++;
-        p->r->downloaded_bytes += j->received;
-        const char *base = strrchr(j->url, '/');
-        ge_log_info("downloaded %s (%.1f MiB%s)", base ? base + 1 : j->url, (double)j->size / 1048576.0,
-                    j->resumed ? ", resumed" : "");
-    }
-}
-
 /* Remove the entries next to base (base's folder, names starting with base's last component and
  * holding marker) that a killed gpuenv left behind. Only called under the lock that guards them. */
 static void remove_stale(const char *base, const char *marker)
@@ -388,14 +372,20 @@ static void remove_stale(const char *base, const char *marker)
     closedir(d);
 }
 
-/* Unpack every archive not yet unpacked, on as many threads as there are cores: xz decoding is
- * the bulk of a cold install, and each archive is independent. */
+/* Unpacking runs on one thread per core while downloads go on: an archive is queued as soon as
+ * it is in the cache (already there, or just downloaded and verified), so xz decoding, the bulk
+ * of a cold install, overlaps the transfers. Each archive is independent. */
 struct unpack_work {
     struct ge_store *s;
     const struct ge_lockfile *l;
-    size_t next;
+    size_t *queue;     /* indexes into l->archives, in the order they became ready */
+    size_t qn, qhead;
+    bool closed;       /* no more will come */
     pthread_mutex_t mu;
+    pthread_cond_t cv;
     struct ge_err err; /* the first failure */
+    pthread_t th[16];
+    size_t nthreads;
 };
 
 static void *unpack_worker(void *arg)
@@ -403,11 +393,14 @@ static void *unpack_worker(void *arg)
     struct unpack_work *w = arg;
     for (;;) {
         pthread_mutex_lock(&w->mu);
-        size_t i = w->next++;
-        bool stop = w->err.status != 0;
-        pthread_mutex_unlock(&w->mu);
-        if (stop || i >= w->l->n)
+        while (w->qhead == w->qn && !w->closed)
+            pthread_cond_wait(&w->cv, &w->mu);
+        if (w->qhead == w->qn || w->err.status != 0) {
+            pthread_mutex_unlock(&w->mu);
             return NULL;
+        }
+        size_t i = w->queue[w->qhead++];
+        pthread_mutex_unlock(&w->mu);
         struct ge_err e;
         ge_err_clear(&e);
         if (ge_store_unpack(w->s, w->l->archives[i].sha256, &e) < 0) {
@@ -419,31 +412,90 @@ static void *unpack_worker(void *arg)
     }
 }
 
-static int unpack_all(struct ge_store *s, const struct ge_lockfile *l, struct ge_err *err)
+/* Queue the archive with this digest, once (a lock may list one archive for two components). */
+static void unpack_ready(struct unpack_work *w, const char *sha256)
 {
+    pthread_mutex_lock(&w->mu);
+    bool queued = false;
+    for (size_t k = 0; k < w->qn; k++)
+        queued = queued || strcmp(w->l->archives[w->queue[k]].sha256, sha256) == 0;
+    for (size_t i = 0; i < w->l->n && !queued; i++)
+        if (strcmp(w->l->archives[i].sha256, sha256) == 0) {
+            w->queue[w->qn++] = i;
+            queued = true;
+        }
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+static int unpack_start(struct unpack_work *w, struct ge_store *s, const struct ge_lockfile *l, struct ge_err *err)
+{
+    memset(w, 0, sizeof *w);
+    w->s = s;
+    w->l = l;
     if (ge_extract_prepare(err) < 0)
         return -1;
-    struct unpack_work w = {s, l, 0, PTHREAD_MUTEX_INITIALIZER, {0, "", ""}};
+    w->queue = calloc(l->n ? l->n : 1, sizeof *w->queue);
+    if (!w->queue)
+        return ge_err_set(err, GE_EXIT_FAILURE, "out of memory");
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, NULL);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     size_t nt = cores > 1 ? (size_t)cores : 1;
     if (nt > l->n)
         nt = l->n ? l->n : 1;
     if (nt > 16)
         nt = 16;
-    pthread_t th[16];
-    size_t started = 0;
-    for (size_t i = 1; i < nt; i++)
-        if (pthread_create(&th[started], NULL, unpack_worker, &w) == 0)
-            started++;
-    unpack_worker(&w); /* this thread works too */
-    for (size_t i = 0; i < started; i++)
-        pthread_join(th[i], NULL);
-    pthread_mutex_destroy(&w.mu);
-    if (w.err.status != 0) {
-        *err = w.err;
+    for (size_t i = 0; i < nt; i++)
+        if (pthread_create(&w->th[w->nthreads], NULL, unpack_worker, w) == 0)
+            w->nthreads++;
+    if (w->nthreads == 0) {
+        pthread_mutex_destroy(&w->mu);
+        pthread_cond_destroy(&w->cv);
+        free(w->queue);
+        w->queue = NULL;
+        return ge_err_set(err, GE_EXIT_FAILURE, "cannot start unpacking threads");
+    }
+    return 0;
+}
+
+/* No more archives: let the workers finish what is queued. 0, or -1 with the first failure. */
+static int unpack_finish(struct unpack_work *w, struct ge_err *err)
+{
+    pthread_mutex_lock(&w->mu);
+    w->closed = true;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    for (size_t i = 0; i < w->nthreads; i++)
+        pthread_join(w->th[i], NULL);
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->cv);
+    free(w->queue);
+    w->queue = NULL;
+    if (w->err.status != 0) {
+        if (err->status == 0)
+            *err = w->err;
         return -1;
     }
     return 0;
+}
+
+struct progress {
+    struct run *r;
+    struct unpack_work *w;
+};
+
+static void on_done(void *ud, const struct ge_fetch_job *j)
+{
+    struct progress *p = ud;
+    if (j->status == 0) {
+        unpack_ready(p->w, j->sha256);
+        p->r->downloaded++;
+        p->r->downloaded_bytes += j->received;
+        const char *base = strrchr(j->url, '/');
+        ge_log_info("downloaded %s (%.1f MiB%s)", base ? base + 1 : j->url, (double)j->size / 1048576.0,
+                    j->resumed ? ", resumed" : "");
+    }
 }
 
 static int install_lock(struct ge_ctx *ctx, const struct opts *o, struct run *r, const struct ge_lockfile *l)
@@ -464,6 +516,14 @@ static int install_lock(struct ge_ctx *ctx, const struct opts *o, struct run *r,
         ge_err_set(&ctx->err, GE_EXIT_FAILURE, "out of memory");
         goto out;
     }
+    {
+        char trees[PATH_MAX];
+        snprintf(trees, sizeof trees, "%.3000s/trees/", cache);
+        remove_stale(trees, ".tmp-"); /* half-unpacked trees of a killed gpuenv; the cache is locked */
+    }
+    struct unpack_work w;
+    if (unpack_start(&w, &s, l, &ctx->err) < 0)
+        goto out;
     const char *origin = o->mirror ? o->mirror : getenv("GPUENV_MIRROR");
     if (!origin || !origin[0])
         origin = DEFAULT_ORIGIN;
@@ -472,6 +532,7 @@ static int install_lock(struct ge_ctx *ctx, const struct opts *o, struct run *r,
         const struct ge_lock_archive *a = &l->archives[i];
         if (ge_store_has_archive(&s, a->sha256, a->size) || ge_store_has_tree(&s, a->sha256)) {
             r->cached++;
+            unpack_ready(&w, a->sha256);
             continue;
         }
         bool dup = false; /* two components in one archive are fetched once */
@@ -486,18 +547,14 @@ static int install_lock(struct ge_ctx *ctx, const struct opts *o, struct run *r,
         j->size = a->size;
         memcpy(j->sha256, a->sha256, sizeof j->sha256);
     }
+    int fetched = 0;
     if (nj) {
-        struct progress p = {r};
+        struct progress p = {r, &w};
         struct ge_fetch_opts fo = {o->jobs > 0 ? o->jobs : 4, 3, 30, 500, NULL, on_done, &p};
-        if (ge_fetch_run(jobs, nj, &fo, &ctx->err) < 0)
-            goto out;
+        fetched = ge_fetch_run(jobs, nj, &fo, &ctx->err);
     }
-    {
-        char trees[PATH_MAX];
-        snprintf(trees, sizeof trees, "%.3000s/trees/", cache);
-        remove_stale(trees, ".tmp-"); /* half-unpacked trees of a killed gpuenv; the cache is locked */
-    }
-    if (unpack_all(&s, l, &ctx->err) < 0)
+    /* the workers stop after what is queued; a download failure, coming first, is the one reported */
+    if (unpack_finish(&w, &ctx->err) < 0 || fetched < 0)
         goto out;
 
     /* build the new prefix beside the old one, then switch */
