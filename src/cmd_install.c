@@ -578,16 +578,17 @@ static int install_lock(struct ge_ctx *ctx, const struct opts *o, struct run *r,
         if (ge_store_link_tree(tree, staging, l->archives[i].component, &ctx->err) < 0)
             goto out;
     }
-    /* CUDA_HOME users (CMake, PyTorch extensions) look in lib64 */
-    char p[PATH_MAX + 64];
+    /* CUDA_HOME users (CMake, PyTorch extensions) look in lib64, the activation in lib: NVIDIA's
+     * archives use lib, a toolkit repacked from a runfile install may have only lib64 */
+    char p[PATH_MAX + 64], q[PATH_MAX + 64];
     snprintf(p, sizeof p, "%s/lib", staging);
-    struct stat st;
-    if (stat(p, &st) == 0) {
-        snprintf(p, sizeof p, "%s/lib64", staging);
-        if (lstat(p, &st) < 0 && symlink("lib", p) < 0) {
-            ge_err_set(&ctx->err, GE_EXIT_FAILURE, "cannot link '%s': %s", p, strerror(errno));
-            goto out;
-        }
+    snprintf(q, sizeof q, "%s/lib64", staging);
+    struct stat st, st64;
+    bool has_lib = stat(p, &st) == 0, has_lib64 = stat(q, &st64) == 0;
+    if ((has_lib && lstat(q, &st64) < 0 && symlink("lib", q) < 0) ||
+        (!has_lib && has_lib64 && lstat(p, &st) < 0 && symlink("lib64", p) < 0)) {
+        ge_err_set(&ctx->err, GE_EXIT_FAILURE, "cannot link lib and lib64 in '%s': %s", staging, strerror(errno));
+        goto out;
     }
     struct ge_env env;
     struct ge_buf script;
