@@ -485,6 +485,51 @@ struct progress {
     struct unpack_work *w;
 };
 
+static void bar(char *out, size_t size, uint64_t done, uint64_t total)
+{
+    int width = 24, fill = total ? (int)((double)done / (double)total * width) : 0;
+    if (fill > width)
+        fill = width;
+    char b[32];
+    for (int i = 0; i < width; i++)
+        b[i] = i < fill ? '#' : '.';
+    b[width] = '\0';
+    snprintf(out, size, "[%s] %3d%%", b, total ? (int)(100.0 * (double)done / (double)total) : 0);
+}
+
+/* On a terminal: a bar per file being downloaded and one for the total. */
+static void on_progress(void *ud, const struct ge_fetch_job *jobs, size_t n)
+{
+    (void)ud;
+    if (!ge_log_progress_enabled())
+        return;
+    static char text[9][200];
+    const char *lines[9];
+    int k = 0;
+    uint64_t done = 0, total = 0;
+    size_t finished = 0;
+    for (size_t i = 0; i < n; i++) {
+        done += jobs[i].done;
+        total += jobs[i].size;
+        finished += jobs[i].status == 0;
+        if (jobs[i].status != -1 || jobs[i].attempts == 0 || k >= 8)
+            continue; /* only transfers under way */
+        const char *base = strrchr(jobs[i].url, '/');
+        char b[48];
+        bar(b, sizeof b, jobs[i].done, jobs[i].size);
+        snprintf(text[k], sizeof text[k], "  %-44.44s %s %8.1f MiB", base ? base + 1 : jobs[i].url, b,
+                 (double)jobs[i].size / 1048576.0);
+        lines[k] = text[k];
+        k++;
+    }
+    char b[48];
+    bar(b, sizeof b, done, total);
+    snprintf(text[k], sizeof text[k], "downloading %zu/%zu %-30s %s %8.1f MiB", finished, n, "", b,
+             (double)total / 1048576.0);
+    lines[k] = text[k];
+    ge_log_progress(lines, k + 1);
+}
+
 static void on_done(void *ud, const struct ge_fetch_job *j)
 {
     struct progress *p = ud;
@@ -550,8 +595,12 @@ static int install_lock(struct ge_ctx *ctx, const struct opts *o, struct run *r,
     int fetched = 0;
     if (nj) {
         struct progress p = {r, &w};
-        struct ge_fetch_opts fo = {o->jobs > 0 ? o->jobs : 4, 3, 30, 500, NULL, on_done, &p};
+        struct ge_fetch_opts fo = {o->jobs > 0 ? o->jobs : 4, 3, 30, 500, o->json ? NULL : on_progress, on_done, &p};
         fetched = ge_fetch_run(jobs, nj, &fo, &ctx->err);
+        if (!o->json && ge_log_progress_enabled()) {
+            on_progress(NULL, jobs, nj); /* the final state */
+            ge_log_progress_end();
+        }
     }
     /* the workers stop after what is queued; a download failure, coming first, is the one reported */
     if (unpack_finish(&w, &ctx->err) < 0 || fetched < 0)

@@ -110,3 +110,31 @@ void ge_log_debug(const char *fmt, ...)
     vlog("gpuenv: debug: ", NULL, fmt, ap);
     va_end(ap);
 }
+
+static int progress_lines;
+
+bool ge_log_progress_enabled(void)
+{
+    return log_level >= GE_LOG_NORMAL && isatty(fileno(stderr)) == 1;
+}
+
+void ge_log_progress(const char *const *lines, int n)
+{
+    /* back over the previous block, then rewrite each line and clear what is left of it */
+    if (progress_lines > 0)
+        fprintf(stderr, "\r\033[%dA", progress_lines);
+    for (int i = 0; i < n; i++)
+        fprintf(stderr, "\r%s\033[K\n", lines[i]);
+    /* a shorter block than before: clear the lines below */
+    for (int i = n; i < progress_lines; i++)
+        fputs("\033[K\n", stderr);
+    if (progress_lines > n)
+        fprintf(stderr, "\033[%dA", progress_lines - n);
+    progress_lines = n;
+    fflush(stderr);
+}
+
+void ge_log_progress_end(void)
+{
+    progress_lines = 0;
+}

@@ -30,4 +30,13 @@ void ge_log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "gpuenv: debug: ..." at -vv. */
 void ge_log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Whether progress bars may be drawn: stderr is a terminal and -q was not given. */
+bool ge_log_progress_enabled(void);
+
+/* Redraw a block of progress lines in place on stderr (moving the cursor up over the block drawn
+ * before). lines[i] are complete lines without newlines. Only call when enabled. */
+void ge_log_progress(const char *const *lines, int n);
+/* Forget the block drawn, leaving it on screen (the next output starts below it). */
+void ge_log_progress_end(void);
+
 #endif

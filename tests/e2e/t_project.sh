@@ -35,6 +35,11 @@ assert sorted(a["component"] for a in l["archives"]) == ["cuda_cudart", "cuda_nv
 assert all(len(a["sha256"]) == 64 and a["size"] > 0 and a["url_path"].startswith("compute/") for a in l["archives"])
 PY
     ls -a "$P" | grep -q staging && fail "a staging folder was left"
+    # not a terminal: no progress bars, no carriage returns, no escapes
+    grep -q "$(printf '\r')" "$ERR" && fail "carriage return into a file"
+    grep -q "$(printf '\033')" "$ERR" && fail "escape sequence into a file"
+    gp -v install -C "$P" --driver 550.54.15 --gpu 8.0 --python 3.12
+    assert_rc 0
     gp list -C "$P" --json
     assert_rc 0
     json 'd["cuda"] == "12.4.1" and d["cudnn"] == "9.1.0.70" and len(d["components"]) == 4'
