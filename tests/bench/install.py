@@ -27,6 +27,8 @@ lib = os.path.join(cuda, "targets", "x86_64-linux", "lib")
 inc = os.path.join(cuda, "targets", "x86_64-linux", "include")
 if not os.path.isdir(lib):
     lib, inc = os.path.join(cuda, "lib64"), os.path.join(cuda, "include")
+if not os.path.isdir(lib):
+    lib = os.path.join(cuda, "lib")
 
 COMPONENTS = {  # component: (file globs in lib, header globs in include)
     "cuda_cudart": (["libcudart.so*", "libcudart_static.a"], ["cuda_runtime*.h", "driver_types.h"]),
@@ -53,57 +55,46 @@ def digests(path):
     return {"sha256": sha.hexdigest(), "md5": md5.hexdigest(), "size": str(size)}
 
 
+def pack(kind, comp, top, libs, heads):
+    """Repack the matching files of this CUDA as <top>/lib, <top>/include in a tar.xz of the
+    mirror; returns (relative path, digests), or None when none match."""
+    rel = "%s/linux-x86_64/%s.tar.xz" % (comp, top)
+    path = os.path.join(mirror, "compute", kind, "redist", rel)
+    files = [("lib", f) for g in libs for f in glob.glob(os.path.join(lib, g))] + \
+            [("include", f) for g in heads for f in glob.glob(os.path.join(inc, g))]
+    if not files:
+        print("bench: %s not in %s, left out" % (comp, cuda))
+        return None
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    stage = os.path.join(a.work, "stage", top)
+    for sub, f in files:
+        d = os.path.join(stage, sub)
+        os.makedirs(d, exist_ok=True)
+        dst = os.path.join(d, os.path.basename(f))
+        if os.path.islink(f):
+            os.symlink(os.readlink(f), dst)
+        else:
+            shutil.copy2(f, dst)
+    print("bench: packing %s ..." % comp, flush=True)
+    subprocess.run(["tar", "-C", os.path.dirname(stage), "-cf", path, "--use-compress-program=xz -T2 -6", top], check=True)
+    shutil.rmtree(os.path.dirname(stage))
+    return dict(relative_path=rel, **digests(path))
+
+
 def build_mirror():
     if os.path.exists(os.path.join(manifests, "cuda", "redistrib_%s.json" % VERSION)):
         return
     shutil.rmtree(a.work, ignore_errors=True)
     m = {"release_date": "2025-01-01", "release_label": VERSION, "release_product": "cuda"}
     for comp, (libs, heads) in COMPONENTS.items():
-        top = "%s-linux-x86_64-%s-archive" % (comp, VERSION)
-        rel = "%s/linux-x86_64/%s.tar.xz" % (comp, top)
-        path = os.path.join(mirror, "compute", "cuda", "redist", rel)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        files = [("lib", f) for g in libs for f in glob.glob(os.path.join(lib, g))] + \
-                [("include", f) for g in heads for f in glob.glob(os.path.join(inc, g))]
-        if not files:
-            print("bench: %s not in %s, left out" % (comp, cuda))
-            continue
-        stage = os.path.join(a.work, "stage", top)
-        for sub, f in files:
-            d = os.path.join(stage, sub)
-            os.makedirs(d, exist_ok=True)
-            dst = os.path.join(d, os.path.basename(f))
-            if os.path.islink(f):
-                os.symlink(os.readlink(f), dst)
-            else:
-                shutil.copy2(f, dst)
-        print("bench: packing %s ..." % comp, flush=True)
-        subprocess.run(["tar", "-C", os.path.dirname(stage), "-cf", path, "--use-compress-program=xz -T2 -6", top], check=True)
-        shutil.rmtree(os.path.dirname(stage))
-        m[comp] = {"name": comp, "version": VERSION, "linux-x86_64": dict(relative_path=rel, **digests(path))}
+        entry = pack("cuda", comp, "%s-linux-x86_64-%s-archive" % (comp, VERSION), libs, heads)
+        if entry:
+            m[comp] = {"name": comp, "version": VERSION, "linux-x86_64": entry}
     short, full, variant, (libs, heads) = CUDNN
-    top = "cudnn-linux-x86_64-%s_%s-archive" % (full, variant)
-    rel = "cudnn/linux-x86_64/%s.tar.xz" % top
-    path = os.path.join(mirror, "compute", "cudnn", "redist", rel)
-    files = [("lib", f) for g in libs for f in glob.glob(os.path.join(lib, g))] + \
-            [("include", f) for g in heads for f in glob.glob(os.path.join(inc, g))]
-    if files:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        stage = os.path.join(a.work, "stage", top)
-        for sub, f in files:
-            d = os.path.join(stage, sub)
-            os.makedirs(d, exist_ok=True)
-            dst = os.path.join(d, os.path.basename(f))
-            if os.path.islink(f):
-                os.symlink(os.readlink(f), dst)
-            else:
-                shutil.copy2(f, dst)
-        print("bench: packing cudnn ...", flush=True)
-        subprocess.run(["tar", "-C", os.path.dirname(stage), "-cf", path, "--use-compress-program=xz -T2 -6", top], check=True)
-        shutil.rmtree(os.path.dirname(stage))
+    entry = pack("cudnn", "cudnn", "cudnn-linux-x86_64-%s_%s-archive" % (full, variant), libs, heads)
+    if entry:
         dm = {"release_date": "2025-01-01", "release_label": short, "release_product": "cudnn",
-              "cudnn": {"name": "cudnn", "version": full,
-                        "linux-x86_64": {variant: dict(relative_path=rel, **digests(path))}}}
+              "cudnn": {"name": "cudnn", "version": full, "linux-x86_64": {variant: entry}}}
         os.makedirs(os.path.join(manifests, "cudnn"), exist_ok=True)
         json.dump(dm, open(os.path.join(manifests, "cudnn", "redistrib_%s.json" % short), "w"), indent=4)
     os.makedirs(os.path.join(manifests, "cuda"), exist_ok=True)
