@@ -132,15 +132,9 @@ static void print_exit_statuses(void)
 
 static int cmd_help_run(struct ge_ctx *ctx, int argc, char **argv)
 {
-    struct ge_cli_iter it;
-    ge_cli_iter_init(&it, ctx, argc, argv);
-    const char *arg;
-    int r;
-    while ((r = ge_cli_next(&it, &arg)) >= 0)
-        ;
-    int first = it.optind;
-    ge_cli_iter_fini(&it);
-    if (r == -2)
+    bool unused = false;
+    int first;
+    if (ge_cli_parse_json_only(ctx, argc, argv, -1, &unused, &first) < 0)
         return ctx->err.status;
     if (argc - first > 1) {
         ge_cli_usage(ctx, "'help' takes one topic, not %d", argc - first);
@@ -315,6 +309,20 @@ int ge_cli_next(struct ge_cli_iter *it, const char **arg)
         *arg = optarg;
         return idx - p->nglobal;
     }
+}
+
+int ge_cli_parse_json_only(struct ge_ctx *ctx, int argc, char **argv, int json_opt, bool *json, int *first)
+{
+    struct ge_cli_iter it;
+    ge_cli_iter_init(&it, ctx, argc, argv);
+    const char *arg;
+    int o;
+    while ((o = ge_cli_next(&it, &arg)) >= 0)
+        if (o == json_opt)
+            *json = true;
+    *first = it.optind;
+    ge_cli_iter_fini(&it);
+    return o == -2 ? -1 : 0;
 }
 
 /* ---- main ---- */

@@ -58,6 +58,11 @@ void ge_cli_iter_init(struct ge_cli_iter *it, struct ge_ctx *ctx, int argc, char
 int ge_cli_next(struct ge_cli_iter *it, const char **arg);
 void ge_cli_iter_fini(struct ge_cli_iter *it);
 
+/* For commands whose only option is --json (index json_opt in cmd->opts): parse the options,
+ * set *json, and give the index of the first positional argument. 0, or -1 when the command
+ * should return ctx->err.status (a usage error, or help was printed). */
+int ge_cli_parse_json_only(struct ge_ctx *ctx, int argc, char **argv, int json_opt, bool *json, int *first);
+
 /* Fill ctx->err with a usage error (exit 2) and a hint to see the command's help; returns -1. */
 int ge_cli_usage(struct ge_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

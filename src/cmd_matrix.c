@@ -381,16 +381,8 @@ static void text_summary(const struct ge_matrix *m)
 static int matrix_run(struct ge_ctx *ctx, int argc, char **argv)
 {
     bool json = false;
-    struct ge_cli_iter it;
-    ge_cli_iter_init(&it, ctx, argc, argv);
-    const char *arg;
-    int o;
-    while ((o = ge_cli_next(&it, &arg)) >= 0)
-        if (o == OPT_JSON)
-            json = true;
-    int first = it.optind;
-    ge_cli_iter_fini(&it);
-    if (o == -2)
+    int first;
+    if (ge_cli_parse_json_only(ctx, argc, argv, OPT_JSON, &json, &first) < 0)
         return ctx->err.status;
     if (argc - first > 1) {
         ge_cli_usage(ctx, "'matrix' takes at most one table, not %d", argc - first);
