@@ -179,7 +179,6 @@ static int add_archives(struct ge_lockfile *l, const struct ge_manifest *m, cons
                         const char *platform, const char *variant, const char *components, struct run *r,
                         struct ge_err *err)
 {
-    int added = 0;
     for (size_t i = 0; i < m->n; i++) {
         const struct ge_archive_ref *a = &m->items[i];
         if (strcmp(a->platform, platform) != 0 || strcmp(a->variant, variant) != 0 ||
@@ -197,7 +196,6 @@ static int add_archives(struct ge_lockfile *l, const struct ge_manifest *m, cons
         memcpy(la.sha256, a->sha256, sizeof la.sha256);
         if (ge_lock_add(l, &la, err) < 0)
             return -1;
-        added++;
     }
     /* name what was asked for and is not there */
     const char *const *list = default_components;
@@ -239,7 +237,6 @@ static int add_archives(struct ge_lockfile *l, const struct ge_manifest *m, cons
     if (skipped.len)
         note(r, "not in this %s release's manifest for %s, so skipped: %s", kind, platform, ge_buf_str(&skipped));
     ge_buf_fini(&skipped);
-    (void)added;
     return 0;
 }
 
@@ -850,9 +847,9 @@ static int run_install(struct ge_ctx *ctx, int argc, char **argv, bool write_onl
             ctx->json_printed = true;
     } else {
         const char *b = ge_out_style(GE_STYLE_BOLD), *z = ge_out_style(GE_STYLE_RESET);
-        printf("%s%s%s cuda-toolkit %s (%zu archives%s%s%s)%s%s\n", b, write_only ? "locked" : "installed", z,
-               want.cuda, want.n, want.cudnn[0] ? ", cudnn " : "", want.cudnn,
-               want.cudnn_build[0] ? "" : "", write_only ? " in " : " into ", write_only ? r->lockpath : r->prefix);
+        printf("%s%s%s cuda-toolkit %s (%zu archives%s%s)%s%s\n", b, write_only ? "locked" : "installed", z,
+               want.cuda, want.n, want.cudnn[0] ? ", cudnn " : "", want.cudnn, write_only ? " in " : " into ",
+               write_only ? r->lockpath : r->prefix);
         if (!write_only) {
             printf("  downloaded %zu (%.1f MiB), %zu from the cache\n", r->downloaded,
                    (double)r->downloaded_bytes / 1048576.0, r->cached);

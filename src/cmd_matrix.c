@@ -306,12 +306,9 @@ static void text_torch(const struct ge_matrix *m)
         python_range(r->python, r->npython, py, sizeof py);
         for (int j = r->nvariants; j-- > 0;) {
             const struct ge_torch_variant *v = &r->variants[j];
-            const struct ge_cuda_release *cr = v->cuda.v.n == 3 ? ge_matrix_cuda(m, &v->cuda.v)
-                                                                : ge_matrix_cuda_newest_of_minor(m, &v->cuda.v);
             const struct ge_cuda_mvc *mvc = ge_matrix_mvc(m, (int)v->cuda.v.part[0]);
             /* the lowest driver that runs it: minor-version compatibility's floor */
             const char *floor = mvc ? mvc->min_driver.linux_x86_64.s : "-";
-            (void)cr;
             char arch[160], name[20];
             arch_string(v, arch, sizeof arch);
             snprintf(name, sizeof name, "%s%s", v->name, v->default_on_pypi == 1 ? "*" : "");

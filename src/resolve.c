@@ -622,9 +622,8 @@ static int build_candidates(struct rctx *x, struct cand **out, size_t *n, struct
             c->version = r->version.v;
             if (r->has_cuda) {
                 cuda_of(x, c, &r->cuda);
-                if (r->has_cudnn)
-                    c->cudnn_rel = cudnn_for(x, c->cudnn_major, &c->cuda, NULL, false);
-                /* the tested cuDNN series: the newest release of it */
+                /* the tested cuDNN series: the newest release of it with a build for this CUDA;
+                 * failing that, the newest cuDNN that fits the toolkit */
                 if (r->has_cudnn)
                     for (size_t d = m->ncudnn; d-- > 0;) {
                         const struct ge_cudnn_release *cd = &m->cudnn[d];
@@ -635,6 +634,8 @@ static int build_candidates(struct rctx *x, struct cand **out, size_t *n, struct
                             break;
                         }
                     }
+                if (r->has_cudnn && !c->cudnn_rel)
+                    c->cudnn_rel = cudnn_for(x, c->cudnn_major, &c->cuda, NULL, false);
             }
         }
         break;
