@@ -40,23 +40,32 @@ class Handler(http.server.BaseHTTPRequestHandler):
         full = os.path.realpath(os.path.join(root, path.lstrip("/")))
         if not full.startswith(root + os.sep) or not os.path.isfile(full):
             return self.send_error(404)
-        data = open(full, "rb").read()
-        if fault == "garbage":
-            data = bytes((b + 1) % 256 for b in data)
+        f = open(full, "rb")
+        size = os.fstat(f.fileno()).st_size
         start = 0
         rng = self.headers.get("Range")
         if rng and fault != "norange":
             m = re.match(r"bytes=(\d+)-$", rng)
-            if not m or int(m.group(1)) > len(data):
+            if not m or int(m.group(1)) > size:
+                f.close()
                 return self.send_error(416)
             start = int(m.group(1))
-        body = data[start:]
         self.send_response(206 if start else 200)
         if start:
-            self.send_header("Content-Range", "bytes %d-%d/%d" % (start, len(data) - 1, len(data)))
-        self.send_header("Content-Length", str(len(body)))
+            self.send_header("Content-Range", "bytes %d-%d/%d" % (start, size - 1, size))
+        self.send_header("Content-Length", str(size - start))
         self.send_header("Accept-Ranges", "bytes")
         self.end_headers()
+        with f:
+            if fault is None or fault in ("norange", "fail500"):
+                # what a real mirror does: the kernel copies the file to the socket
+                self.wfile.flush()
+                self.connection.sendfile(f, offset=start)
+                return
+            f.seek(start)
+            body = f.read()
+        if fault == "garbage":
+            body = bytes((b + 1) % 256 for b in body)
         if fault == "truncate" and nth <= arg:
             self.wfile.write(body[: len(body) // 2])
             self.wfile.flush()
@@ -68,7 +77,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
             time.sleep(60)
             return
         self.wfile.write(body)
-
 
 server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 server.daemon_threads = True
