@@ -22,4 +22,5 @@ _gpuenv()
     fi
     return 0
 }
-complete -F _gpuenv gpuenv
+# nothing to offer (a folder, the command after "run --"): bash completes file names
+complete -o bashdefault -o default -F _gpuenv gpuenv

@@ -30,7 +30,7 @@ static const struct ge_opt help_opts[] = {{NULL, 0, false, NULL, NULL, NULL}};
 static const struct ge_cmd cmd_help = {
     "help", "[COMMAND | exit-status]", "show help for gpuenv or one of its commands",
     "Show the usage of gpuenv, of one COMMAND, or the table of exit statuses (exit-status).",
-    help_opts, cmd_help_run, false, NULL,
+    help_opts, cmd_help_run, false, NULL, false,
 };
 
 static const struct ge_cmd *const commands[] = {
@@ -40,6 +40,10 @@ static const struct ge_cmd *const commands[] = {
     &ge_cmd_lock,
     &ge_cmd_list,
     &ge_cmd_remove,
+    &ge_cmd_env,
+    &ge_cmd_run,
+    &ge_cmd_shell,
+    &ge_cmd_modulefile,
     &ge_cmd_cache,
     &ge_cmd_matrix,
     &cmd_help,
@@ -105,7 +109,7 @@ void ge_cli_print_help(void)
            ge_out_style(GE_STYLE_BOLD), ge_out_style(GE_STYLE_RESET));
     for (size_t i = 0; commands[i]; i++)
         if (!commands[i]->hidden)
-            printf("  %-10s %s\n", commands[i]->name, commands[i]->summary);
+            printf("  %-11s %s\n", commands[i]->name, commands[i]->summary);
     printf("\n%sglobal options:%s\n", ge_out_style(GE_STYLE_BOLD), ge_out_style(GE_STYLE_RESET));
     print_opts(global_opts);
     printf("  %-24s %s\n", "-V, --version", "show the versions of gpuenv and its libraries");
@@ -191,9 +195,12 @@ void ge_cli_iter_init(struct ge_cli_iter *it, struct ge_ctx *ctx, int argc, char
         free(p);
         return;
     }
-    /* Options may come after positional arguments (GNU order); ':' reports a missing argument as
-     * ':'. A command that passes words on to another program takes them after "--". */
+    /* Options may come after positional arguments (GNU order), except for a command that passes
+     * its arguments on to another program ('+': they end the options); ':' reports a missing
+     * argument as ':'. */
     size_t sl = 0;
+    if (ctx->cmd->stop_at_args)
+        p->shortopts[sl++] = '+';
     p->shortopts[sl++] = ':';
     for (size_t i = 0; i < ng + nc; i++) {
         const struct ge_opt *o = i < ng ? &global_opts[i] : &ctx->cmd->opts[i - ng];

@@ -31,6 +31,7 @@ struct ge_cmd {
     int (*run)(struct ge_ctx *ctx, int argc, char **argv);
     bool hidden;
     const char *complete_args; /* space-separated words offered for positional arguments, or NULL */
+    bool stop_at_args;    /* options end at the first positional argument: the rest is a command line */
 };
 
 /* What every command gets: the global settings and the error to fill. */

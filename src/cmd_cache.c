@@ -105,5 +105,5 @@ const struct ge_cmd ge_cmd_cache = {
     "cache", "list | clean", "show or empty the download cache",
     "'list' shows the cache's archives and unpacked trees and their sizes; 'clean' removes them all\n"
     "(installed prefixes keep their files: they are hard links).",
-    cache_opts, cache_run, false, "list clean",
+    cache_opts, cache_run, false, "list clean", false,
 };

@@ -132,5 +132,5 @@ const struct ge_cmd ge_cmd_complete = {
     complete_opts,
     complete_run,
     true,
-    NULL,
+    NULL, false,
 };

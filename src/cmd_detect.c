@@ -230,5 +230,5 @@ const struct ge_cmd ge_cmd_detect = {
     detect_opts,
     detect_run,
     false,
-    NULL,
+    NULL, false,
 };

@@ -551,6 +551,52 @@ static void on_done(void *ud, const struct ge_fetch_job *j)
     }
 }
 
+/* The activation scripts of every shell, and the start-up files 'gpuenv shell' gives bash and zsh,
+ * all rendered from one list of changes for the final prefix path, written into staging. */
+static int write_file(const char *dir, const char *name, const char *text, struct ge_err *err)
+{
+    char p[PATH_MAX + 64];
+    if (ge_fmt(p, sizeof p, "%s/%s", dir, name) < 0)
+        return ge_err_set(err, GE_EXIT_FAILURE, "path too long: %s/%s", dir, name);
+    FILE *f = fopen(p, "w");
+    bool ok = f && fputs(text, f) >= 0;
+    ok = (f && fclose(f) == 0) && ok;
+    if (!ok)
+        return ge_err_set(err, GE_EXIT_FAILURE, "cannot write '%s': %s", p, strerror(errno));
+    return 0;
+}
+
+static int write_activation(const char *prefix, const char *staging, struct ge_err *err)
+{
+    struct ge_env env;
+    ge_env_for_prefix(&env, prefix);
+    for (int sh = 0; sh < GE_SHELL_COUNT; sh++) {
+        const char *file = ge_shell_file((enum ge_shell)sh);
+        if (!file)
+            continue;
+        struct ge_buf script;
+        ge_buf_init(&script);
+        int rc = ge_env_render(&env, (enum ge_shell)sh, false, &script) == 0
+                     ? write_file(staging, file, ge_buf_str(&script), err)
+                     : ge_err_set(err, GE_EXIT_FAILURE, "out of memory");
+        ge_buf_fini(&script);
+        if (rc < 0)
+            return -1;
+    }
+    char dir[PATH_MAX + 32];
+    if (ge_fmt(dir, sizeof dir, "%s/shell", staging) < 0 || (mkdir(dir, 0755) < 0 && errno != EEXIST))
+        return ge_err_set(err, GE_EXIT_FAILURE, "cannot make '%s/shell': %s", staging, strerror(errno));
+    int rc = 0;
+    for (int k = 0; k < GE_RC_COUNT && rc == 0; k++) {
+        struct ge_buf b;
+        ge_buf_init(&b);
+        ge_shell_rc(prefix, (enum ge_rc)k, &b);
+        rc = write_file(dir, ge_shell_rc_file((enum ge_rc)k), ge_buf_str(&b), err);
+        ge_buf_fini(&b);
+    }
+    return rc;
+}
+
 static int install_lock(struct ge_ctx *ctx, const struct opts *o, struct run *r, const struct ge_lockfile *l)
 {
     char cache[3000];
@@ -647,20 +693,8 @@ static int install_lock(struct ge_ctx *ctx, const struct opts *o, struct run *r,
         ge_err_set(&ctx->err, GE_EXIT_FAILURE, "cannot link lib and lib64 in '%s': %s", staging, strerror(errno));
         goto out;
     }
-    struct ge_env env;
-    struct ge_buf script;
-    ge_buf_init(&script);
-    ge_env_for_prefix(&env, r->prefix);
-    ge_env_render_sh(&env, &script);
-    snprintf(p, sizeof p, "%s/activate", staging);
-    FILE *f = fopen(p, "w");
-    bool ok = f && fputs(ge_buf_str(&script), f) >= 0;
-    ok = (f && fclose(f) == 0) && ok;
-    ge_buf_fini(&script);
-    if (!ok) {
-        ge_err_set(&ctx->err, GE_EXIT_FAILURE, "cannot write '%s': %s", p, strerror(errno));
+    if (write_activation(r->prefix, staging, &ctx->err) < 0)
         goto out;
-    }
     snprintf(p, sizeof p, "%s/gpuenv-prefix.lock", staging);
     if (ge_lock_write(p, l, &ctx->err) < 0)
         goto out;
@@ -755,23 +789,10 @@ static int parse(struct ge_ctx *ctx, int argc, char **argv, struct opts *o)
 
 static int project_paths(struct ge_ctx *ctx, const struct opts *o, struct run *r)
 {
-    const char *dir = o->dir ? o->dir : ".";
-    if (!realpath(dir, r->project))
-        return ge_err_set(&ctx->err, GE_EXIT_USAGE, "project folder '%s': %s", dir, strerror(errno));
-    if (o->prefix) {
-        if (o->prefix[0] == '/')
-            ge_strlcpy(r->prefix, o->prefix, sizeof r->prefix);
-        else {
-            char cwd[PATH_MAX];
-            if (!getcwd(cwd, sizeof cwd) || ge_path_join(r->prefix, sizeof r->prefix, cwd, o->prefix) < 0)
-                return ge_err_set(&ctx->err, GE_EXIT_USAGE, "prefix path too long: %s", o->prefix);
-        }
-        size_t n = strlen(r->prefix);
-        while (n > 1 && r->prefix[n - 1] == '/')
-            r->prefix[--n] = '\0';
-    } else if (ge_path_join(r->prefix, sizeof r->prefix, r->project, ".gpuenv") < 0) {
-        return ge_err_set(&ctx->err, GE_EXIT_USAGE, "project path too long");
-    }
+    if (ge_store_project_paths(o->dir, o->prefix, r->project, sizeof r->project, r->prefix, sizeof r->prefix,
+                               &ctx->err) < 0 ||
+        ge_env_check_path(r->prefix, &ctx->err) < 0)
+        return -1;
     snprintf(r->lockpath, sizeof r->lockpath, "%s/gpuenv.lock", r->project);
     return 0;
 }
@@ -903,7 +924,7 @@ const struct ge_cmd ge_cmd_install = {
     install_opts,
     install_run,
     false,
-    "cuda-toolkit cudnn torch tensorflow jax",
+    "cuda-toolkit cudnn torch tensorflow jax", false,
 };
 
 const struct ge_cmd ge_cmd_lock = {
@@ -915,5 +936,5 @@ const struct ge_cmd ge_cmd_lock = {
     install_opts,
     lock_run,
     false,
-    "cuda-toolkit cudnn torch tensorflow jax",
+    "cuda-toolkit cudnn torch tensorflow jax", false,
 };

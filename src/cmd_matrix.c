@@ -463,5 +463,5 @@ const struct ge_cmd ge_cmd_matrix = {
     matrix_opts,
     matrix_run,
     false,
-    "cuda cudnn torch tensorflow jax",
+    "cuda cudnn torch tensorflow jax", false,
 };

@@ -23,7 +23,7 @@ static const struct ge_opt prefix_opts[] = {
 
 static int prefix_of(struct ge_ctx *ctx, int argc, char **argv, bool *json, char *prefix, size_t size)
 {
-    const char *dir = ".", *pre = NULL;
+    const char *dir = NULL, *pre = NULL;
     struct ge_cli_iter it;
     ge_cli_iter_init(&it, ctx, argc, argv);
     const char *arg;
@@ -43,19 +43,7 @@ static int prefix_of(struct ge_ctx *ctx, int argc, char **argv, bool *json, char
     if (first < argc)
         return ge_cli_usage(ctx, "unexpected argument '%s'", argv[first]);
     char project[PATH_MAX];
-    if (pre) {
-        char cwd[PATH_MAX];
-        if (pre[0] == '/')
-            ge_strlcpy(prefix, pre, size);
-        else if (!getcwd(cwd, sizeof cwd) || ge_path_join(prefix, size, cwd, pre) < 0)
-            return ge_err_set(&ctx->err, GE_EXIT_USAGE, "prefix path too long: %s", pre);
-        return 0;
-    }
-    if (!realpath(dir, project))
-        return ge_err_set(&ctx->err, GE_EXIT_USAGE, "project folder '%s': %s", dir, strerror(errno));
-    if (ge_path_join(prefix, size, project, ".gpuenv") < 0)
-        return ge_err_set(&ctx->err, GE_EXIT_USAGE, "project path too long");
-    return 0;
+    return ge_store_project_paths(dir, pre, project, sizeof project, prefix, size, &ctx->err);
 }
 
 static int list_run(struct ge_ctx *ctx, int argc, char **argv)
@@ -65,11 +53,8 @@ static int list_run(struct ge_ctx *ctx, int argc, char **argv)
     if (prefix_of(ctx, argc, argv, &json, prefix, sizeof prefix) < 0)
         return ctx->err.status;
     snprintf(lockpath, sizeof lockpath, "%s/gpuenv-prefix.lock", prefix);
-    if (access(lockpath, F_OK) != 0) {
-        ge_err_set(&ctx->err, GE_EXIT_FAILURE, "no gpuenv environment in '%s'", prefix);
-        ge_err_hint(&ctx->err, "'gpuenv install' makes one");
+    if (ge_store_require_prefix(prefix, &ctx->err) < 0)
         return ctx->err.status;
-    }
     struct ge_lockfile l;
     if (ge_lock_read(lockpath, &l, &ctx->err) < 0)
         return ctx->err.status;
@@ -141,12 +126,12 @@ static int remove_run(struct ge_ctx *ctx, int argc, char **argv)
 const struct ge_cmd ge_cmd_list = {
     "list", "", "show what the project's environment holds",
     "Show the CUDA toolkit, cuDNN and components installed in the project's .gpuenv prefix.",
-    prefix_opts, list_run, false, NULL,
+    prefix_opts, list_run, false, NULL, false,
 };
 
 const struct ge_cmd ge_cmd_remove = {
     "remove", "", "remove the project's environment (its prefix; gpuenv.lock stays)",
     "Remove the project's .gpuenv prefix, under its lock; the lock file and the shared cache stay,\n"
     "so 'gpuenv install' brings it back without downloading. A folder gpuenv did not make is not removed.",
-    prefix_opts, remove_run, false, NULL,
+    prefix_opts, remove_run, false, NULL, false,
 };

@@ -285,5 +285,5 @@ const struct ge_cmd ge_cmd_resolve = {
     resolve_opts,
     resolve_run,
     false,
-    "torch torchvision torchaudio tensorflow tensorflow[and-cuda] jax jax[cuda12] jax[cuda13] cuda-toolkit cudnn numpy python",
+    "torch torchvision torchaudio tensorflow tensorflow[and-cuda] jax jax[cuda12] jax[cuda13] cuda-toolkit cudnn numpy python", false,
 };

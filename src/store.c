@@ -36,6 +36,42 @@ static int mkdir_p(const char *path, struct ge_err *err)
     return 0;
 }
 
+int ge_store_project_paths(const char *dir, const char *pre, char *project, size_t psize, char *prefix, size_t size,
+                           struct ge_err *err)
+{
+    char buf[PATH_MAX];
+    if (!realpath(dir ? dir : ".", buf))
+        return ge_err_set(err, GE_EXIT_USAGE, "project folder '%s': %s", dir ? dir : ".", strerror(errno));
+    if (ge_strlcpy(project, buf, psize) >= psize)
+        return ge_err_set(err, GE_EXIT_USAGE, "project path too long");
+    if (pre) {
+        char cwd[PATH_MAX];
+        if (pre[0] == '/') {
+            if (ge_strlcpy(prefix, pre, size) >= size)
+                return ge_err_set(err, GE_EXIT_USAGE, "prefix path too long: %s", pre);
+        } else if (!getcwd(cwd, sizeof cwd) || ge_path_join(prefix, size, cwd, pre) < 0) {
+            return ge_err_set(err, GE_EXIT_USAGE, "prefix path too long: %s", pre);
+        }
+        size_t n = strlen(prefix);
+        while (n > 1 && prefix[n - 1] == '/')
+            prefix[--n] = '\0';
+    } else if (ge_path_join(prefix, size, project, ".gpuenv") < 0) {
+        return ge_err_set(err, GE_EXIT_USAGE, "project path too long");
+    }
+    return 0;
+}
+
+int ge_store_require_prefix(const char *prefix, struct ge_err *err)
+{
+    char marker[PATH_MAX + 32];
+    if (ge_fmt(marker, sizeof marker, "%s/gpuenv-prefix.lock", prefix) < 0 || access(marker, F_OK) != 0) {
+        ge_err_set(err, GE_EXIT_FAILURE, "no gpuenv environment in '%s'", prefix);
+        ge_err_hint(err, "'gpuenv install' makes one");
+        return -1;
+    }
+    return 0;
+}
+
 int ge_store_open(struct ge_store *s, const char *dir, struct ge_err *err)
 {
     s->lock_fd = -1;

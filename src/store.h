@@ -18,6 +18,15 @@ struct ge_store {
 
 /* Open the cache in dir (made if missing). 0 or -1 with err. */
 int ge_store_open(struct ge_store *s, const char *dir, struct ge_err *err);
+
+/* A project's folder ('dir', resolved; "." when NULL) and its prefix: 'pre' when given (made
+ * absolute against the current folder, trailing slashes dropped), else <project>/.gpuenv. Exit
+ * status 2 (usage) for a folder that does not exist or a path too long. */
+int ge_store_project_paths(const char *dir, const char *pre, char *project, size_t psize, char *prefix, size_t size,
+                           struct ge_err *err);
+/* 0 when 'prefix' holds a gpuenv environment (its gpuenv-prefix.lock), else -1 with an error
+ * that says how to make one. */
+int ge_store_require_prefix(const char *prefix, struct ge_err *err);
 void ge_store_close(struct ge_store *s);
 /* Hold the cache's lock (blocks while another gpuenv holds it). */
 int ge_store_lock(struct ge_store *s, struct ge_err *err);

@@ -163,7 +163,7 @@ static const struct {
     const char *a[5];
     const char *want;    /* exact output */
 } complete_cases[] = {
-    {{"__complete", ""}, "detect\nresolve\ninstall\nlock\nlist\nremove\ncache\nmatrix\nhelp\n"},
+    {{"__complete", ""}, "detect\nresolve\ninstall\nlock\nlist\nremove\nenv\nrun\nshell\nmodulefile\ncache\nmatrix\nhelp\n"},
     {{"__complete", "matrix", "c"}, "cuda\ncudnn\n"},
     {{"__complete", "de"}, "detect\n"},
     {{"__complete", "--c"}, "--color=\n"},
@@ -172,7 +172,7 @@ static const struct {
     {{"__complete", "detect", "--j"}, "--json\n"},
     {{"__complete", "detect", "--gpu", "12"}, "12.0\n12.1\n"},
     {{"__complete", "detect", "--gpu=9"}, "--gpu=9.0\n"},
-    {{"__complete", "help", ""}, "detect\nresolve\ninstall\nlock\nlist\nremove\ncache\nmatrix\nhelp\nexit-status\n"},
+    {{"__complete", "help", ""}, "detect\nresolve\ninstall\nlock\nlist\nremove\nenv\nrun\nshell\nmodulefile\ncache\nmatrix\nhelp\nexit-status\n"},
     {{"__complete", "-v", "--color", "never", "det"}, "detect\n"},
     {{"__complete", "nosuch", ""}, ""},
     {{"__complete", "resolve", "--pl"}, "--platform=\n"},

@@ -1,10 +1,9 @@
-/* test_lock_activate.c: gpuenv.lock written and read back, damaged locks refused; the POSIX sh
- * activation script's quoting and shape. */
+/* test_lock_activate.c: gpuenv.lock written and read back, damaged locks refused (the
+ * activation itself is in test_activate.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "activate.h"
 #include "lock.h"
 #include "str.h"
 #include "tests.h"
@@ -99,35 +98,12 @@ START_TEST(damaged_locks_are_refused)
 }
 END_TEST
 
-START_TEST(sh_quoting_and_script_shape)
-{
-    struct ge_buf b;
-    ge_buf_init(&b);
-    ge_sh_quote(&b, "it's $HOME `x` \\ \"q\"");
-    ck_assert_str_eq(ge_buf_str(&b), "'it'\\''s $HOME `x` \\ \"q\"'");
-    ge_buf_fini(&b);
-    struct ge_env env;
-    ge_env_for_prefix(&env, "/p q/.gpuenv");
-    ge_buf_init(&b);
-    ck_assert_int_eq(ge_env_render_sh(&env, &b), 0);
-    const char *s = ge_buf_str(&b);
-    ck_assert_ptr_nonnull(strstr(s, "CUDA_HOME='/p q/.gpuenv'; export CUDA_HOME"));
-    ck_assert_ptr_nonnull(strstr(s, "PATH='/p q/.gpuenv/bin'${PATH:+\":$PATH\"}"));
-    ck_assert_ptr_nonnull(strstr(s, "gpuenv_deactivate() {"));
-    /* no subprocess when sourced: no command substitution anywhere */
-    ck_assert_ptr_null(strstr(s, "$("));
-    ck_assert_ptr_null(strchr(s, '`'));
-    ge_buf_fini(&b);
-}
-END_TEST
-
 Suite *suite_lock_activate(void)
 {
     Suite *s = suite_create("lock+activate");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, lock_round_trip);
     tcase_add_loop_test(tc, damaged_locks_are_refused, 0, sizeof damage / sizeof damage[0]);
-    tcase_add_test(tc, sh_quoting_and_script_shape);
     suite_add_tcase(s, tc);
     return s;
 }
