@@ -234,6 +234,7 @@ void ge_env_clean(struct ge_env *env, const char *ldpath)
         struct clean_ud c = {&b, env->prefix};
         each_entry(ldpath, env->prefix, clean_fn, &c);
         ch->op = GE_ENV_SET;
+        env->cleaned = true;
         ge_strlcpy(ch->value, ge_buf_str(&b), sizeof ch->value);
         ge_buf_fini(&b);
     }
@@ -335,16 +336,26 @@ static void lua_quote(struct ge_buf *out, const char *value)
     ge_buf_adds(out, "\"");
 }
 
-/* Tcl: a double-quoted word with every character Tcl substitutes or groups on escaped */
+/* Tcl: a double-quoted word with every character Tcl substitutes or groups on escaped. Tcl
+ * reads a file in the locale's encoding, and Lmod reads modulefiles under LC_ALL=C (ISO 8859-1):
+ * a value with non-ASCII bytes is written as those bytes (\u00HH) decoded from UTF-8, so the
+ * file is ASCII and Tcl holds the same characters in any locale. */
 static void tcl_quote(struct ge_buf *out, const char *value)
 {
-    ge_buf_adds(out, "\"");
-    for (const char *p = value; *p; p++) {
+    bool ascii = true;
+    for (const unsigned char *p = (const unsigned char *)value; *p; p++)
+        ascii = ascii && *p < 0x80;
+    ge_buf_adds(out, ascii ? "\"" : "[encoding convertfrom utf-8 \"");
+    for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+        if (*p >= 0x80) {
+            ge_buf_addf(out, "\\u%04x", *p);
+            continue;
+        }
         if (strchr("\\\"$[]{};", *p))
             ge_buf_adds(out, "\\");
         ge_buf_add(out, p, 1);
     }
-    ge_buf_adds(out, "\"");
+    ge_buf_adds(out, ascii ? "\"" : "\"]");
 }
 
 typedef void (*quote_fn)(struct ge_buf *, const char *);
@@ -384,8 +395,8 @@ static void render_sh(const struct ge_env *env, struct ge_buf *out)
     header(out, env, "POSIX sh, bash, zsh, dash and ksh", "source it with  . ", ge_sh_quote, "activate", "#");
     /* the shadowing check, skipped when this environment is only sourced again; it splits
      * LD_LIBRARY_PATH without word splitting (zsh has none) */
-    ge_buf_adds(out, "_gpuenv_w=; _gpuenv_r=${LD_LIBRARY_PATH-}\n"
-                     "if [ \"${GPUENV_PREFIX-}\" = ");
+    ge_buf_adds(out, env->cleaned ? "_gpuenv_w=; _gpuenv_r=\n" : "_gpuenv_w=; _gpuenv_r=${LD_LIBRARY_PATH-}\n");
+    ge_buf_adds(out, "if [ \"${GPUENV_PREFIX-}\" = ");
     ge_sh_quote(out, env->prefix);
     ge_buf_adds(out, " ]; then _gpuenv_r=; fi\n"
                      "while [ -n \"$_gpuenv_r\" ]; do\n"
@@ -446,7 +457,10 @@ static void render_fish(const struct ge_env *env, struct ge_buf *out)
 {
     header(out, env, "fish", "source it with  source ", ge_fish_quote, "activate.fish", "#");
     ge_buf_adds(out, "set -l _gpuenv_w\n"
-                     "set -l _gpuenv_r \"$LD_LIBRARY_PATH\"\n"
+                     "set -l _gpuenv_r \"$LD_LIBRARY_PATH\"\n");
+    if (env->cleaned)
+        ge_buf_adds(out, "set _gpuenv_r ''\n");
+    ge_buf_adds(out, 
                      "test \"$GPUENV_PREFIX\" = ");
     ge_fish_quote(out, env->prefix);
     ge_buf_adds(out, "; and set _gpuenv_r ''\n"
@@ -526,8 +540,9 @@ static void render_csh(const struct ge_env *env, bool for_eval, struct ge_buf *o
 {
     if (!for_eval) /* eval joins the lines: a comment would swallow the rest */
         header(out, env, "csh and tcsh", "source it with  source ", csh_quote, "activate.csh", "#");
-    if (!for_eval) {
-        /* tcsh splits a word with :as; BSD csh cannot without a subprocess, so it skips the check */
+    if (!for_eval && !env->cleaned) {
+        /* tcsh splits a word with :as (spaces in entries travel as \001 meanwhile); BSD csh
+         * cannot without a subprocess, so it skips the check */
         ge_buf_adds(out, "set _gpuenv_again = 0\n"
                          "if ($?GPUENV_PREFIX) then\n"
                          "    if (\"$GPUENV_PREFIX\" == ");
@@ -536,7 +551,8 @@ static void render_csh(const struct ge_env *env, bool for_eval, struct ge_buf *o
                          "endif\n"
                          "if ($?LD_LIBRARY_PATH && $?tcsh && $_gpuenv_again == 0) then\n"
                          "    set _gpuenv_w = ''\n"
-                         "    foreach _gpuenv_d ( $LD_LIBRARY_PATH:as/:/ / )\n"
+                         "    foreach _gpuenv_d ( $LD_LIBRARY_PATH:as/ /\001/:as/:/ / )\n"
+                         "        set _gpuenv_d = \"$_gpuenv_d:as/\001/ /\"\n"
                          "        if ( \"$_gpuenv_d\" == ");
         quoted_lib(out, csh_quote, env->prefix, "lib");
         ge_buf_adds(out, " || \"$_gpuenv_d\" == ");
@@ -595,11 +611,15 @@ static void render_csh(const struct ge_env *env, bool for_eval, struct ge_buf *o
 static void render_pwsh(const struct ge_env *env, struct ge_buf *out)
 {
     header(out, env, "PowerShell", "dot-source it with  . ", pwsh_quote, "activate.ps1", "#");
-    ge_buf_adds(out, "$_gpuenv_w = @()\n"
-                     "$_gpuenv_r = if ($env:GPUENV_PREFIX -eq ");
-    pwsh_quote(out, env->prefix);
-    ge_buf_adds(out, ") { '' } else { \"$env:LD_LIBRARY_PATH\" }\n"
-                     "$_gpuenv_own = @(");
+    ge_buf_adds(out, "$_gpuenv_w = @()\n");
+    if (env->cleaned) {
+        ge_buf_adds(out, "$_gpuenv_r = ''\n");
+    } else {
+        ge_buf_adds(out, "$_gpuenv_r = if ($env:GPUENV_PREFIX -eq ");
+        pwsh_quote(out, env->prefix);
+        ge_buf_adds(out, ") { '' } else { \"$env:LD_LIBRARY_PATH\" }\n");
+    }
+    ge_buf_adds(out, "$_gpuenv_own = @(");
     quoted_lib(out, pwsh_quote, env->prefix, "lib");
     ge_buf_adds(out, ", ");
     quoted_lib(out, pwsh_quote, env->prefix, "lib64");
@@ -738,9 +758,14 @@ static void render_tcl(const struct ge_env *env, struct ge_buf *out)
                      "        puts stderr \"" WARNING_TEXT "[join $gpuenv_found {, }]" WARNING_TAIL "\"\n"
                      "    }\n"
                      "}\n");
+    /* pushenv restores the previous value on unload in Environment Modules; Lmod 8.6 does not
+     * undo a Tcl pushenv at all, so there setenv, which unload unsets */
+    ge_buf_adds(out, "proc gpuenv_set {name value} {\n"
+                     "    if {[info exists ::env(LMOD_VERSION)]} { setenv $name $value } else { pushenv $name $value }\n"
+                     "}\n");
     for (int i = 0; i < env->n; i++) {
         const struct ge_env_change *c = &env->changes[i];
-        ge_buf_addf(out, "%s %s ", c->op == GE_ENV_PREPEND ? "prepend-path" : "pushenv", c->name);
+        ge_buf_addf(out, "%s %s ", c->op == GE_ENV_PREPEND ? "prepend-path" : "gpuenv_set", c->name);
         tcl_quote(out, c->value);
         ge_buf_adds(out, "\n");
     }

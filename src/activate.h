@@ -21,6 +21,7 @@ struct ge_env_change {
 struct ge_env {
     char prefix[4096];
     char name[128];  /* the environment's name: prompts, module names, GPUENV_NAME */
+    bool cleaned;    /* LD_LIBRARY_PATH was cleaned: the scripts need no shadowing check */
     int n;
     struct ge_env_change changes[GE_ENV_MAX];
 };

@@ -339,9 +339,12 @@ static int module_run(struct ge_ctx *ctx, int argc, char **argv)
         return ctx->err.status;
     if (o.name)
         ge_env_name(o.name, env.name, sizeof env.name);
-    if (o.tcl && strchr(env.prefix, '\\'))
-        ge_log_warn("the prefix path holds a backslash, which Lmod 8.6 misreads in Tcl modulefiles "
-                    "(Environment Modules reads it right); with Lmod use the Lua format");
+    bool odd = false; /* what Lmod 8.6 misreads in a Tcl modulefile */
+    for (const unsigned char *p = (const unsigned char *)env.prefix; *p; p++)
+        odd = odd || *p == '\\' || *p >= 0x80;
+    if (o.tcl && odd)
+        ge_log_warn("the prefix path holds a backslash or a non-ASCII character, which Lmod 8.6 misreads in Tcl "
+                    "modulefiles (Environment Modules reads them right); with Lmod use the Lua format");
     struct ge_buf text;
     ge_buf_init(&text);
     ge_env_render(&env, o.tcl ? GE_SHELL_TCL : GE_SHELL_LMOD, false, &text);

@@ -58,7 +58,8 @@ START_TEST(every_dialect_quotes_the_prefix)
         {GE_SHELL_CSH, "setenv CUDA_HOME '/w/a b'\\''c$d\\e'\\!'f[g]{h}\xe2\x80\x99i\xc3\xa9/.gpuenv' ;"},
         {GE_SHELL_PWSH, "$env:CUDA_HOME = '/w/a b''c$d\\e!f[g]{h}\xe2\x80\x99\xe2\x80\x99i\xc3\xa9/.gpuenv'"},
         {GE_SHELL_LMOD, "pushenv(\"CUDA_HOME\", \"/w/a b'c$d\\\\e!f[g]{h}\xe2\x80\x99i\xc3\xa9/.gpuenv\")"},
-        {GE_SHELL_TCL, "pushenv CUDA_HOME \"/w/a b'c\\$d\\\\e!f\\[g\\]\\{h\\}\xe2\x80\x99i\xc3\xa9/.gpuenv\""},
+        {GE_SHELL_TCL, "gpuenv_set CUDA_HOME [encoding convertfrom utf-8 \"/w/a b'c\\$d\\\\e!f\\[g\\]\\{h\\}"
+                      "\\u00e2\\u0080\\u0099i\\u00c3\\u00a9/.gpuenv\"]"},
         {GE_SHELL_DOTENV, "CUDA_HOME=/w/a b'c$d\\e!f[g]{h}\xe2\x80\x99i\xc3\xa9/.gpuenv\n"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
