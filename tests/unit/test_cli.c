@@ -178,6 +178,10 @@ static const struct {
     {{"__complete", "resolve", "--pl"}, "--platform=\n"},
     {{"__complete", "resolve", "--platform", ""}, "linux\nwindows\n"},
     {{"__complete", "resolve", "jax"}, "jax\njax[cuda12]\njax[cuda13]\n"},
+    {{"__complete", "env", "--shell", "t"}, "tcsh\ntcl-module\n"},
+    {{"__complete", "env", "--shell=f"}, "--shell=fish\n"},
+    {{"__complete", "modulefile", "--format", ""}, "lua\ntcl\n"},
+    {{"__complete", "run", "--c"}, "--clean\n--color=\n"},
     {{"__complete", "resolve", "--python=3.1"}, "--python=3.10\n--python=3.11\n--python=3.12\n--python=3.13\n--python=3.14\n"},
 };
 
