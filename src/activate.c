@@ -110,7 +110,7 @@ static struct ge_env_change *add(struct ge_env *env, enum ge_env_op op, const ch
     return c;
 }
 
-void ge_env_for_prefix(struct ge_env *env, const char *prefix)
+void ge_env_for_prefix(struct ge_env *env, const char *prefix, bool venv)
 {
     memset(env, 0, sizeof *env);
     ge_strlcpy(env->prefix, prefix, sizeof env->prefix);
@@ -119,7 +119,11 @@ void ge_env_for_prefix(struct ge_env *env, const char *prefix)
     for (size_t i = 0; i < sizeof set / sizeof set[0]; i++)
         ge_strlcpy(add(env, GE_ENV_SET, set[i])->value, prefix, sizeof env->changes[0].value);
     ge_strlcpy(add(env, GE_ENV_SET, "GPUENV_NAME")->value, env->name, sizeof env->changes[0].value);
+    if (venv)
+        snprintf(add(env, GE_ENV_SET, "VIRTUAL_ENV")->value, sizeof env->changes[0].value, "%s/venv", prefix);
     snprintf(add(env, GE_ENV_PREPEND, "PATH")->value, sizeof env->changes[0].value, "%s/bin", prefix);
+    if (venv) /* applied after the line above: the venv's python comes first */
+        snprintf(add(env, GE_ENV_PREPEND, "PATH")->value, sizeof env->changes[0].value, "%s/venv/bin", prefix);
     snprintf(add(env, GE_ENV_PREPEND, "LD_LIBRARY_PATH")->value, sizeof env->changes[0].value, "%s/lib", prefix);
 }
 

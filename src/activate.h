@@ -60,8 +60,9 @@ int ge_env_check_path(const char *prefix, struct ge_err *err);
 void ge_env_name(const char *prefix, char *out, size_t size);
 
 /* The changes for a prefix: CUDA_HOME, CUDA_PATH, CUDNN_PATH, GPUENV_PREFIX and GPUENV_NAME set,
- * PATH and LD_LIBRARY_PATH prepended with its bin and lib. */
-void ge_env_for_prefix(struct ge_env *env, const char *prefix);
+ * PATH and LD_LIBRARY_PATH prepended with its bin and lib; with 'venv' (the prefix holds the
+ * framework's venv) also VIRTUAL_ENV set and the venv's bin first in PATH. */
+void ge_env_for_prefix(struct ge_env *env, const char *prefix, bool venv);
 
 /* The library files whose presence marks a folder as holding a CUDA toolkit or cuDNN, NULL-ended;
  * every format's shadowing check probes exactly these. */

@@ -94,7 +94,9 @@ static int load_env(struct ge_ctx *ctx, const struct opts *o, struct ge_env *env
     if (ge_store_project_paths(o->dir, o->prefix, project, sizeof project, prefix, sizeof prefix, &ctx->err) < 0 ||
         ge_store_require_prefix(prefix, &ctx->err) < 0 || ge_env_check_path(prefix, &ctx->err) < 0)
         return -1;
-    ge_env_for_prefix(env, prefix);
+    char py[PATH_MAX + 32];
+    snprintf(py, sizeof py, "%s/venv/bin/python", prefix);
+    ge_env_for_prefix(env, prefix, access(py, F_OK) == 0);
     return 0;
 }
 
@@ -423,6 +425,6 @@ const struct ge_cmd ge_cmd_modulefile = {
     "Print the project's environment as a modulefile (Lmod's Lua, or Tcl with --format tcl), or\n"
     "with --install DIR write it as DIR/gpuenv/NAME.lua (Tcl: DIR/gpuenv/NAME) so that\n"
     "'module use DIR; module load gpuenv/NAME' activates it and 'module unload' restores what was\n"
-    "there before.",
+    "there before (Lmod 8.6 only unsets a Tcl modulefile's variables: use Lua with Lmod).",
     module_opts, module_run, false, NULL, false,
 };

@@ -21,6 +21,7 @@
 #include "manifest.h"
 #include "matrix.h"
 #include "out.h"
+#include "pyenv.h"
 #include "resolve.h"
 #include "store.h"
 #include "str.h"
@@ -39,6 +40,7 @@ static const char *const default_components[] = {
 enum {
     OPT_JSON, OPT_DIR, OPT_PREFIX, OPT_COMPONENTS, OPT_MIRROR, OPT_LOCKED, OPT_JOBS,
     OPT_STRICT, OPT_DRIVER, OPT_GPU, OPT_PYTHON, OPT_PLATFORM, OPT_ARCH,
+    OPT_NO_PYTHON, OPT_PYTHON_ONLY, OPT_PYTORCH_MIRROR,
 };
 
 static const struct ge_opt install_opts[] = {
@@ -54,15 +56,23 @@ static const struct ge_opt install_opts[] = {
     [OPT_DRIVER] = {"driver", 0, true, "VERSION", "resolve for a machine with this driver instead of probing", NULL},
     [OPT_GPU] = {"gpu", 0, true, "CC", "resolve for a GPU of this compute capability (repeatable)",
                  "5.0 5.2 6.0 6.1 7.0 7.5 8.0 8.6 8.7 8.9 9.0 10.0 10.3 11.0 12.0 12.1"},
-    [OPT_PYTHON] = {"python", 0, true, "X.Y", "resolve for this Python version", "3.9 3.10 3.11 3.12 3.13 3.14"},
+    [OPT_PYTHON] = {"python", 0, true, "X.Y|PATH",
+                    "resolve for this Python version; a path names the interpreter for the framework's venv",
+                    "3.9 3.10 3.11 3.12 3.13 3.14"},
     [OPT_PLATFORM] = {"platform", 0, true, "OS", "linux (installing for windows is not supported)", "linux"},
     [OPT_ARCH] = {"arch", 0, true, "ARCH", "x86_64 or aarch64 (linux-sbsa archives)", "x86_64 aarch64"},
+    [OPT_NO_PYTHON] = {"no-python", 0, false, NULL, "install only the NVIDIA parts, no framework venv", NULL},
+    [OPT_PYTHON_ONLY] = {"python-only", 0, false, NULL, "install only the framework's venv", NULL},
+    [OPT_PYTORCH_MIRROR] = {"pytorch-mirror", 0, true, "URL", "origin instead of https://download.pytorch.org",
+                            NULL},
     {NULL, 0, false, NULL, NULL, NULL},
 };
 
 struct opts {
-    bool json, locked, write_only;
-    const char *dir, *prefix, *components, *mirror, *python, *platform, *arch;
+    bool json, locked, write_only, no_python, python_only;
+    const char *dir, *prefix, *components, *mirror, *python, *platform, *arch, *pytorch_mirror;
+    const char *python_exe; /* --python PATH */
+    char python_xy[16];     /* its version, what the plan is resolved for */
     int jobs;
     struct ge_resolve_opts ro;
     struct ge_host_req req;
@@ -72,6 +82,9 @@ struct opts {
 
 struct run {
     char project[PATH_MAX], prefix[PATH_MAX], lockpath[PATH_MAX + 16];
+    /* the venv while it is built: the previous one moved aside, a prefix made just for it */
+    bool venv_aside, venv_staged, prefix_made, venv_built;
+    cJSON *check;           /* the framework's check, after installing */
     char notes[8][300];
     int nnotes;
     size_t downloaded, cached;
@@ -284,7 +297,37 @@ static int plan_lock(struct ge_ctx *ctx, const struct opts *o, struct run *r, st
         if (strcmp(plan.pkgs[i].name, "cudnn") == 0)
             cd = &plan.pkgs[i];
     }
-    if (!tk) {
+    /* What to install. A framework's venv when the plan holds one; the NVIDIA toolkit and cuDNN
+     * when there is no framework, when it loads them from the prefix at run time, or when the
+     * request names them (to compile extensions against the framework's CUDA). */
+    struct ge_py_plan py;
+    ge_py_plan_from(&plan, o->pytorch_mirror, &py);
+    bool named = false;
+    for (int i = 0; i < o->nreqs; i++)
+        named = named || strcmp(reqs[i].name, "cuda-toolkit") == 0 || strcmp(reqs[i].name, "cudnn") == 0;
+    bool want_py = py.framework[0] && !o->no_python;
+    bool want_nvidia = !py.framework[0] || py.needs_toolkit || named || o->no_python;
+    if (o->python_only) {
+        if (!py.framework[0]) {
+            ge_cli_usage(ctx, "--python-only, but the request holds no framework (torch, tensorflow or jax)");
+            goto out;
+        }
+        want_nvidia = false;
+    }
+    if (want_py) {
+        if (!py.python[0]) {
+            ge_err_set(&ctx->err, GE_EXIT_USAGE, "no Python version to make the %s environment for", py.framework);
+            ge_err_hint(&ctx->err, "give --python X.Y or an interpreter's path");
+            goto out;
+        }
+        ge_strlcpy(want->py_framework, py.framework, sizeof want->py_framework);
+        ge_strlcpy(want->py_framework_version, py.version, sizeof want->py_framework_version);
+        ge_strlcpy(want->py_python, py.python, sizeof want->py_python);
+        ge_strlcpy(want->py_index, py.index_url, sizeof want->py_index);
+        for (int i = 0; i < py.n && i < GE_LOCK_MAX_PY_REQS; i++)
+            ge_strlcpy(want->py_reqs[want->py_n++], py.reqs[i], sizeof want->py_reqs[0]);
+    }
+    if (want_nvidia && !tk) {
         ge_err_set(&ctx->err, GE_EXIT_NO_SOLUTION, "the plan names no CUDA toolkit to install");
         goto out;
     }
@@ -303,34 +346,36 @@ static int plan_lock(struct ge_ctx *ctx, const struct opts *o, struct run *r, st
     if (hv->f.python_known)
         ge_strlcpy(want->host_python, hv->f.python.s, sizeof want->host_python);
 
-    char found[4096];
-    if (!(cm = find_manifest(dir, "cuda", tk->version, r, found, sizeof found, &ctx->err)))
-        goto out;
-    ge_strlcpy(want->cuda, cm->label[0] ? cm->label : tk->version, sizeof want->cuda);
-    if (!cm->label[0]) { /* the oldest manifests have no label: the file name tells */
-        const char *b = strrchr(found, '_');
-        if (b) {
-            snprintf(want->cuda, sizeof want->cuda, "%.*s", (int)(strlen(b + 1) - 5), b + 1);
+    if (want_nvidia) {
+        char found[4096];
+        if (!(cm = find_manifest(dir, "cuda", tk->version, r, found, sizeof found, &ctx->err)))
+            goto out;
+        ge_strlcpy(want->cuda, cm->label[0] ? cm->label : tk->version, sizeof want->cuda);
+        if (!cm->label[0]) { /* the oldest manifests have no label: the file name tells */
+            const char *b = strrchr(found, '_');
+            if (b) {
+                snprintf(want->cuda, sizeof want->cuda, "%.*s", (int)(strlen(b + 1) - 5), b + 1);
+            }
         }
-    }
-    if (add_archives(want, cm, "cuda-toolkit", "cuda", plat, "", o->components, r, &ctx->err) < 0)
-        goto out;
-    if (cd && wanted(o->components, "cudnn")) {
-        if (!(dm = find_manifest(dir, "cudnn", cd->version, r, found, sizeof found, &ctx->err)))
+        if (add_archives(want, cm, "cuda-toolkit", "cuda", plat, "", o->components, r, &ctx->err) < 0)
             goto out;
-        ge_strlcpy(want->cudnn, cd->version, sizeof want->cudnn);
-        ge_strlcpy(want->cudnn_build, cd->build, sizeof want->cudnn_build);
-        for (size_t i = 0; i < dm->n; i++)
-            if (strcmp(dm->items[i].component, "cudnn") == 0 && strcmp(dm->items[i].variant, cd->build) == 0)
-                ge_strlcpy(want->cudnn, dm->items[i].version, sizeof want->cudnn);
-        if (add_archives(want, dm, "cudnn", "cudnn", plat, cd->build, o->components, r, &ctx->err) < 0)
+        if (cd && wanted(o->components, "cudnn")) {
+            if (!(dm = find_manifest(dir, "cudnn", cd->version, r, found, sizeof found, &ctx->err)))
+                goto out;
+            ge_strlcpy(want->cudnn, cd->version, sizeof want->cudnn);
+            ge_strlcpy(want->cudnn_build, cd->build, sizeof want->cudnn_build);
+            for (size_t i = 0; i < dm->n; i++)
+                if (strcmp(dm->items[i].component, "cudnn") == 0 && strcmp(dm->items[i].variant, cd->build) == 0)
+                    ge_strlcpy(want->cudnn, dm->items[i].version, sizeof want->cudnn);
+            if (add_archives(want, dm, "cudnn", "cudnn", plat, cd->build, o->components, r, &ctx->err) < 0)
+                goto out;
+        } else if (!cd && wanted(o->components, "cudnn")) {
+            note(r, "no cuDNN in the plan: none installed");
+        }
+        if (want->n == 0) {
+            ge_cli_usage(ctx, "nothing to install: no component matches '%s'", o->components ? o->components : "");
             goto out;
-    } else if (!cd && wanted(o->components, "cudnn")) {
-        note(r, "no cuDNN in the plan: none installed");
-    }
-    if (want->n == 0) {
-        ge_cli_usage(ctx, "nothing to install: no component matches '%s'", o->components ? o->components : "");
-        goto out;
+        }
     }
     rc = 0;
 out:
@@ -566,10 +611,200 @@ static int write_file(const char *dir, const char *name, const char *text, struc
     return 0;
 }
 
-static int write_activation(const char *prefix, const char *staging, struct ge_err *err)
+/* ---- the framework's venv ----
+ * A venv holds its own path (in scripts' #! lines and its activate), so it is made where it will
+ * live, <prefix>/venv, with the previous one moved aside to venv.old-gpuenv; when it is ready it
+ * moves into staging, which is then switched in whole. Until then a failure puts the previous one
+ * back, and after a kill the next gpuenv does (under the prefix's lock). */
+
+#define VENV_ASIDE "venv.old-gpuenv"
+#define PREFIX_MADE ".gpuenv-made-for-venv"
+
+static int pjoin(char *out, size_t size, const char *a, const char *b)
+{
+    return ge_fmt(out, size, "%s/%s", a, b);
+}
+
+/* Undo what a killed gpuenv left: the previous venv moved aside, a venv moved into a staging
+ * folder that was never switched in, a prefix made only to build a venv in. */
+static void rescue_venv(const char *prefix)
+{
+    char v[PATH_MAX + 32], aside[PATH_MAX + 32], made[PATH_MAX + 32], marker[PATH_MAX + 32];
+    struct ge_err ig;
+    ge_err_clear(&ig);
+    if (pjoin(v, sizeof v, prefix, "venv") < 0 || pjoin(aside, sizeof aside, prefix, VENV_ASIDE) < 0 ||
+        pjoin(made, sizeof made, prefix, PREFIX_MADE) < 0 || pjoin(marker, sizeof marker, prefix, "gpuenv-prefix.lock") < 0)
+        return;
+    if (access(aside, F_OK) == 0) {
+        ge_store_remove_tree(v, &ig);
+        rename(aside, v);
+    }
+    if (access(made, F_OK) == 0 && access(marker, F_OK) != 0) {
+        ge_store_remove_tree(prefix, &ig);
+        return;
+    }
+    if (access(v, F_OK) == 0 || access(marker, F_OK) != 0)
+        return;
+    /* the prefix lost its venv to a staging folder: take it back */
+    char dir[PATH_MAX];
+    ge_strlcpy(dir, prefix, sizeof dir);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        return;
+    *slash = '\0';
+    const char *stem = prefix + (slash - dir) + 1;
+    DIR *d = opendir(dir[0] ? dir : "/");
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char staged[PATH_MAX + 300];
+        if (strncmp(e->d_name, stem, strlen(stem)) == 0 && strncmp(e->d_name + strlen(stem), ".staging-", 9) == 0 &&
+            ge_fmt(staged, sizeof staged, "%s/%s/venv", dir, e->d_name) == 0 && rename(staged, v) == 0)
+            break;
+    }
+    closedir(d);
+}
+
+/* Put things back after a failure before the switch. */
+static void undo_venv(struct run *r, const char *staging)
+{
+    char v[PATH_MAX + 32], aside[PATH_MAX + 32], staged[PATH_MAX + 64];
+    struct ge_err ig;
+    ge_err_clear(&ig);
+    pjoin(v, sizeof v, r->prefix, "venv");
+    pjoin(aside, sizeof aside, r->prefix, VENV_ASIDE);
+    if (r->venv_staged && staging[0] && pjoin(staged, sizeof staged, staging, "venv") == 0) {
+        if (r->venv_built)
+            ge_store_remove_tree(staged, &ig);
+        else
+            rename(staged, v); /* a reused venv goes back unchanged */
+    } else if (r->venv_built) {
+        ge_store_remove_tree(v, &ig);
+    }
+    if (r->venv_aside)
+        rename(aside, v);
+    if (r->prefix_made)
+        ge_store_remove_tree(r->prefix, &ig);
+    r->venv_aside = r->venv_staged = r->prefix_made = r->venv_built = false;
+}
+
+static void show_command(char *const argv[])
+{
+    if (ge_log_level() < GE_LOG_NORMAL)
+        return;
+    struct ge_buf b;
+    ge_buf_init(&b);
+    for (int i = 0; argv[i]; i++) {
+        if (i)
+            ge_buf_adds(&b, " ");
+        if (strpbrk(argv[i], " '\"$\\`!*?[]()<>|&;"))
+            ge_sh_quote(&b, argv[i]);
+        else
+            ge_buf_adds(&b, argv[i]);
+    }
+    fprintf(stderr, "gpuenv: running %s\n", ge_buf_str(&b));
+    ge_buf_fini(&b);
+}
+
+static int build_venv(struct ge_ctx *ctx, const struct opts *o, struct run *r, const struct ge_lockfile *l,
+                      const char *staging)
+{
+    struct ge_py_plan py;
+    memset(&py, 0, sizeof py);
+    ge_strlcpy(py.framework, l->py_framework, sizeof py.framework);
+    ge_strlcpy(py.python, l->py_python, sizeof py.python);
+    ge_strlcpy(py.index_url, l->py_index, sizeof py.index_url);
+    for (int i = 0; i < l->py_n; i++)
+        ge_strlcpy(py.reqs[py.n++], l->py_reqs[i], sizeof py.reqs[0]);
+    struct ge_buf txt;
+    ge_buf_init(&txt);
+    ge_py_requirements_txt(&py, &txt);
+    char req[PATH_MAX + 64], v[PATH_MAX + 32], aside[PATH_MAX + 32], vpy[PATH_MAX + 64], staged[PATH_MAX + 64];
+    int rc = -1;
+    if (pjoin(req, sizeof req, staging, "requirements.txt") < 0 || pjoin(v, sizeof v, r->prefix, "venv") < 0 ||
+        pjoin(aside, sizeof aside, r->prefix, VENV_ASIDE) < 0 || pjoin(vpy, sizeof vpy, v, "bin/python") < 0 ||
+        pjoin(staged, sizeof staged, staging, "venv") < 0) {
+        ge_err_set(&ctx->err, GE_EXIT_FAILURE, "path too long: %s", r->prefix);
+        goto out;
+    }
+    if (write_file(staging, "requirements.txt", ge_buf_str(&txt), &ctx->err) < 0)
+        goto out;
+    /* the same requirements for the same Python as the venv there: keep it */
+    char have_req[PATH_MAX + 64], xy[16];
+    struct ge_err ig;
+    ge_err_clear(&ig);
+    char *old = pjoin(have_req, sizeof have_req, r->prefix, "requirements.txt") == 0
+                    ? ge_read_file(have_req, 1 << 20, NULL) : NULL;
+    bool same = old && strcmp(old, ge_buf_str(&txt)) == 0 && access(vpy, X_OK) == 0 &&
+                ge_py_version_of(vpy, xy, sizeof xy, &ig) == 0 && strcmp(xy, l->py_python) == 0;
+    free(old);
+    if (same) {
+        ge_log_info("the venv in %s already holds these requirements: kept", r->prefix);
+    } else {
+        char exe[PATH_MAX];
+        if (ge_py_find(o->python_exe, l->py_python, exe, sizeof exe, &ctx->err) < 0)
+            goto out;
+        struct stat st;
+        if (stat(r->prefix, &st) < 0) {
+            char made[PATH_MAX + 32];
+            if (mkdir(r->prefix, 0755) < 0) {
+                ge_err_set(&ctx->err, GE_EXIT_FAILURE, "cannot create '%s': %s", r->prefix, strerror(errno));
+                goto out;
+            }
+            r->prefix_made = true;
+            if (pjoin(made, sizeof made, r->prefix, PREFIX_MADE) < 0 || write_file(r->prefix, PREFIX_MADE, "", &ctx->err) < 0)
+                goto out;
+        }
+        if (access(v, F_OK) == 0) {
+            if (rename(v, aside) < 0) {
+                ge_err_set(&ctx->err, GE_EXIT_FAILURE, "cannot move '%s' aside: %s", v, strerror(errno));
+                goto out;
+            }
+            r->venv_aside = true;
+        }
+        r->venv_built = true;
+        char *mk[] = {exe, "-m", "venv", v, NULL};
+        show_command(mk);
+        if (ge_py_run(mk, &ctx->err) < 0) {
+            ge_err_hint(&ctx->err, "Debian and Ubuntu keep venv in the python3-venv package (python%s-venv)",
+                        l->py_python);
+            goto out;
+        }
+        char *pip[12];
+        int k = 0;
+        pip[k++] = vpy;
+        pip[k++] = "-m";
+        pip[k++] = "pip";
+        pip[k++] = "install";
+        pip[k++] = "--disable-pip-version-check";
+        pip[k++] = "--no-input";
+        if (ge_log_level() < GE_LOG_NORMAL)
+            pip[k++] = "-q";
+        pip[k++] = "-r";
+        pip[k++] = req;
+        pip[k] = NULL;
+        show_command(pip);
+        if (ge_py_run(pip, &ctx->err) < 0) {
+            ge_err_hint(&ctx->err, "pip's messages above say why; the previous environment is unchanged");
+            goto out;
+        }
+    }
+    if (rename(v, staged) < 0) {
+        ge_err_set(&ctx->err, GE_EXIT_FAILURE, "cannot move '%s' into '%s': %s", v, staging, strerror(errno));
+        goto out;
+    }
+    r->venv_staged = true;
+    rc = 0;
+out:
+    ge_buf_fini(&txt);
+    return rc;
+}
+
+static int write_activation(const char *prefix, const char *staging, bool venv, struct ge_err *err)
 {
     struct ge_env env;
-    ge_env_for_prefix(&env, prefix);
+    ge_env_for_prefix(&env, prefix, venv);
     for (int sh = 0; sh < GE_SHELL_COUNT; sh++) {
         const char *file = ge_shell_file((enum ge_shell)sh);
         if (!file)
@@ -668,6 +903,7 @@ static int install_lock(struct ge_ctx *ctx, const struct opts *o, struct run *r,
     /* under the prefix's lock every staging folder is stale: left by a gpuenv that was killed */
     struct ge_err ignore;
     ge_err_clear(&ignore);
+    rescue_venv(r->prefix);
     remove_stale(r->prefix, ".staging-");
     snprintf(staging, sizeof staging, "%s.staging-%ld", r->prefix, (long)getpid());
     ge_store_remove_tree(staging, &ignore);
@@ -693,16 +929,21 @@ static int install_lock(struct ge_ctx *ctx, const struct opts *o, struct run *r,
         ge_err_set(&ctx->err, GE_EXIT_FAILURE, "cannot link lib and lib64 in '%s': %s", staging, strerror(errno));
         goto out;
     }
-    if (write_activation(r->prefix, staging, &ctx->err) < 0)
+    if (l->py_framework[0] && !o->no_python && build_venv(ctx, o, r, l, staging) < 0)
+        goto out;
+    if (write_activation(r->prefix, staging, r->venv_staged, &ctx->err) < 0)
         goto out;
     snprintf(p, sizeof p, "%s/gpuenv-prefix.lock", staging);
     if (ge_lock_write(p, l, &ctx->err) < 0)
         goto out;
     if (ge_store_commit(staging, r->prefix, &ctx->err) < 0)
         goto out;
+    r->venv_aside = r->venv_staged = r->prefix_made = r->venv_built = false; /* switched in */
     staging[0] = '\0';
     rc = 0;
 out:
+    if (rc < 0)
+        undo_venv(r, staging);
     if (staging[0]) {
         struct ge_err ig;
         ge_err_clear(&ig);
@@ -713,6 +954,68 @@ out:
     free(jobs);
     ge_store_close(&s);
     return rc;
+}
+
+/* ---- the framework's check ---- */
+
+/* Run the framework's own check in the venv: 0 when it imports, is the build asked for, and (with
+ * a GPU) multiplies right; a missing GPU is said, not failed. */
+static int check_framework(struct ge_ctx *ctx, struct run *r, const struct ge_lockfile *l)
+{
+    char py[PATH_MAX + 32];
+    if (ge_fmt(py, sizeof py, "%s/venv/bin/python", r->prefix) < 0)
+        return ge_err_set(&ctx->err, GE_EXIT_FAILURE, "path too long: %s", r->prefix);
+    if (!(r->check = ge_py_check(py, l->py_framework, &ctx->err)))
+        return -1;
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(r->check, "error");
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(r->check, "version");
+    const cJSON *g = cJSON_GetObjectItemCaseSensitive(r->check, "gpu");
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(r->check, "matmul");
+    if (cJSON_IsString(e)) {
+        ge_err_set(&ctx->err, GE_EXIT_FAILURE, "%s was installed but does not load: %s", l->py_framework, e->valuestring);
+        ge_err_hint(&ctx->err, "'gpuenv run -- python -c \"import %s\"' shows the whole error",
+                    strcmp(l->py_framework, "tensorflow") == 0 ? "tensorflow" : l->py_framework);
+        return -1;
+    }
+    if (l->py_framework_version[0] && cJSON_IsString(v) && strcmp(v->valuestring, l->py_framework_version) != 0) {
+        ge_err_set(&ctx->err, GE_EXIT_FAILURE, "%s reports version %s, but %s was asked for", l->py_framework,
+                   v->valuestring, l->py_framework_version);
+        ge_err_hint(&ctx->err, "another build came from an index in pip's configuration (PIP_INDEX_URL, pip.conf)");
+        return -1;
+    }
+    if (cJSON_IsTrue(g) && !cJSON_IsTrue(m)) {
+        ge_err_set(&ctx->err, GE_EXIT_FAILURE, "%s sees the GPU, but a matrix product on it came out wrong",
+                   l->py_framework);
+        ge_err_hint(&ctx->err, "'gpuenv detect' and 'gpuenv resolve --explain' show what the driver and GPU allow");
+        return -1;
+    }
+    if (!cJSON_IsTrue(g))
+        ge_log_warn("%s sees no GPU: on this machine it would run on the CPU", l->py_framework);
+    return 0;
+}
+
+static void print_check(const cJSON *c)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(c, "version"), *cu = cJSON_GetObjectItemCaseSensitive(c, "cuda"),
+                *dn = cJSON_GetObjectItemCaseSensitive(c, "cudnn"), *g = cJSON_GetObjectItemCaseSensitive(c, "gpu"),
+                *d = cJSON_GetObjectItemCaseSensitive(c, "device"), *m = cJSON_GetObjectItemCaseSensitive(c, "matmul"),
+                *e = cJSON_GetObjectItemCaseSensitive(c, "error");
+    if (cJSON_IsString(e)) {
+        printf("  check: does not load: %s\n", e->valuestring);
+        return;
+    }
+    char dnn[32] = "none";
+    if (cJSON_IsNumber(dn))
+        snprintf(dnn, sizeof dnn, "%d", dn->valueint);
+    else if (cJSON_IsString(dn))
+        ge_strlcpy(dnn, dn->valuestring, sizeof dnn);
+    printf("  check: version %s, CUDA %s, cuDNN %s; ", cJSON_IsString(v) ? v->valuestring : "?",
+           cJSON_IsString(cu) ? cu->valuestring : "none", dnn);
+    if (cJSON_IsTrue(g))
+        printf("sees %s; a matrix product on it %s\n", cJSON_IsString(d) ? d->valuestring : "a GPU",
+               cJSON_IsTrue(m) ? "came out right" : "came out WRONG");
+    else
+        printf("sees no GPU\n");
 }
 
 /* ---- output ---- */
@@ -773,6 +1076,9 @@ static int parse(struct ge_ctx *ctx, int argc, char **argv, struct opts *o)
         case OPT_PYTHON: o->python = arg; break;
         case OPT_PLATFORM: o->platform = arg; break;
         case OPT_ARCH: o->arch = arg; break;
+        case OPT_NO_PYTHON: o->no_python = true; break;
+        case OPT_PYTHON_ONLY: o->python_only = true; break;
+        case OPT_PYTORCH_MIRROR: o->pytorch_mirror = arg; break;
         }
     }
     int first = it.optind;
@@ -781,6 +1087,20 @@ static int parse(struct ge_ctx *ctx, int argc, char **argv, struct opts *o)
         return -1;
     o->nreqs = argc - first;
     o->reqs = argv + first;
+    if (o->no_python && o->python_only)
+        return ge_cli_usage(ctx, "--no-python and --python-only exclude each other");
+    if (o->pytorch_mirror && !(ge_startswith(o->pytorch_mirror, "https://") ||
+                               ge_startswith(o->pytorch_mirror, "http://") || ge_startswith(o->pytorch_mirror, "file://")))
+        return ge_cli_usage(ctx, "invalid --pytorch-mirror '%s': give an https://, http:// or file:// URL",
+                            o->pytorch_mirror);
+    if (o->python && strchr(o->python, '/')) { /* an interpreter: the plan is for its version */
+        o->python_exe = o->python;
+        if (access(o->python_exe, X_OK) != 0)
+            return ge_cli_usage(ctx, "--python '%s': not an executable file", o->python_exe);
+        if (ge_py_version_of(o->python_exe, o->python_xy, sizeof o->python_xy, &ctx->err) < 0)
+            return -1;
+        o->python = o->python_xy;
+    }
     if (o->mirror && !(ge_startswith(o->mirror, "https://") || ge_startswith(o->mirror, "http://") ||
                        ge_startswith(o->mirror, "file://")))
         return ge_cli_usage(ctx, "invalid --mirror '%s': give an https://, http:// or file:// URL", o->mirror);
@@ -843,6 +1163,16 @@ static int run_install(struct ge_ctx *ctx, int argc, char **argv, bool write_onl
             status = ctx->err.status;
             goto out;
         }
+        if (o.locked && !ge_lock_same_python(&want, &have)) {
+            ge_err_set(&ctx->err, GE_EXIT_LOCKED, "--locked: the request resolves to %s %s for Python %s, but "
+                                                  "gpuenv.lock pins %s %s for Python %s",
+                       want.py_framework[0] ? want.py_framework : "no framework", want.py_framework_version,
+                       want.py_python, have.py_framework[0] ? have.py_framework : "no framework",
+                       have.py_framework_version, have.py_python);
+            ge_err_hint(&ctx->err, "run 'gpuenv lock' to update the lock, or install without --locked");
+            status = GE_EXIT_LOCKED;
+            goto out;
+        }
         if (o.locked && !ge_lock_same_archives(&want, &have)) {
             ge_err_set(&ctx->err, GE_EXIT_LOCKED, "--locked: the request resolves to CUDA %s%s%s, but gpuenv.lock pins CUDA %s%s%s",
                        want.cuda, want.cudnn[0] ? " with cuDNN " : "", want.cudnn, have.cuda,
@@ -861,6 +1191,8 @@ static int run_install(struct ge_ctx *ctx, int argc, char **argv, bool write_onl
         goto out;
     }
     status = GE_EXIT_OK;
+    if (!write_only && want.py_framework[0] && !o.no_python && check_framework(ctx, r, &want) < 0)
+        status = ctx->err.status; /* installed, but not what it should be: the document says what */
     if (o.json) {
         cJSON *doc = ge_json_doc(true);
         cJSON_AddStringToObject(doc, "project", r->project);
@@ -869,6 +1201,26 @@ static int run_install(struct ge_ctx *ctx, int argc, char **argv, bool write_onl
         cJSON_AddStringToObject(doc, "lock", r->lockpath);
         cJSON_AddBoolToObject(doc, "from_lock", from_lock);
         cJSON_AddItemToObject(doc, "packages", lock_json(&want, r));
+        cJSON *py = want.py_framework[0] ? cJSON_AddObjectToObject(doc, "python") : NULL;
+        if (!py) {
+            cJSON_AddNullToObject(doc, "python");
+        } else {
+            cJSON_AddStringToObject(py, "framework", want.py_framework);
+            cJSON_AddStringToObject(py, "framework_version", want.py_framework_version);
+            cJSON_AddStringToObject(py, "version", want.py_python);
+            ge_json_add_strn(py, "index_url", want.py_index[0] ? want.py_index : NULL);
+            cJSON *rq = cJSON_AddArrayToObject(py, "requirements");
+            for (int i = 0; i < want.py_n; i++)
+                cJSON_AddItemToArray(rq, cJSON_CreateString(want.py_reqs[i]));
+            if (r->check) {
+                cJSON_AddItemToObject(py, "check", r->check);
+                r->check = NULL;
+            } else {
+                cJSON_AddNullToObject(py, "check");
+            }
+        }
+        if (status != GE_EXIT_OK)
+            ge_json_add_error(doc, &ctx->err);
         if (!write_only) {
             cJSON *c = cJSON_AddObjectToObject(doc, "downloads");
             cJSON_AddNumberToObject(c, "fetched", (double)r->downloaded);
@@ -879,12 +1231,24 @@ static int run_install(struct ge_ctx *ctx, int argc, char **argv, bool write_onl
             ctx->json_printed = true;
     } else {
         const char *b = ge_out_style(GE_STYLE_BOLD), *z = ge_out_style(GE_STYLE_RESET);
-        printf("%s%s%s cuda-toolkit %s (%zu archives%s%s)%s%s\n", b, write_only ? "locked" : "installed", z,
-               want.cuda, want.n, want.cudnn[0] ? ", cudnn " : "", want.cudnn, write_only ? " in " : " into ",
-               write_only ? r->lockpath : r->prefix);
-        if (!write_only) {
+        if (want.cuda[0])
+            printf("%s%s%s cuda-toolkit %s (%zu archives%s%s)%s%s\n", b, write_only ? "locked" : "installed", z,
+                   want.cuda, want.n, want.cudnn[0] ? ", cudnn " : "", want.cudnn, write_only ? " in " : " into ",
+                   write_only ? r->lockpath : r->prefix);
+        if (want.py_framework[0] && !(o.no_python && !write_only)) {
+            printf("%s%s%s %s %s for Python %s%s%s%s\n", b, write_only ? "locked" : "installed", z, want.py_framework,
+                   want.py_framework_version, want.py_python, write_only ? " in " : " in the venv ",
+                   write_only ? r->lockpath : r->prefix, write_only ? "" : "/venv");
+            for (int i = 0; !write_only && i < want.py_n; i++)
+                printf("  %s\n", want.py_reqs[i]);
+        }
+        if (!write_only && r->check)
+            print_check(r->check);
+        if (!write_only && want.n > 0) {
             printf("  downloaded %zu (%.1f MiB), %zu from the cache\n", r->downloaded,
                    (double)r->downloaded_bytes / 1048576.0, r->cached);
+        }
+        if (!write_only) {
             printf("activate with:  . ");
             struct ge_buf q;
             ge_buf_init(&q);
@@ -898,6 +1262,8 @@ static int run_install(struct ge_ctx *ctx, int argc, char **argv, bool write_onl
 out:
     ge_lock_fini(&want);
     ge_lock_fini(&have);
+    if (r)
+        cJSON_Delete(r->check);
     free(r);
     free(hv);
     return status;
@@ -916,11 +1282,13 @@ static int lock_run(struct ge_ctx *ctx, int argc, char **argv)
 const struct ge_cmd ge_cmd_install = {
     "install",
     "[REQUIREMENT...]",
-    "download, verify and unpack a CUDA toolkit and cuDNN into the project",
+    "install the plan into the project: CUDA toolkit, cuDNN, the framework's venv",
     "Resolve the requirements (as 'gpuenv resolve'), pin NVIDIA's archives in gpuenv.lock, download\n"
     "them (verified against NVIDIA's manifests, cached by SHA-256), and switch them into the\n"
-    "project's .gpuenv prefix in one step, with an activation script. Without requirements in a\n"
-    "project with a gpuenv.lock, installs exactly the lock.",
+    "project's .gpuenv prefix in one step, with activation scripts. A framework in the plan gets a\n"
+    "venv (.gpuenv/venv) with its exact build from pip, then its own check of the GPU; its CUDA then\n"
+    "comes from pip, and NVIDIA's archives only when it needs them or the request names them.\n"
+    "Without requirements in a project with a gpuenv.lock, installs exactly the lock.",
     install_opts,
     install_run,
     false,

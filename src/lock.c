@@ -63,6 +63,18 @@ int ge_lock_write(const char *path, const struct ge_lockfile *l, struct ge_err *
         cJSON_AddStringToObject(o, "sha256", a->sha256);
         cJSON_AddItemToArray(as, o);
     }
+    if (l->py_framework[0]) {
+        cJSON *py = cJSON_AddObjectToObject(doc, "python");
+        cJSON_AddStringToObject(py, "framework", l->py_framework);
+        cJSON_AddStringToObject(py, "framework_version", l->py_framework_version);
+        cJSON_AddStringToObject(py, "version", l->py_python);
+        cJSON_AddStringToObject(py, "index_url", l->py_index);
+        cJSON *rq = cJSON_AddArrayToObject(py, "requirements");
+        for (int i = 0; i < l->py_n; i++)
+            cJSON_AddItemToArray(rq, cJSON_CreateString(l->py_reqs[i]));
+    } else {
+        cJSON_AddNullToObject(doc, "python");
+    }
     char *text = cJSON_Print(doc);
     cJSON_Delete(doc);
     if (!text)
@@ -160,6 +172,36 @@ int ge_lock_read(const char *path, struct ge_lockfile *l, struct ge_err *err)
         if (ge_lock_add(l, &a, err) < 0)
             goto out;
     }
+    const cJSON *py = cJSON_GetObjectItemCaseSensitive(doc, "python");
+    if (py && !cJSON_IsNull(py)) { /* absent in locks written before it existed */
+        if (str_field(py, "framework", l->py_framework, sizeof l->py_framework, "python", err) < 0 ||
+            str_field(py, "framework_version", l->py_framework_version, sizeof l->py_framework_version, "python",
+                      err) < 0 ||
+            str_field(py, "version", l->py_python, sizeof l->py_python, "python", err) < 0 ||
+            str_field(py, "index_url", l->py_index, sizeof l->py_index, "python", err) < 0)
+            goto out;
+        const cJSON *rq = cJSON_GetObjectItemCaseSensitive(py, "requirements");
+        if (!cJSON_IsArray(rq)) {
+            ge_err_set(err, GE_EXIT_BAD_DATA, "gpuenv.lock: python: 'requirements' is missing");
+            goto out;
+        }
+        cJSON_ArrayForEach(e, rq)
+        {
+            /* each goes into requirements.txt: one requirement, no pip option, no line break */
+            if (l->py_n >= GE_LOCK_MAX_PY_REQS || !cJSON_IsString(e) || strlen(e->valuestring) >= sizeof l->py_reqs[0] ||
+                !e->valuestring[0] || e->valuestring[0] == '-' || strpbrk(e->valuestring, "\n\r")) {
+                ge_err_set(err, GE_EXIT_BAD_DATA, "gpuenv.lock: python: requirements are malformed");
+                goto out;
+            }
+            strcpy(l->py_reqs[l->py_n++], e->valuestring);
+        }
+        if (strpbrk(l->py_index, " \n\r") ||
+            (l->py_index[0] && !ge_startswith(l->py_index, "https://") && !ge_startswith(l->py_index, "http://") &&
+             !ge_startswith(l->py_index, "file://"))) {
+            ge_err_set(err, GE_EXIT_BAD_DATA, "gpuenv.lock: python: 'index_url' is malformed");
+            goto out;
+        }
+    }
     rc = 0;
 out:
     if (rc < 0) {
@@ -183,5 +225,16 @@ int ge_lock_same_archives(const struct ge_lockfile *a, const struct ge_lockfile 
         if (!found)
             return 0;
     }
+    return 1;
+}
+
+int ge_lock_same_python(const struct ge_lockfile *a, const struct ge_lockfile *b)
+{
+    if (strcmp(a->py_framework, b->py_framework) != 0 || strcmp(a->py_python, b->py_python) != 0 ||
+        strcmp(a->py_index, b->py_index) != 0 || a->py_n != b->py_n)
+        return 0;
+    for (int i = 0; i < a->py_n; i++)
+        if (strcmp(a->py_reqs[i], b->py_reqs[i]) != 0)
+            return 0;
     return 1;
 }

@@ -11,6 +11,7 @@
 
 #define GE_LOCK_SCHEMA 1
 #define GE_LOCK_MAX_REQS 16
+#define GE_LOCK_MAX_PY_REQS 8
 
 struct ge_lock_archive {
     char package[16];        /* cuda-toolkit | cudnn */
@@ -35,6 +36,13 @@ struct ge_lockfile {
     char cudnn_build[16];
     size_t n;
     struct ge_lock_archive *archives;
+    /* the framework's Python environment ("python" in the file, null without one) */
+    char py_framework[16];   /* torch | tensorflow | jax; "" without one */
+    char py_framework_version[24]; /* as the framework reports it: 2.4.1+cu124 */
+    char py_python[16];      /* the interpreter's X.Y */
+    char py_index[256];      /* the extra index, "" for none */
+    int py_n;
+    char py_reqs[GE_LOCK_MAX_PY_REQS][96];
 };
 
 void ge_lock_init(struct ge_lockfile *l);
@@ -48,5 +56,7 @@ int ge_lock_write(const char *path, const struct ge_lockfile *l, struct ge_err *
 int ge_lock_read(const char *path, struct ge_lockfile *l, struct ge_err *err);
 /* Whether two locks pin the same archives (by digest, in any order). */
 int ge_lock_same_archives(const struct ge_lockfile *a, const struct ge_lockfile *b);
+/* Whether two locks pin the same Python environment (framework, interpreter, index, requirements). */
+int ge_lock_same_python(const struct ge_lockfile *a, const struct ge_lockfile *b);
 
 #endif

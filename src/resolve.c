@@ -764,6 +764,7 @@ static void build_plan(const struct rctx *x, const struct cand *c, struct ge_pla
         if ((k = add_pkg(p, "torch"))) {
             ge_strlcpy(k->version, v, sizeof k->version);
             ge_strlcpy(k->variant, c->tv->name, sizeof k->variant);
+            k->pypi_default = c->tv->default_on_pypi;
             index_url(x->m, c->tv->name, k->index_url, sizeof k->index_url);
             ge_buf_addf(&pip, "pip install torch==%s", v);
         }

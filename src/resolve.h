@@ -63,6 +63,7 @@ struct ge_plan_pkg {
     char index_url[160];
     char build[16];             /* cuda12, for cudnn */
     char constraint[16];        /* "<2", for numpy */
+    int pypi_default;           /* torch: 1 when the variant is PyPI's own build, 0 not, -1 unknown */
 };
 
 #define GE_PLAN_MAX_PKGS 8

@@ -7,9 +7,10 @@ injects faults chosen by a path prefix:
   /garbage/<path>     serves the right length of wrong bytes
   /truncate-N/<path>  for the first N requests, closes the connection after half the body
   /stall/<path>       sends half the body, then nothing for 60 s
+A folder is served as its index.html (a PEP 503 project page).
 Usage: http_server.py FOLDER. Prints its port on the first line of stdout, then serves on
 127.0.0.1 until killed. Requests are logged to stderr."""
-import http.server, os, re, sys, threading, time
+import http.server, os, re, sys, threading, time, urllib.parse
 
 root = os.path.abspath(sys.argv[1])
 counts, lock = {}, threading.Lock()
@@ -20,7 +21,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         sys.stderr.write("%s %s\n" % (self.requestline, fmt % args))
 
     def do_GET(self):
-        path = self.path.split("?", 1)[0]
+        path = urllib.parse.unquote(self.path.split("?", 1)[0].split("#", 1)[0])
         fault, arg = None, 0
         m = re.match(r"^/(fail500|truncate)-(\d+)(/.*)$", path) or re.match(r"^/(fail404|norange|garbage|stall)(/.*)$", path)
         if m:
@@ -38,6 +39,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if fault == "fail500" and nth <= arg:
             return self.send_error(500)
         full = os.path.realpath(os.path.join(root, path.lstrip("/")))
+        if os.path.isdir(full):  # a package index's project page
+            full = os.path.join(full, "index.html")
         if not full.startswith(root + os.sep) or not os.path.isfile(full):
             return self.send_error(404)
         f = open(full, "rb")
@@ -55,6 +58,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Range", "bytes %d-%d/%d" % (start, size - 1, size))
         self.send_header("Content-Length", str(size - start))
         self.send_header("Accept-Ranges", "bytes")
+        if full.endswith(".html"):
+            self.send_header("Content-Type", "text/html")
         self.end_headers()
         with f:
             if fault is None or fault in ("norange", "fail500"):

@@ -25,7 +25,7 @@ static char *quoted(quote_fn q, const char *v)
 static char *render(const char *prefix, enum ge_shell sh, bool for_eval)
 {
     struct ge_env env;
-    ge_env_for_prefix(&env, prefix);
+    ge_env_for_prefix(&env, prefix, false);
     struct ge_buf b;
     ge_buf_init(&b);
     ck_assert_int_eq(ge_env_render(&env, sh, for_eval, &b), 0);
@@ -69,7 +69,7 @@ START_TEST(every_dialect_quotes_the_prefix)
     }
     /* Lua escapes control bytes; a prefix never has them (refused), a name never either */
     struct ge_env env;
-    ge_env_for_prefix(&env, "/p/.gpuenv");
+    ge_env_for_prefix(&env, "/p/.gpuenv", false);
     ge_strlcpy(env.changes[0].value, "a\"b\x01", sizeof env.changes[0].value);
     struct ge_buf b;
     ge_buf_init(&b);
@@ -211,7 +211,7 @@ START_TEST(shadowing_and_clean)
     ck_assert_int_eq(ge_env_shadowing(c, pre, &out), 0);
     ge_buf_fini(&out);
     struct ge_env env;
-    ge_env_for_prefix(&env, pre);
+    ge_env_for_prefix(&env, pre, false);
     ge_env_clean(&env, ld);
     for (int i = 0; i < env.n; i++)
         if (strcmp(env.changes[i].name, "LD_LIBRARY_PATH") == 0) {

@@ -1,0 +1,270 @@
+/* pyenv.c: the framework's Python environment: requirements, interpreter, pip, check. */
+#include "pyenv.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "python.h"
+#include "version.h"
+
+static void add_req(struct ge_py_plan *p, const char *fmt, const char *a, const char *b, const char *c)
+{
+    if (p->n < GE_PY_MAX_REQS)
+        snprintf(p->reqs[p->n++], sizeof p->reqs[0], fmt, a, b, c);
+}
+
+void ge_py_plan_from(const struct ge_plan *plan, const char *pytorch_mirror, struct ge_py_plan *out)
+{
+    memset(out, 0, sizeof *out);
+    ge_strlcpy(out->python, plan->python, sizeof out->python);
+    for (int i = 0; i < plan->npkgs; i++) {
+        const struct ge_plan_pkg *k = &plan->pkgs[i];
+        bool torchy = strcmp(k->name, "torch") == 0 || strcmp(k->name, "torchvision") == 0 ||
+                      strcmp(k->name, "torchaudio") == 0;
+        if (torchy) {
+            const struct ge_plan_pkg *t = NULL; /* the torch entry says where the variant lives */
+            for (int j = 0; j < plan->npkgs; j++)
+                if (strcmp(plan->pkgs[j].name, "torch") == 0)
+                    t = &plan->pkgs[j];
+            bool own_index = t && t->pypi_default != 1 && t->index_url[0] && k->variant[0];
+            add_req(out, own_index ? "%s==%s+%s" : "%s==%s", k->name, k->version, k->variant);
+            if (strcmp(k->name, "torch") == 0) {
+                ge_strlcpy(out->framework, "torch", sizeof out->framework);
+                snprintf(out->version, sizeof out->version, own_index ? "%s+%s" : "%s", k->version, k->variant);
+                if (own_index) {
+                    const char *url = k->index_url;
+                    if (pytorch_mirror && ge_startswith(url, GE_PYTORCH_ORIGIN)) {
+                        size_t ml = strlen(pytorch_mirror);
+                        snprintf(out->index_url, sizeof out->index_url, "%.*s%s",
+                                 (int)(ml && pytorch_mirror[ml - 1] == '/' ? ml - 1 : ml), pytorch_mirror,
+                                 url + strlen(GE_PYTORCH_ORIGIN));
+                    } else {
+                        ge_strlcpy(out->index_url, url, sizeof out->index_url);
+                    }
+                }
+            }
+        } else if (strcmp(k->name, "tensorflow") == 0 || strcmp(k->name, "jax") == 0) {
+            ge_strlcpy(out->framework, k->name, sizeof out->framework);
+            ge_strlcpy(out->version, k->version, sizeof out->version);
+            if (k->extra[0])
+                add_req(out, "%s[%s]==%s", k->name, k->extra, k->version);
+            else
+                add_req(out, "%s==%s%s", k->name, k->version, "");
+            /* tensorflow without [and-cuda] (before 2.14) and JAX's -local extras load the
+             * toolkit and cuDNN from the library path */
+            out->needs_toolkit = strcmp(k->name, "tensorflow") == 0 ? !k->extra[0]
+                                                                   : (strstr(k->extra, "local") != NULL);
+        } else if (strcmp(k->name, "numpy") == 0 && k->constraint[0]) {
+            add_req(out, "numpy%s%s%s", k->constraint, "", "");
+        }
+    }
+}
+
+void ge_py_requirements_txt(const struct ge_py_plan *p, struct ge_buf *out)
+{
+    ge_buf_addf(out, "# %s for Python %s, written by gpuenv: reproduce with\n"
+                     "#   python -m pip install -r requirements.txt\n",
+                p->framework, p->python);
+    if (p->index_url[0]) /* an extra index: everything else comes from pip's own configuration */
+        ge_buf_addf(out, "--extra-index-url %s\n", p->index_url);
+    for (int i = 0; i < p->n; i++)
+        ge_buf_addf(out, "%s\n", p->reqs[i]);
+}
+
+int ge_py_run(char *const argv[], struct ge_err *err)
+{
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0)
+        return ge_err_set(err, GE_EXIT_FAILURE, "cannot start '%s': %s", argv[0], strerror(errno));
+    if (pid == 0) {
+        dup2(STDERR_FILENO, STDOUT_FILENO);
+        execv(argv[0], argv);
+        fprintf(stderr, "gpuenv: error: cannot run '%s': %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return ge_err_set(err, GE_EXIT_FAILURE, "cannot wait for '%s': %s", argv[0], strerror(errno));
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+        return 0;
+    if (WIFSIGNALED(st))
+        return ge_err_set(err, GE_EXIT_FAILURE, "'%s %s' was killed by signal %d", argv[0], argv[1] ? argv[1] : "",
+                          WTERMSIG(st));
+    return ge_err_set(err, GE_EXIT_FAILURE, "'%s %s %s' failed (exit status %d)", argv[0], argv[1] ? argv[1] : "",
+                      argv[1] && argv[2] ? argv[2] : "", WEXITSTATUS(st));
+}
+
+/* Run argv and read what it prints on stdout (at most size-1 bytes). */
+static int capture(char *const argv[], char *buf, size_t size, struct ge_err *err)
+{
+    int fd[2];
+    if (pipe(fd) < 0)
+        return ge_err_set(err, GE_EXIT_FAILURE, "cannot make a pipe: %s", strerror(errno));
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fd[0]);
+        close(fd[1]);
+        return ge_err_set(err, GE_EXIT_FAILURE, "cannot start '%s': %s", argv[0], strerror(errno));
+    }
+    if (pid == 0) {
+        dup2(fd[1], STDOUT_FILENO);
+        close(fd[0]);
+        close(fd[1]);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    close(fd[1]);
+    size_t len = 0;
+    ssize_t n;
+    while ((n = read(fd[0], buf + len, size - 1 - len)) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 || (len += (size_t)n) >= size - 1)
+            break;
+    }
+    buf[len] = '\0';
+    close(fd[0]);
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        return ge_err_set(err, GE_EXIT_FAILURE, "'%s' failed (%s %d)", argv[0],
+                          WIFEXITED(st) ? "exit status" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+    return 0;
+}
+
+int ge_py_version_of(const char *exe, char *xy, size_t size, struct ge_err *err)
+{
+    char out[64];
+    char *argv[] = {(char *)exe, "-c", "import sys; print('%d.%d' % sys.version_info[:2])", NULL};
+    if (capture(argv, out, sizeof out, err) < 0)
+        return -1;
+    ge_rtrim(out);
+    if (ge_python_xy(out, xy, size) < 0)
+        return ge_err_set(err, GE_EXIT_FAILURE, "'%s' reports no Python version", exe);
+    return 0;
+}
+
+static bool executable(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0;
+}
+
+/* The first 'name' on PATH. */
+static bool on_path(const char *name, char *out, size_t size)
+{
+    const char *path = getenv("PATH");
+    for (const char *p = path ? path : ""; *p;) {
+        size_t len = strcspn(p, ":");
+        if (len > 0 && snprintf(out, size, "%.*s/%s", (int)len, p, name) < (int)size && executable(out))
+            return true;
+        p += len + (p[len] == ':');
+    }
+    return false;
+}
+
+int ge_py_find(const char *spec, const char *version, char *exe, size_t size, struct ge_err *err)
+{
+    char xy[16];
+    if (spec && strchr(spec, '/')) {
+        if (!executable(spec))
+            return ge_err_set(err, GE_EXIT_USAGE, "--python '%s': not an executable file", spec);
+        ge_strlcpy(exe, spec, size);
+        if (ge_py_version_of(exe, xy, sizeof xy, err) < 0)
+            return -1;
+        if (version && version[0] && strcmp(xy, version) != 0)
+            return ge_err_set(err, GE_EXIT_USAGE, "--python '%s' is Python %s, but the plan is for %s", spec, xy,
+                              version);
+        return 0;
+    }
+    char name[32];
+    snprintf(name, sizeof name, "python%s", version);
+    if (on_path(name, exe, size))
+        return 0;
+    if (on_path("python3", exe, size)) {
+        struct ge_err ignore;
+        ge_err_clear(&ignore);
+        if (ge_py_version_of(exe, xy, sizeof xy, &ignore) == 0 && strcmp(xy, version) == 0)
+            return 0;
+    }
+    ge_err_set(err, GE_EXIT_FAILURE, "no Python %s to make the environment with: neither %s nor a python3 of that "
+                                     "version is on PATH",
+               version, name);
+    ge_err_hint(err, "install Python %s, or give its path with --python /path/to/python%s", version, version);
+    return -1;
+}
+
+/* The check: one JSON line on stdout, whatever happens. */
+static const char check_py[] =
+    "import json, sys\n"
+    "fw = sys.argv[1]\n"
+    "r = {'framework': fw, 'gpu': False}\n"
+    "try:\n"
+    "    if fw == 'torch':\n"
+    "        import torch\n"
+    "        r['version'] = torch.__version__\n"
+    "        r['cuda'] = torch.version.cuda\n"
+    "        r['cudnn'] = torch.backends.cudnn.version() if torch.backends.cudnn.is_available() else None\n"
+    "        r['gpu'] = bool(torch.cuda.is_available())\n"
+    "        if r['gpu']:\n"
+    "            r['device'] = torch.cuda.get_device_name(0)\n"
+    "            a = torch.ones(64, 64, device='cuda')\n"
+    "            r['matmul'] = float((a @ a).sum().item()) == 64.0 ** 3\n"
+    "    elif fw == 'tensorflow':\n"
+    "        import tensorflow as tf\n"
+    "        r['version'] = tf.__version__\n"
+    "        b = tf.sysconfig.get_build_info()\n"
+    "        r['cuda'], r['cudnn'] = b.get('cuda_version'), b.get('cudnn_version')\n"
+    "        g = tf.config.list_physical_devices('GPU')\n"
+    "        r['gpu'] = len(g) > 0\n"
+    "        if g:\n"
+    "            r['device'] = g[0].name\n"
+    "            with tf.device('/GPU:0'):\n"
+    "                a = tf.ones((64, 64))\n"
+    "                r['matmul'] = float(tf.reduce_sum(tf.matmul(a, a))) == 64.0 ** 3\n"
+    "    elif fw == 'jax':\n"
+    "        import jax, jax.numpy as jnp\n"
+    "        r['version'] = jax.__version__\n"
+    "        g = [d for d in jax.devices() if d.platform in ('gpu', 'cuda')]\n"
+    "        r['gpu'] = len(g) > 0\n"
+    "        if g:\n"
+    "            r['device'] = g[0].device_kind\n"
+    "            a = jax.device_put(jnp.ones((64, 64)), g[0])\n"
+    "            r['matmul'] = float((a @ a).sum()) == 64.0 ** 3\n"
+    "except BaseException as e:\n"
+    "    r['error'] = '%s: %s' % (type(e).__name__, str(e).splitlines()[0] if str(e) else '')\n"
+    "print(json.dumps(r))\n";
+
+cJSON *ge_py_check(const char *python, const char *framework, struct ge_err *err)
+{
+    char *out = malloc(1 << 16);
+    if (!out) {
+        ge_err_set(err, GE_EXIT_FAILURE, "out of memory");
+        return NULL;
+    }
+    char *argv[] = {(char *)python, "-c", (char *)check_py, (char *)framework, NULL};
+    cJSON *r = NULL;
+    if (capture(argv, out, 1 << 16, err) == 0) {
+        /* a framework may print on stdout before the result line */
+        const char *doc = strstr(out, "{\"framework\"");
+        r = doc ? cJSON_Parse(doc) : NULL;
+        if (!r)
+            ge_err_set(err, GE_EXIT_FAILURE, "the %s check printed no result", framework);
+    }
+    free(out);
+    return r;
+}
