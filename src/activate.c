@@ -392,6 +392,16 @@ static void header(struct ge_buf *out, const struct ge_env *env, const char *wha
     ge_buf_addf(out, "\n%s undo it with gpuenv_deactivate. Written by gpuenv; do not edit.\n", comment);
 }
 
+/* Whether change i is the first for its variable: a variable changed twice (PATH, with a venv)
+ * is saved and restored once. */
+static bool first_of(const struct ge_env *env, int i)
+{
+    for (int k = 0; k < i; k++)
+        if (strcmp(env->changes[k].name, env->changes[i].name) == 0)
+            return false;
+    return true;
+}
+
 /* ---- POSIX sh ---- */
 
 static void render_sh(const struct ge_env *env, struct ge_buf *out)
@@ -424,6 +434,8 @@ static void render_sh(const struct ge_env *env, struct ge_buf *out)
     /* remember every variable touched, including whether it was set at all */
     for (int i = 0; i < env->n; i++) {
         const char *v = env->changes[i].name;
+        if (!first_of(env, i))
+            continue;
         ge_buf_addf(out,
                     "if [ \"${%s+set}\" = set ]; then _GPUENV_HAD_%s=1; _GPUENV_OLD_%s=$%s; "
                     "else _GPUENV_HAD_%s=0; fi\n",
@@ -443,6 +455,8 @@ static void render_sh(const struct ge_env *env, struct ge_buf *out)
     ge_buf_adds(out, "gpuenv_deactivate() {\n");
     for (int i = 0; i < env->n; i++) {
         const char *v = env->changes[i].name;
+        if (!first_of(env, i))
+            continue;
         ge_buf_addf(out,
                     "    if [ \"${_GPUENV_HAD_%s:-0}\" = 1 ]; then %s=$_GPUENV_OLD_%s; export %s; else unset %s; fi\n"
                     "    unset _GPUENV_HAD_%s _GPUENV_OLD_%s\n",
@@ -488,7 +502,8 @@ static void render_fish(const struct ge_env *env, struct ge_buf *out)
                      "functions -q gpuenv_deactivate; and gpuenv_deactivate\n");
     for (int i = 0; i < env->n; i++) {
         const char *v = env->changes[i].name;
-        ge_buf_addf(out, "set -e _gpuenv_old_%s; set -q %s; and set -g _gpuenv_old_%s $%s\n", v, v, v, v);
+        if (first_of(env, i))
+            ge_buf_addf(out, "set -e _gpuenv_old_%s; set -q %s; and set -g _gpuenv_old_%s $%s\n", v, v, v, v);
     }
     for (int i = 0; i < env->n; i++) {
         const struct ge_env_change *c = &env->changes[i];
@@ -519,6 +534,8 @@ static void render_fish(const struct ge_env *env, struct ge_buf *out)
     ge_buf_adds(out, "function gpuenv_deactivate --description 'undo the gpuenv activation'\n");
     for (int i = 0; i < env->n; i++) {
         const char *v = env->changes[i].name;
+        if (!first_of(env, i))
+            continue;
         ge_buf_addf(out,
                     "    if set -q _gpuenv_old_%s; set -gx %s $_gpuenv_old_%s; set -e _gpuenv_old_%s; "
                     "else; set -e %s; end\n",
@@ -581,18 +598,25 @@ static void render_csh(const struct ge_env *env, bool for_eval, struct ge_buf *o
     ge_buf_adds(out, "if ($?_gpuenv_active) eval gpuenv_deactivate ;\n");
     for (int i = 0; i < env->n; i++) {
         const char *v = env->changes[i].name;
+        if (!first_of(env, i))
+            continue;
         ge_buf_addf(out, "set _gpuenv_had_%s = $?%s ; set _gpuenv_old_%s = '' ; "
                          "if ($?%s) eval 'set _gpuenv_old_%s = $%s:q' ;\n",
                     v, v, v, v, v, v);
     }
     for (int i = 0; i < env->n; i++) {
         const struct ge_env_change *c = &env->changes[i];
+        if (c->op == GE_ENV_PREPEND) { /* before the current value, when it is set and not empty */
+            ge_buf_adds(out, "set _gpuenv_v = ");
+            csh_quote(out, c->value);
+            ge_buf_addf(out, " ; if ($?%s) eval 'if (\"$%s\" != \"\") set _gpuenv_v = \"$_gpuenv_v\":$%s:q' ; "
+                             "setenv %s $_gpuenv_v:q ; unset _gpuenv_v ;\n",
+                        c->name, c->name, c->name, c->name);
+            continue;
+        }
         ge_buf_addf(out, "setenv %s ", c->name);
         csh_quote(out, c->value);
         ge_buf_adds(out, " ;\n");
-        if (c->op == GE_ENV_PREPEND)
-            ge_buf_addf(out, "if (\"$_gpuenv_old_%s\" != '') eval 'setenv %s \"$%s\":$_gpuenv_old_%s:q' ;\n", c->name,
-                        c->name, c->name, c->name);
     }
     ge_buf_addf(out, "set _gpuenv_had_prompt = 0 ; set _gpuenv_old_prompt = '' ; "
                      "if ($?prompt && ! $?GPUENV_NO_PROMPT) eval 'set _gpuenv_had_prompt = 1; "
@@ -601,6 +625,8 @@ static void render_csh(const struct ge_env *env, bool for_eval, struct ge_buf *o
     ge_buf_adds(out, "set _gpuenv_active ;\nalias gpuenv_deactivate '");
     for (int i = 0; i < env->n; i++) {
         const char *v = env->changes[i].name;
+        if (!first_of(env, i))
+            continue;
         ge_buf_addf(out, "if ($_gpuenv_had_%s == 1) setenv %s $_gpuenv_old_%s:q; if ($_gpuenv_had_%s == 0) unsetenv %s; "
                          "unset _gpuenv_had_%s _gpuenv_old_%s; ",
                     v, v, v, v, v, v, v);
@@ -649,8 +675,7 @@ static void render_pwsh(const struct ge_env *env, struct ge_buf *out)
         ge_buf_addf(out, "$env:%s = ", c->name);
         pwsh_quote(out, c->value);
         if (c->op == GE_ENV_PREPEND)
-            ge_buf_addf(out, " + $(if ($global:_GPUENV_SAVED['%s']) { ':' + $global:_GPUENV_SAVED['%s'] } else { '' })",
-                        c->name, c->name);
+            ge_buf_addf(out, " + $(if ($env:%s) { ':' + $env:%s } else { '' })", c->name, c->name);
         ge_buf_adds(out, "\n");
     }
     ge_buf_addf(out, "if (-not $env:GPUENV_NO_PROMPT) {\n"
@@ -678,13 +703,28 @@ static void render_dotenv(const struct ge_env *env, struct ge_buf *out)
 {
     ge_buf_addf(out, "# gpuenv environment of '%s': the values for this environment, literal, one a line\n",
                 env->name);
+    /* the changes applied in order, as the shells do: a variable changed twice gets one line */
+    struct ge_buf val[GE_ENV_MAX];
+    for (int i = 0; i < env->n; i++)
+        ge_buf_init(&val[i]);
     for (int i = 0; i < env->n; i++) {
         const struct ge_env_change *c = &env->changes[i];
-        const char *old = getenv(c->name);
-        ge_buf_addf(out, "%s=%s", c->name, c->value);
+        int k = 0;
+        while (strcmp(env->changes[k].name, c->name) != 0)
+            k++;
+        const char *old = k < i ? ge_buf_str(&val[k]) : getenv(c->name);
+        struct ge_buf v;
+        ge_buf_init(&v);
+        ge_buf_adds(&v, c->value);
         if (c->op == GE_ENV_PREPEND && old && *old)
-            ge_buf_addf(out, ":%s", old);
-        ge_buf_adds(out, "\n");
+            ge_buf_addf(&v, ":%s", old);
+        ge_buf_fini(&val[k]);
+        val[k] = v;
+    }
+    for (int i = 0; i < env->n; i++) {
+        if (first_of(env, i))
+            ge_buf_addf(out, "%s=%s\n", env->changes[i].name, ge_buf_str(&val[i]));
+        ge_buf_fini(&val[i]);
     }
 }
 

@@ -19,6 +19,13 @@ static void sample(struct ge_lockfile *l)
     strcpy(l->host_gpus, "8.0,9.0");
     strcpy(l->platform, "linux-x86_64");
     strcpy(l->cuda, "12.4.1");
+    strcpy(l->py_framework, "torch");
+    strcpy(l->py_framework_version, "2.4.1+cu124");
+    strcpy(l->py_python, "3.11");
+    strcpy(l->py_index, "https://download.pytorch.org/whl/cu124");
+    l->py_n = 2;
+    strcpy(l->py_reqs[0], "torch==2.4.1+cu124");
+    strcpy(l->py_reqs[1], "numpy<2");
     struct ge_lock_archive a;
     memset(&a, 0, sizeof a);
     strcpy(a.package, "cuda-toolkit");
@@ -48,6 +55,11 @@ START_TEST(lock_round_trip)
     ck_assert_uint_eq(b.n, 1);
     ck_assert_uint_eq(b.archives[0].size, 123456789012ULL);
     ck_assert(ge_lock_same_archives(&a, &b));
+    ck_assert(ge_lock_same_python(&a, &b));
+    ck_assert_str_eq(b.py_reqs[1], "numpy<2");
+    ck_assert_str_eq(b.py_index, "https://download.pytorch.org/whl/cu124");
+    strcpy(b.py_reqs[1], "numpy<3");
+    ck_assert(!ge_lock_same_python(&a, &b));
     b.archives[0].sha256[0] = 'f';
     ck_assert(!ge_lock_same_archives(&a, &b));
     ge_lock_fini(&a);
@@ -66,6 +78,9 @@ static const struct {
     {"123456789012", "0", "sha256, url_path or size is malformed"},
     {"\"platform\":\t\"linux-x86_64\",\n\t\"packages\"", "\"packages\"", "'platform' is missing"},
     {"\"archives\"", "\"files\"", "'archives' is missing"},
+    {"\"numpy<2\"", "\"--index-url=http://evil\"", "python: requirements are malformed"},
+    {"\"https://download.pytorch.org/whl/cu124\"", "\"ftp://x\"", "python: 'index_url' is malformed"},
+    {"\"framework\":\t\"torch\"", "\"framework\":\t7", "python: 'framework' is missing or malformed"},
 };
 
 START_TEST(damaged_locks_are_refused)

@@ -22,6 +22,7 @@ Suite *suite_extract(void);
 Suite *suite_store(void);
 Suite *suite_lock_activate(void);
 Suite *suite_activate(void);
+Suite *suite_pyenv(void);
 
 /* The folder with the fake libcuda.so.1 and libnvidia-ml.so.1 (GPUENV_FAKE_DIR). */
 const char *fake_dir(void);
