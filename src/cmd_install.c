@@ -40,7 +40,7 @@ static const char *const default_components[] = {
 enum {
     OPT_JSON, OPT_DIR, OPT_PREFIX, OPT_COMPONENTS, OPT_MIRROR, OPT_LOCKED, OPT_JOBS,
     OPT_STRICT, OPT_DRIVER, OPT_GPU, OPT_PYTHON, OPT_PLATFORM, OPT_ARCH,
-    OPT_NO_PYTHON, OPT_PYTHON_ONLY, OPT_PYTORCH_MIRROR,
+    OPT_NO_PYTHON, OPT_PYTHON_ONLY, OPT_PYTORCH_MIRROR, OPT_SYSTEM_SITE,
 };
 
 static const struct ge_opt install_opts[] = {
@@ -65,11 +65,13 @@ static const struct ge_opt install_opts[] = {
     [OPT_PYTHON_ONLY] = {"python-only", 0, false, NULL, "install only the framework's venv", NULL},
     [OPT_PYTORCH_MIRROR] = {"pytorch-mirror", 0, true, "URL", "origin instead of https://download.pytorch.org",
                             NULL},
+    [OPT_SYSTEM_SITE] = {"system-site-packages", 0, false, NULL,
+                         "let the venv see the interpreter's own packages (a framework installed there)", NULL},
     {NULL, 0, false, NULL, NULL, NULL},
 };
 
 struct opts {
-    bool json, locked, write_only, no_python, python_only;
+    bool json, locked, write_only, no_python, python_only, system_site;
     const char *dir, *prefix, *components, *mirror, *python, *platform, *arch, *pytorch_mirror;
     const char *python_exe; /* --python PATH */
     char python_xy[16];     /* its version, what the plan is resolved for */
@@ -764,13 +766,30 @@ static int build_venv(struct ge_ctx *ctx, const struct opts *o, struct run *r, c
             r->venv_aside = true;
         }
         r->venv_built = true;
-        char *mk[] = {exe, "-m", "venv", v, NULL};
+        char *mk[6];
+        int n = 0;
+        mk[n++] = exe;
+        mk[n++] = "-m";
+        mk[n++] = "venv";
+        if (o->system_site) {
+            mk[n++] = "--system-site-packages";
+            /* without ensurepip (Debian's python3-venv missing) the interpreter's own pip serves */
+            char *probe[] = {exe, "-c", "import ensurepip", NULL}, *pip_probe[] = {exe, "-m", "pip", "--version", NULL};
+            struct ge_err pe;
+            ge_err_clear(&pe);
+            if (ge_py_quiet(probe, &pe) < 0 && ge_py_quiet(pip_probe, &pe) == 0)
+                mk[n++] = "--without-pip";
+        }
+        mk[n++] = v;
+        mk[n] = NULL;
         show_command(mk);
         if (ge_py_run(mk, &ctx->err) < 0) {
             ge_err_hint(&ctx->err, "Debian and Ubuntu keep venv in the python3-venv package (python%s-venv)",
                         l->py_python);
             goto out;
         }
+        if (o->system_site && ge_py_see_parent(exe, vpy, &ctx->err) < 0)
+            goto out;
         char *pip[12];
         int k = 0;
         pip[k++] = vpy;
@@ -1079,6 +1098,7 @@ static int parse(struct ge_ctx *ctx, int argc, char **argv, struct opts *o)
         case OPT_NO_PYTHON: o->no_python = true; break;
         case OPT_PYTHON_ONLY: o->python_only = true; break;
         case OPT_PYTORCH_MIRROR: o->pytorch_mirror = arg; break;
+        case OPT_SYSTEM_SITE: o->system_site = true; break;
         }
     }
     int first = it.optind;

@@ -38,7 +38,8 @@ void ge_py_plan_from(const struct ge_plan *plan, const char *pytorch_mirror, str
             add_req(out, own_index ? "%s==%s+%s" : "%s==%s", k->name, k->version, k->variant);
             if (strcmp(k->name, "torch") == 0) {
                 ge_strlcpy(out->framework, "torch", sizeof out->framework);
-                snprintf(out->version, sizeof out->version, own_index ? "%s+%s" : "%s", k->version, k->variant);
+                /* what torch.__version__ says: PyPI's CUDA builds carry their label there too */
+                snprintf(out->version, sizeof out->version, k->variant[0] ? "%s+%s" : "%s", k->version, k->variant);
                 if (own_index) {
                     const char *url = k->index_url;
                     if (pytorch_mirror && ge_startswith(url, GE_PYTORCH_ORIGIN)) {
@@ -79,7 +80,7 @@ void ge_py_requirements_txt(const struct ge_py_plan *p, struct ge_buf *out)
         ge_buf_addf(out, "%s\n", p->reqs[i]);
 }
 
-int ge_py_run(char *const argv[], struct ge_err *err)
+static int run_child(char *const argv[], bool quiet, struct ge_err *err)
 {
     fflush(stdout);
     fflush(stderr);
@@ -87,6 +88,11 @@ int ge_py_run(char *const argv[], struct ge_err *err)
     if (pid < 0)
         return ge_err_set(err, GE_EXIT_FAILURE, "cannot start '%s': %s", argv[0], strerror(errno));
     if (pid == 0) {
+        int null = quiet ? open("/dev/null", O_WRONLY) : -1;
+        if (null >= 0) {
+            dup2(null, STDERR_FILENO);
+            close(null);
+        }
         dup2(STDERR_FILENO, STDOUT_FILENO);
         execv(argv[0], argv);
         fprintf(stderr, "gpuenv: error: cannot run '%s': %s\n", argv[0], strerror(errno));
@@ -103,6 +109,16 @@ int ge_py_run(char *const argv[], struct ge_err *err)
                           WTERMSIG(st));
     return ge_err_set(err, GE_EXIT_FAILURE, "'%s %s %s' failed (exit status %d)", argv[0], argv[1] ? argv[1] : "",
                       argv[1] && argv[2] ? argv[2] : "", WEXITSTATUS(st));
+}
+
+int ge_py_run(char *const argv[], struct ge_err *err)
+{
+    return run_child(argv, false, err);
+}
+
+int ge_py_quiet(char *const argv[], struct ge_err *err)
+{
+    return run_child(argv, true, err);
 }
 
 /* Run argv and read what it prints on stdout (at most size-1 bytes). */
@@ -206,6 +222,34 @@ int ge_py_find(const char *spec, const char *version, char *exe, size_t size, st
                version, name);
     ge_err_hint(err, "install Python %s, or give its path with --python /path/to/python%s", version, version);
     return -1;
+}
+
+int ge_py_see_parent(const char *exe, const char *venv_python, struct ge_err *err)
+{
+    char parent[8192], own[4096];
+    char *a[] = {(char *)exe, "-c",
+                 "import sys, sysconfig\n"
+                 "if sys.prefix != sys.base_prefix:\n"
+                 "    p = sysconfig.get_paths()\n"
+                 "    print('\\n'.join(dict.fromkeys([p['purelib'], p['platlib']])))\n",
+                 NULL};
+    char *b[] = {(char *)venv_python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])", NULL};
+    if (capture(a, parent, sizeof parent, err) < 0)
+        return -1;
+    if (!parent[0])
+        return 0; /* not a venv: --system-site-packages already shows its packages */
+    if (capture(b, own, sizeof own, err) < 0)
+        return -1;
+    ge_rtrim(own);
+    char path[4200];
+    if (ge_fmt(path, sizeof path, "%s/_gpuenv_parent.pth", own) < 0)
+        return ge_err_set(err, GE_EXIT_FAILURE, "path too long: %s", own);
+    FILE *f = fopen(path, "w");
+    bool ok = f && fputs(parent, f) >= 0;
+    ok = (f && fclose(f) == 0) && ok;
+    if (!ok)
+        return ge_err_set(err, GE_EXIT_FAILURE, "cannot write '%s': %s", path, strerror(errno));
+    return 0;
 }
 
 /* The check: one JSON line on stdout, whatever happens. */

@@ -44,6 +44,13 @@ int ge_py_version_of(const char *exe, char *xy, size_t size, struct ge_err *err)
 /* Run argv (argv[0] a path), its stdout sent to our stderr so that stdout keeps only results.
  * 0 when it exits 0; else -1 with err naming what failed. */
 int ge_py_run(char *const argv[], struct ge_err *err);
+/* When the interpreter 'exe' is itself a venv, a venv made from it with --system-site-packages
+ * sees the base installation, not exe's packages: a .pth file in the new venv ('venv_python')
+ * adds exe's site-packages after its own. 0 (also when exe is no venv), or -1 with err. */
+int ge_py_see_parent(const char *exe, const char *venv_python, struct ge_err *err);
+
+/* The same with its output thrown away: for probes. */
+int ge_py_quiet(char *const argv[], struct ge_err *err);
 
 /* The framework's check, run with the venv's python: a JSON object with "framework", "version",
  * "cuda", "cudnn", "gpu" (bool), "device", "matmul" (bool: a small product on the GPU came out

@@ -192,3 +192,20 @@ test_what_a_kill_leaves_is_put_back() {
     ls -a "$P" | grep -q staging && fail "a staging folder was left"
     return 0
 }
+
+test_system_site_packages_reuse_a_framework_the_interpreter_has() {
+    setup_py
+    # an interpreter that is itself a venv holding torch (as on a machine with a framework
+    # installed): --system-site-packages lets the new venv use it, with no index at all
+    python3 -m venv "$T/parent" >/dev/null || fail "venv"
+    "$T/parent/bin/python" -m pip install -q --disable-pip-version-check --extra-index-url "$IX/whl/cu124" \
+        'torch==2.4.1+cu124' 'numpy<2' || fail "pip into the parent"
+    kill $SRV; wait $SRV 2>/dev/null
+    export PIP_INDEX_URL=http://127.0.0.1:1/simple PIP_RETRIES=0
+    gp install -C "$P" --driver 550.54.15 --gpu 8.0 --python "$T/parent/bin/python" --system-site-packages 'torch==2.4.1'
+    assert_rc 0
+    assert_out_has "check: version 2.4.1+cu124"
+    assert_err_has "Requirement already satisfied: torch==2.4.1+cu124"
+    out=$("$V" -c 'import torch; print(torch.__file__)')
+    case "$out" in "$T/parent/"*) ;; *) fail "torch came from $out" ;; esac
+}
