@@ -73,13 +73,33 @@ static int list_run(struct ge_ctx *ctx, int argc, char **argv)
             cJSON_AddNumberToObject(c, "size", (double)l.archives[i].size);
             cJSON_AddItemToArray(cs, c);
         }
+        if (l.py_framework[0]) {
+            cJSON *py = cJSON_AddObjectToObject(doc, "python");
+            cJSON_AddStringToObject(py, "framework", l.py_framework);
+            cJSON_AddStringToObject(py, "framework_version", l.py_framework_version);
+            cJSON_AddStringToObject(py, "version", l.py_python);
+            ge_json_add_strn(py, "index_url", l.py_index[0] ? l.py_index : NULL);
+            cJSON *rq = cJSON_AddArrayToObject(py, "requirements");
+            for (int i = 0; i < l.py_n; i++)
+                cJSON_AddItemToArray(rq, cJSON_CreateString(l.py_reqs[i]));
+        } else {
+            cJSON_AddNullToObject(doc, "python");
+        }
         if (ge_out_json(doc) == 0)
             ctx->json_printed = true;
     } else {
-        printf("%s\n  cuda-toolkit %s%s%s%s%s (%s)\n", prefix, l.cuda, l.cudnn[0] ? ", cudnn " : "", l.cudnn,
-               l.cudnn_build[0] ? " " : "", l.cudnn_build, l.platform);
+        printf("%s\n", prefix);
+        if (l.cuda[0])
+            printf("  cuda-toolkit %s%s%s%s%s (%s)\n", l.cuda, l.cudnn[0] ? ", cudnn " : "", l.cudnn,
+                   l.cudnn_build[0] ? " " : "", l.cudnn_build, l.platform);
         for (size_t i = 0; i < l.n; i++)
             printf("  %-20s %-14s %s\n", l.archives[i].component, l.archives[i].version, l.archives[i].package);
+        if (l.py_framework[0]) {
+            printf("  %s %s in the venv (Python %s)%s%s\n", l.py_framework, l.py_framework_version, l.py_python,
+                   l.py_index[0] ? ", extra index " : "", l.py_index);
+            for (int i = 0; i < l.py_n; i++)
+                printf("    %s\n", l.py_reqs[i]);
+        }
     }
     ge_lock_fini(&l);
     return GE_EXIT_OK;
@@ -125,7 +145,8 @@ static int remove_run(struct ge_ctx *ctx, int argc, char **argv)
 
 const struct ge_cmd ge_cmd_list = {
     "list", "", "show what the project's environment holds",
-    "Show the CUDA toolkit, cuDNN and components installed in the project's .gpuenv prefix.",
+    "Show the CUDA toolkit, cuDNN and components installed in the project's .gpuenv prefix, and the\n"
+    "framework's venv with its pip requirements.",
     prefix_opts, list_run, false, NULL, false,
 };
 

@@ -125,6 +125,10 @@ test_the_lock_reproduces_the_venv() {
     setup_py
     install_torch 'torch==2.4.1' torchvision
     assert_rc 0
+    gp list -C "$P"
+    assert_rc 0; assert_out_has "torch 2.4.1+cu124 in the venv (Python "; assert_out_has "    torchvision==0.19.1+cu124"
+    gp list -C "$P" --json
+    assert_rc 0; json "d['python']['requirements'][0] == 'torch==2.4.1+cu124' and d['components'] == []"
     gp remove -C "$P"
     assert_rc 0
     gp install -C "$P" --python "$PY" --json
