@@ -1221,17 +1221,9 @@ static int run_install(struct ge_ctx *ctx, int argc, char **argv, bool write_onl
         cJSON_AddStringToObject(doc, "lock", r->lockpath);
         cJSON_AddBoolToObject(doc, "from_lock", from_lock);
         cJSON_AddItemToObject(doc, "packages", lock_json(&want, r));
-        cJSON *py = want.py_framework[0] ? cJSON_AddObjectToObject(doc, "python") : NULL;
-        if (!py) {
-            cJSON_AddNullToObject(doc, "python");
-        } else {
-            cJSON_AddStringToObject(py, "framework", want.py_framework);
-            cJSON_AddStringToObject(py, "framework_version", want.py_framework_version);
-            cJSON_AddStringToObject(py, "version", want.py_python);
-            ge_json_add_strn(py, "index_url", want.py_index[0] ? want.py_index : NULL);
-            cJSON *rq = cJSON_AddArrayToObject(py, "requirements");
-            for (int i = 0; i < want.py_n; i++)
-                cJSON_AddItemToArray(rq, cJSON_CreateString(want.py_reqs[i]));
+        cJSON *py = ge_lock_python_json(&want, true);
+        cJSON_AddItemToObject(doc, "python", py);
+        if (cJSON_IsObject(py)) {
             if (r->check) {
                 cJSON_AddItemToObject(py, "check", r->check);
                 r->check = NULL;

@@ -73,18 +73,7 @@ static int list_run(struct ge_ctx *ctx, int argc, char **argv)
             cJSON_AddNumberToObject(c, "size", (double)l.archives[i].size);
             cJSON_AddItemToArray(cs, c);
         }
-        if (l.py_framework[0]) {
-            cJSON *py = cJSON_AddObjectToObject(doc, "python");
-            cJSON_AddStringToObject(py, "framework", l.py_framework);
-            cJSON_AddStringToObject(py, "framework_version", l.py_framework_version);
-            cJSON_AddStringToObject(py, "version", l.py_python);
-            ge_json_add_strn(py, "index_url", l.py_index[0] ? l.py_index : NULL);
-            cJSON *rq = cJSON_AddArrayToObject(py, "requirements");
-            for (int i = 0; i < l.py_n; i++)
-                cJSON_AddItemToArray(rq, cJSON_CreateString(l.py_reqs[i]));
-        } else {
-            cJSON_AddNullToObject(doc, "python");
-        }
+        cJSON_AddItemToObject(doc, "python", ge_lock_python_json(&l, true));
         if (ge_out_json(doc) == 0)
             ctx->json_printed = true;
     } else {

@@ -32,6 +32,24 @@ int ge_lock_add(struct ge_lockfile *l, const struct ge_lock_archive *a, struct g
     return 0;
 }
 
+cJSON *ge_lock_python_json(const struct ge_lockfile *l, bool for_output)
+{
+    if (!l->py_framework[0])
+        return cJSON_CreateNull();
+    cJSON *py = cJSON_CreateObject();
+    cJSON_AddStringToObject(py, "framework", l->py_framework);
+    cJSON_AddStringToObject(py, "framework_version", l->py_framework_version);
+    cJSON_AddStringToObject(py, "version", l->py_python);
+    if (for_output && !l->py_index[0])
+        cJSON_AddNullToObject(py, "index_url");
+    else
+        cJSON_AddStringToObject(py, "index_url", l->py_index);
+    cJSON *rq = cJSON_AddArrayToObject(py, "requirements");
+    for (int i = 0; i < l->py_n; i++)
+        cJSON_AddItemToArray(rq, cJSON_CreateString(l->py_reqs[i]));
+    return py;
+}
+
 int ge_lock_write(const char *path, const struct ge_lockfile *l, struct ge_err *err)
 {
     cJSON *doc = cJSON_CreateObject();
@@ -63,18 +81,7 @@ int ge_lock_write(const char *path, const struct ge_lockfile *l, struct ge_err *
         cJSON_AddStringToObject(o, "sha256", a->sha256);
         cJSON_AddItemToArray(as, o);
     }
-    if (l->py_framework[0]) {
-        cJSON *py = cJSON_AddObjectToObject(doc, "python");
-        cJSON_AddStringToObject(py, "framework", l->py_framework);
-        cJSON_AddStringToObject(py, "framework_version", l->py_framework_version);
-        cJSON_AddStringToObject(py, "version", l->py_python);
-        cJSON_AddStringToObject(py, "index_url", l->py_index);
-        cJSON *rq = cJSON_AddArrayToObject(py, "requirements");
-        for (int i = 0; i < l->py_n; i++)
-            cJSON_AddItemToArray(rq, cJSON_CreateString(l->py_reqs[i]));
-    } else {
-        cJSON_AddNullToObject(doc, "python");
-    }
+    cJSON_AddItemToObject(doc, "python", ge_lock_python_json(l, false));
     char *text = cJSON_Print(doc);
     cJSON_Delete(doc);
     if (!text)

@@ -3,7 +3,10 @@
 #ifndef GE_LOCK_H
 #define GE_LOCK_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+#include <cJSON.h>
 #include <stdint.h>
 
 #include "digest.h"
@@ -48,6 +51,10 @@ struct ge_lockfile {
 void ge_lock_init(struct ge_lockfile *l);
 void ge_lock_fini(struct ge_lockfile *l);
 int ge_lock_add(struct ge_lockfile *l, const struct ge_lock_archive *a, struct ge_err *err);
+
+/* The "python" object: the framework, its version, the interpreter's X.Y, the extra index ("" in
+ * the file, null 'for_output' when there is none) and the requirements; JSON null without one. */
+cJSON *ge_lock_python_json(const struct ge_lockfile *l, bool for_output);
 
 /* Write atomically (a temporary file renamed over path). */
 int ge_lock_write(const char *path, const struct ge_lockfile *l, struct ge_err *err);
