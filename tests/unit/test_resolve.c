@@ -153,6 +153,8 @@ START_TEST(python_platform_and_conflicts)
     struct ge_host_facts h = host("550.54.15", "8.0", "3.10");
     ck_assert_int_eq(resolve(&h, "torch", false, &p, &err), -1);
     ck_assert_str_eq(p.reason, "unsupported-python");
+    /* the versions with a gap are listed, not spanned */
+    ck_assert_ptr_nonnull(strstr(p.cands[0].why[GE_REASON_PYTHON], "supports Python 3.8, 3.11, 3.12, not 3.10"));
     ge_plan_fini(&p);
     /* python>=3.11 asks for another Python than this machine's 3.10: 3.12 fits */
     ck_assert_int_eq(resolve(&h, "torch python>=3.11", false, &p, &err), 0);
