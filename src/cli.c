@@ -96,7 +96,10 @@ static void print_opts(const struct ge_opt *opts)
         else
             snprintf(left, sizeof left, "    --%s%s%s", o->name, o->has_arg ? "=" : "",
                      o->has_arg ? o->arg : "");
-        printf("  %-24s %s\n", left, o->help);
+        if (strlen(left) > 24) /* too long for the column: the help goes below, aligned */
+            printf("  %s\n  %-24s %s\n", left, "", o->help);
+        else
+            printf("  %-24s %s\n", left, o->help);
     }
 }
 
