@@ -177,6 +177,7 @@ static void each_entry(const char *list, const char *prefix, void (*fn)(void *, 
 
 struct shadow_ud {
     struct ge_buf *out;
+    const char *sep;
     struct ge_buf seen; /* ":a:b:" */
     int n;
 };
@@ -198,18 +199,23 @@ static void shadow_fn(void *ud, const char *dir, size_t len, bool cuda)
         ge_buf_add(&s->seen, dir, len);
         ge_buf_adds(&s->seen, ":");
         if (s->n++ > 0)
-            ge_buf_adds(s->out, ", ");
+            ge_buf_adds(s->out, s->sep);
         ge_buf_add(s->out, dir, len);
     }
     ge_buf_fini(&key);
 }
 
-int ge_env_shadowing(const char *ldpath, const char *prefix, struct ge_buf *out)
+int ge_env_shadowing_sep(const char *ldpath, const char *prefix, const char *sep, struct ge_buf *out)
 {
-    struct shadow_ud s = {out, {0}, 0};
+    struct shadow_ud s = {out, sep, {0}, 0};
     each_entry(ldpath, prefix, shadow_fn, &s);
     ge_buf_fini(&s.seen);
     return s.n;
+}
+
+int ge_env_shadowing(const char *ldpath, const char *prefix, struct ge_buf *out)
+{
+    return ge_env_shadowing_sep(ldpath, prefix, ", ", out);
 }
 
 struct clean_ud {
@@ -222,8 +228,15 @@ static void clean_fn(void *ud, const char *dir, size_t len, bool cuda)
     struct clean_ud *c = ud;
     if (cuda || len == 0 || own_lib(dir, len, c->prefix))
         return;
-    ge_buf_adds(c->out, ":");
+    if (c->out->len)
+        ge_buf_adds(c->out, ":");
     ge_buf_add(c->out, dir, len);
+}
+
+void ge_env_other_libs(const char *ldpath, const char *prefix, struct ge_buf *out)
+{
+    struct clean_ud c = {out, prefix};
+    each_entry(ldpath, prefix, clean_fn, &c);
 }
 
 void ge_env_clean(struct ge_env *env, const char *ldpath)
@@ -232,15 +245,16 @@ void ge_env_clean(struct ge_env *env, const char *ldpath)
         struct ge_env_change *ch = &env->changes[i];
         if (strcmp(ch->name, "LD_LIBRARY_PATH") != 0)
             continue;
-        struct ge_buf b;
-        ge_buf_init(&b);
-        ge_buf_adds(&b, ch->value);
-        struct clean_ud c = {&b, env->prefix};
-        each_entry(ldpath, env->prefix, clean_fn, &c);
+        struct ge_buf rest;
+        ge_buf_init(&rest);
+        ge_env_other_libs(ldpath, env->prefix, &rest);
+        if (rest.len) {
+            size_t l = strlen(ch->value);
+            snprintf(ch->value + l, sizeof ch->value - l, ":%s", ge_buf_str(&rest));
+        }
         ch->op = GE_ENV_SET;
         env->cleaned = true;
-        ge_strlcpy(ch->value, ge_buf_str(&b), sizeof ch->value);
-        ge_buf_fini(&b);
+        ge_buf_fini(&rest);
     }
 }
 

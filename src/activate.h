@@ -72,6 +72,11 @@ bool ge_env_dir_has_cuda(const char *dir);
 /* The entries of the path list 'ldpath' (LD_LIBRARY_PATH) that hold another CUDA or cuDNN than
  * the prefix's own, each once, joined by ", " into 'out'; returns how many. */
 int ge_env_shadowing(const char *ldpath, const char *prefix, struct ge_buf *out);
+/* The same joined by 'sep' (":" gives a path list: no entry holds one). */
+int ge_env_shadowing_sep(const char *ldpath, const char *prefix, const char *sep, struct ge_buf *out);
+/* The entries of 'ldpath' that stay with --clean: no other CUDA or cuDNN, not the prefix's own, not
+ * empty; joined by ':' into out. */
+void ge_env_other_libs(const char *ldpath, const char *prefix, struct ge_buf *out);
 
 /* Replace the LD_LIBRARY_PATH prepend by a SET of the prefix's lib followed by the entries of
  * 'ldpath' that hold no other CUDA or cuDNN (and no empty entries). */

@@ -100,15 +100,15 @@ static int load_env(struct ge_ctx *ctx, const struct opts *o, struct ge_env *env
     return 0;
 }
 
-/* The shadowing check of the scripts, for the commands that apply the environment themselves. */
-static void warn_shadowing(const struct ge_env *env)
+/* The shadowing check of the scripts, for what gpuenv says itself ('option' names the cure). */
+static void warn_shadowing(const struct ge_env *env, const char *option)
 {
     struct ge_buf b;
     ge_buf_init(&b);
     if (ge_env_shadowing(getenv("LD_LIBRARY_PATH"), env->prefix, &b) > 0)
         ge_log_warn("LD_LIBRARY_PATH also holds CUDA or cuDNN libraries in %s; the environment's own come first "
-                    "(--clean leaves those out)",
-                    ge_buf_str(&b));
+                    "(%s leaves those out)",
+                    ge_buf_str(&b), option);
     ge_buf_fini(&b);
 }
 
@@ -139,15 +139,17 @@ static int env_run(struct ge_ctx *ctx, int argc, char **argv)
     if (load_env(ctx, &o, &env) < 0)
         return ctx->err.status;
     const char *ld = getenv("LD_LIBRARY_PATH");
-    struct ge_buf shadow;
-    ge_buf_init(&shadow);
-    int nshadow = ge_env_shadowing(ld, env.prefix, &shadow);
-    if (o.clean)
-        ge_env_clean(&env, ld);
     if (o.json) {
         cJSON *doc = ge_json_doc(true);
         cJSON_AddStringToObject(doc, "prefix", env.prefix);
         cJSON_AddStringToObject(doc, "name", env.name);
+        /* the entries of LD_LIBRARY_PATH that hold another CUDA or cuDNN, each once; joined by
+         * ':', which no entry holds */
+        struct ge_buf shadow;
+        ge_buf_init(&shadow);
+        ge_env_shadowing_sep(ld, env.prefix, ":", &shadow);
+        if (o.clean)
+            ge_env_clean(&env, ld);
         cJSON *cs = cJSON_AddArrayToObject(doc, "changes");
         for (int i = 0; i < env.n; i++) {
             cJSON *c = cJSON_CreateObject();
@@ -156,27 +158,23 @@ static int env_run(struct ge_ctx *ctx, int argc, char **argv)
             cJSON_AddStringToObject(c, "value", env.changes[i].value);
             cJSON_AddItemToArray(cs, c);
         }
-        /* the entries of LD_LIBRARY_PATH that hold another CUDA or cuDNN, each once */
         cJSON *sa = cJSON_AddArrayToObject(doc, "shadowing");
-        for (const char *p = ge_buf_str(&shadow); nshadow > 0 && *p;) {
-            const char *e = strstr(p, ", ");
-            size_t len = e ? (size_t)(e - p) : strlen(p);
+        for (const char *p = ge_buf_str(&shadow); *p;) {
+            size_t len = strcspn(p, ":");
             char dir[4200];
             snprintf(dir, sizeof dir, "%.*s", (int)len, p);
             cJSON_AddItemToArray(sa, cJSON_CreateString(dir));
-            p += len + (e ? 2 : 0);
+            p += len + (p[len] == ':');
         }
         ge_buf_fini(&shadow);
         if (ge_out_json(doc) == 0)
             ctx->json_printed = true;
         return GE_EXIT_OK;
     }
-    /* csh cannot eval the multi-line check: say it here, where the shell sees stderr */
-    if (sh == GE_SHELL_CSH && nshadow > 0 && !o.clean)
-        ge_log_warn("LD_LIBRARY_PATH also holds CUDA or cuDNN libraries in %s; the environment's own come first "
-                    "('gpuenv env --clean' leaves those out)",
-                    ge_buf_str(&shadow));
-    ge_buf_fini(&shadow);
+    if (o.clean)
+        ge_env_clean(&env, ld);
+    else if (sh == GE_SHELL_CSH) /* csh cannot eval the multi-line check: say it here, to stderr */
+        warn_shadowing(&env, "'gpuenv env --clean'");
     struct ge_buf out;
     ge_buf_init(&out);
     if (ge_env_render(&env, sh, true, &out) < 0) {
@@ -203,7 +201,7 @@ static int run_run(struct ge_ctx *ctx, int argc, char **argv)
     if (o.clean)
         ge_env_clean(&env, getenv("LD_LIBRARY_PATH"));
     else
-        warn_shadowing(&env);
+        warn_shadowing(&env, "--clean");
     if (ge_env_apply(&env, &ctx->err) < 0)
         return ctx->err.status;
     fflush(stdout);
@@ -244,22 +242,15 @@ static int shell_run(struct ge_ctx *ctx, int argc, char **argv)
     const char *args[6] = {shell, NULL};
     struct ge_buf cmdline;
     ge_buf_init(&cmdline);
-    if (o.clean) { /* the activation then finds nothing to warn about */
-        struct ge_env *tmp = malloc(sizeof *tmp);
-        if (!tmp)
-            return ge_err_set(&ctx->err, GE_EXIT_FAILURE, "out of memory"), ctx->err.status;
-        *tmp = env;
-        ge_env_clean(tmp, getenv("LD_LIBRARY_PATH"));
-        for (int i = 0; i < tmp->n; i++)
-            if (strcmp(tmp->changes[i].name, "LD_LIBRARY_PATH") == 0) {
-                /* without the prefix's own entry: the activation adds it */
-                const char *rest = strchr(tmp->changes[i].value + strlen(env.prefix), ':');
-                if (rest)
-                    setenv("LD_LIBRARY_PATH", rest + 1, 1);
-                else
-                    unsetenv("LD_LIBRARY_PATH");
-            }
-        free(tmp);
+    if (o.clean) { /* the activation adds the prefix's own lib, and finds nothing to warn about */
+        struct ge_buf rest;
+        ge_buf_init(&rest);
+        ge_env_other_libs(getenv("LD_LIBRARY_PATH"), env.prefix, &rest);
+        if (rest.len)
+            setenv("LD_LIBRARY_PATH", ge_buf_str(&rest), 1);
+        else
+            unsetenv("LD_LIBRARY_PATH");
+        ge_buf_fini(&rest);
     }
     /* bash, zsh and fish run the user's start-up first and the activation (prompt included) last;
      * another shell gets the variables, without a prompt */
@@ -286,7 +277,7 @@ static int shell_run(struct ge_ctx *ctx, int argc, char **argv)
         args[2] = init;
     } else {
         if (!o.clean)
-            warn_shadowing(&env);
+            warn_shadowing(&env, "--clean");
         if (ge_env_apply(&env, &ctx->err) < 0) {
             ge_buf_fini(&cmdline);
             return ctx->err.status;

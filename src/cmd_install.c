@@ -749,13 +749,12 @@ static int build_venv(struct ge_ctx *ctx, const struct opts *o, struct run *r, c
             goto out;
         struct stat st;
         if (stat(r->prefix, &st) < 0) {
-            char made[PATH_MAX + 32];
             if (mkdir(r->prefix, 0755) < 0) {
                 ge_err_set(&ctx->err, GE_EXIT_FAILURE, "cannot create '%s': %s", r->prefix, strerror(errno));
                 goto out;
             }
             r->prefix_made = true;
-            if (pjoin(made, sizeof made, r->prefix, PREFIX_MADE) < 0 || write_file(r->prefix, PREFIX_MADE, "", &ctx->err) < 0)
+            if (write_file(r->prefix, PREFIX_MADE, "", &ctx->err) < 0)
                 goto out;
         }
         if (access(v, F_OK) == 0) {
