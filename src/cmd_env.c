@@ -2,7 +2,6 @@
  * module system), 'gpuenv run' (one command inside it), 'gpuenv shell' (an interactive shell
  * inside it) and 'gpuenv modulefile' (a modulefile for Lmod or Environment Modules). */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -297,26 +296,6 @@ static int shell_run(struct ge_ctx *ctx, int argc, char **argv)
 
 /* ---- modulefile ---- */
 
-static int write_atomic(const char *path, const char *text, struct ge_err *err)
-{
-    char tmp[PATH_MAX + 32];
-    if (ge_fmt(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid()) < 0)
-        return ge_err_set(err, GE_EXIT_USAGE, "path too long: %s", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return ge_err_set(err, GE_EXIT_FAILURE, "cannot write '%s': %s", tmp, strerror(errno));
-    size_t len = strlen(text);
-    bool ok = write(fd, text, len) == (ssize_t)len && fsync(fd) == 0;
-    int e = errno;
-    ok = close(fd) == 0 && ok;
-    if (!ok || rename(tmp, path) < 0) {
-        e = ok ? errno : e;
-        unlink(tmp);
-        return ge_err_set(err, GE_EXIT_FAILURE, "cannot write '%s': %s", path, strerror(e));
-    }
-    return 0;
-}
-
 static int module_run(struct ge_ctx *ctx, int argc, char **argv)
 {
     struct opts o;
@@ -358,7 +337,8 @@ static int module_run(struct ge_ctx *ctx, int argc, char **argv)
         } else if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
             ge_err_set(&ctx->err, GE_EXIT_FAILURE, "cannot make '%s': %s", dir, strerror(errno));
             status = ctx->err.status;
-        } else if (write_atomic(path, ge_buf_str(&text), &ctx->err) < 0) {
+        } else if (ge_write_file(path, text.data, text.len) < 0) {
+            ge_err_set(&ctx->err, GE_EXIT_FAILURE, "cannot write '%s': %s", path, strerror(errno));
             status = ctx->err.status;
         }
     }

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "extract.h"
 #include "str.h"
@@ -84,26 +83,18 @@ int ge_lock_write(const char *path, const struct ge_lockfile *l, struct ge_err *
     cJSON_AddItemToObject(doc, "python", ge_lock_python_json(l, false));
     char *text = cJSON_Print(doc);
     cJSON_Delete(doc);
-    if (!text)
-        return ge_err_set(err, GE_EXIT_FAILURE, "out of memory");
-    char tmp[4200];
-    int rc = 0;
-    if (ge_fmt(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid()) < 0) {
+    struct ge_buf b;
+    ge_buf_init(&b);
+    if (!text || ge_buf_adds(&b, text) < 0 || ge_buf_adds(&b, "\n") < 0) {
         free(text);
-        return ge_err_set(err, GE_EXIT_FAILURE, "path too long: %s", path);
-    }
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        rc = ge_err_set(err, GE_EXIT_FAILURE, "cannot write '%s': %s", tmp, strerror(errno));
-    } else {
-        int ok = fputs(text, f) >= 0 && fputc('\n', f) != EOF && fflush(f) == 0 && fsync(fileno(f)) == 0;
-        ok = (fclose(f) == 0) && ok;
-        if (!ok || rename(tmp, path) < 0) {
-            rc = ge_err_set(err, GE_EXIT_FAILURE, "cannot write '%s': %s", path, strerror(errno));
-            unlink(tmp);
-        }
+        ge_buf_fini(&b);
+        return ge_err_set(err, GE_EXIT_FAILURE, "out of memory");
     }
     free(text);
+    int rc = 0;
+    if (ge_write_file(path, b.data, b.len) < 0)
+        rc = ge_err_set(err, GE_EXIT_FAILURE, "cannot write '%s': %s", path, strerror(errno));
+    ge_buf_fini(&b);
     return rc;
 }
 

@@ -163,3 +163,38 @@ fail: {
     return NULL;
 }
 }
+
+int ge_write_file(const char *path, const void *data, size_t len)
+{
+    char tmp[4200];
+    if (ge_fmt(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid()) < 0) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -1;
+    const char *p = data;
+    size_t done = 0;
+    while (done < len) {
+        ssize_t w = write(fd, p + done, len - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break;
+        done += (size_t)w;
+    }
+    int e = done == len ? 0 : (errno ? errno : EIO);
+    if (!e && fsync(fd) < 0)
+        e = errno;
+    if (close(fd) < 0 && !e)
+        e = errno;
+    if (!e && rename(tmp, path) < 0)
+        e = errno;
+    if (e) {
+        unlink(tmp);
+        errno = e;
+        return -1;
+    }
+    return 0;
+}

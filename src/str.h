@@ -36,4 +36,8 @@ bool ge_startswith(const char *s, const char *prefix);
  * with errno set. The caller frees the result. */
 char *ge_read_file(const char *path, size_t max, size_t *len_out);
 
+/* Replace path with data atomically: written to path.tmp-PID, synced, renamed over path; nothing
+ * of it is left on failure. 0, or -1 with errno set. */
+int ge_write_file(const char *path, const void *data, size_t len);
+
 #endif
