@@ -392,8 +392,8 @@ static void check_gpus(const struct rctx *x, struct cand *c, bool *ptx_only)
             }
             if (!ccs_runs(cs->ccs, cs->nccs, gpu, &ptx)) {
                 ccs_list(cs->ccs, cs->nccs, list, sizeof list);
-                fail(c, GE_REASON_GPU, "CUDA %s.%s%s does not support compute capability %s (GPU %d); it targets %s",
-                     cs->cuda.s, "", c->fw == GE_PKG_TENSORFLOW ? " (tensorflow's)" : "", cc, g, list);
+                fail(c, GE_REASON_GPU, "CUDA %s%s does not support compute capability %s (GPU %d); it targets %s",
+                     cs->cuda.s, c->fw == GE_PKG_TENSORFLOW ? " (tensorflow's)" : "", cc, g, list);
             }
             break;
         }
@@ -555,16 +555,6 @@ static void cuda_of(const struct rctx *x, struct cand *c, const struct ge_ver *c
     c->cudnn_major = (int)cuda->v.part[0];
 }
 
-static bool extra_is(const char *data_name, const char *want)
-{
-    char a[32];
-    ge_strlcpy(a, data_name, sizeof a);
-    for (char *p = a; *p; p++)
-        if (*p == '_')
-            *p = '-';
-    return strcmp(a, want) == 0;
-}
-
 static int build_candidates(struct rctx *x, struct cand **out, size_t *n, struct ge_err *err)
 {
     size_t cap = 16, k = 0;
@@ -663,20 +653,27 @@ static int build_candidates(struct rctx *x, struct cand **out, size_t *n, struct
             const struct ge_jax_release *r = &m->jax[i];
             if (x->fw_req && !ge_req_match(x->fw_req, &r->version.v))
                 continue;
+            /* the extras to consider, with names as requirements write them (cuda12-local) */
+            char en[GE_MAX_EXTRAS][32];
+            bool take[GE_MAX_EXTRAS];
+            int newest = 0; /* the newest CUDA major among them, from the name: cuda13 */
+            for (int j = 0; j < r->nextras && j < GE_MAX_EXTRAS; j++) {
+                const struct ge_jax_extra *e = &r->extras[j];
+                ge_strlcpy(en[j], e->name, sizeof en[j]);
+                for (char *p = en[j]; *p; p++)
+                    if (*p == '_')
+                        *p = '-';
+                take[j] = want ? strcmp(en[j], want) == 0
+                               : !(e->local || strstr(en[j], "-pip") || strncmp(en[j], "cuda", 4) != 0 || !en[j][4]);
+                if (take[j] && atoi(en[j] + 4) > newest)
+                    newest = atoi(en[j] + 4);
+                any_extra = any_extra || take[j];
+            }
             /* extras with the newest CUDA major first */
             for (int pass = 0; pass < 2; pass++)
-                for (int j = 0; j < r->nextras; j++) {
+                for (int j = 0; j < r->nextras && j < GE_MAX_EXTRAS; j++) {
                     const struct ge_jax_extra *e = &r->extras[j];
-                    char en[32];
-                    ge_strlcpy(en, e->name, sizeof en);
-                    for (char *p = en; *p; p++)
-                        if (*p == '_')
-                            *p = '-';
-                    if (want ? !extra_is(e->name, want) : (e->local || strstr(en, "-pip") || strncmp(en, "cuda", 4) != 0 || !en[4]))
-                        continue;
-                    any_extra = true;
-                    bool newest_major = strstr(en, "13") != NULL;
-                    if ((pass == 0) != newest_major)
+                    if (!take[j] || (pass == 0) != (atoi(en[j] + 4) == newest))
                         continue;
                     struct cand *c = &cs[k++];
                     c->fw = GE_PKG_JAX;
