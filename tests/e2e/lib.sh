@@ -2,7 +2,8 @@
 # gp ARGS...       run gpuenv; stdout, stderr and the status land in $OUT, $ERR, $RC
 # assert_rc N      the status was N
 # assert_out TEXT  stdout was exactly TEXT (a trailing newline is implied)
-# assert_out_has / assert_err_has / assert_out_lacks / assert_err_lacks SUBSTRING
+# assert_out_has / assert_err_has / assert_out_lacks / assert_err_lacks SUBSTRING (one line)
+# assert_out_line LINE  stdout has exactly this line
 # assert_err_lines N   stderr has exactly N lines
 # json EXPR        evaluate a Python expression over the JSON document on stdout (bound to d);
 #                  fails unless stdout is exactly one JSON document and EXPR is true
@@ -44,9 +45,13 @@ fail()
 assert_rc() { [ "$RC" -eq "$1" ] || fail "status $RC, expected $1"; }
 assert_out() { printf '%s\n' "$1" | cmp -s - "$OUT" || fail "stdout differs from: $1"; }
 assert_out_empty() { [ ! -s "$OUT" ] || fail "stdout not empty"; }
-assert_out_has() { grep -qF -- "$1" "$OUT" || fail "stdout lacks: $1"; }
+# a SUBSTRING holding a newline would be two grep patterns, one of them empty (always matching)
+no_newline() { case "$1" in *"
+"*) fail "assertion text holds a newline (grep would match anything): $1" ;; esac; }
+assert_out_has() { no_newline "$1"; grep -qF -- "$1" "$OUT" || fail "stdout lacks: $1"; }
+assert_out_line() { no_newline "$1"; grep -qxF -- "$1" "$OUT" || fail "stdout lacks the line: $1"; }
 assert_out_lacks() { ! grep -qF -- "$1" "$OUT" || fail "stdout has: $1"; }
-assert_err_has() { grep -qF -- "$1" "$ERR" || fail "stderr lacks: $1"; }
+assert_err_has() { no_newline "$1"; grep -qF -- "$1" "$ERR" || fail "stderr lacks: $1"; }
 assert_err_lacks() { ! grep -qF -- "$1" "$ERR" || fail "stderr has: $1"; }
 assert_err_empty() { [ ! -s "$ERR" ] || fail "stderr not empty"; }
 assert_err_lines() { n=$(wc -l <"$ERR"); [ "$n" -eq "$1" ] || fail "stderr has $n lines, expected $1"; }

@@ -202,12 +202,9 @@ $LDP" ] || fail "--clean: $out"
     json "d['ok'] and d['prefix'] == __import__('os').environ['A'] and d['name'] == '$NAME' and d['shadowing'] == ['$SHADOW'] and [c['op'] for c in d['changes']] == ['set'] * 5 + ['prepend'] * 2"
     PATH="/usr/bin:/bin" LD_LIBRARY_PATH= gp env --shell dotenv
     assert_rc 0
-    assert_out_has "CUDA_HOME=$A
-"
-    assert_out_has "PATH=$A/bin:/usr/bin:/bin
-"
-    assert_out_has "LD_LIBRARY_PATH=$A/lib
-"
+    assert_out_line "CUDA_HOME=$A"
+    assert_out_line "PATH=$A/bin:/usr/bin:/bin"
+    assert_out_line "LD_LIBRARY_PATH=$A/lib"
     # the default comes from $SHELL
     SHELL=/usr/bin/fish gp env
     assert_out_has "set -gx CUDA_HOME "

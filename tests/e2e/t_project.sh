@@ -187,8 +187,8 @@ test_two_installs_at_once_on_one_project_and_cache() {
     wait $b; rb=$?
     [ $ra -eq 0 ] && [ $rb -eq 0 ] || { cat "$T/a.out" "$T/b.out"; fail "concurrent installs: $ra $rb"; }
     v=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["packages"]["cuda-toolkit"])' \
-        "$P/.gpuenv/gpuenv-prefix.lock")
-    "$P/.gpuenv/bin/nvcc" | grep -q "toolkit $v" || fail "the prefix is not whole"
+        "$P/.gpuenv/gpuenv-prefix.lock") && [ -n "$v" ] || fail "no record of what the prefix holds"
+    "$P/.gpuenv/bin/nvcc" | grep -q "toolkit $v\$" || fail "the prefix is not whole"
     ls -a "$P" | grep -q staging && fail "a staging folder was left"
     return 0
 }

@@ -46,7 +46,7 @@ test_torch_comes_from_its_variant_index_with_its_companions() {
     grep -qx "torchvision==0.19.1+cu124" "$P/.gpuenv/requirements.txt" || fail "requirements.txt pins"
     # PyTorch's wheels bring CUDA: no NVIDIA archive was installed
     [ ! -e "$P/.gpuenv/bin/nvcc" ] || fail "a toolkit was installed for torch alone"
-    python3 -c 'import json, sys; l = json.load(open(sys.argv[1])); p = l["python"]; assert p["version"] == "3.11" or p["version"], p; assert p["requirements"][0] == "torch==2.4.1+cu124", p; assert l["archives"] == []' \
+    python3 -c 'import json, sys; l = json.load(open(sys.argv[1])); p = l["python"]; assert p["version"] == "%d.%d" % sys.version_info[:2], p; assert p["requirements"][0] == "torch==2.4.1+cu124", p; assert l["archives"] == []' \
         "$P/gpuenv.lock" || fail "gpuenv.lock's python part"
 }
 
@@ -114,8 +114,7 @@ test_activation_and_run_use_the_venv() {
         'gpuenv_deactivate' 'env -0 | sort -z > "$T/after"' 'cmp -s "$T/before" "$T/after" || exit 2' >"$T/v.csh"
     A="$P/.gpuenv" T="$T" tcsh -f "$T/v.csh" || fail "tcsh with the venv"
     PATH=/usr/bin:/bin gp env -C "$P" --shell dotenv
-    assert_out_has "PATH=$P/.gpuenv/venv/bin:$P/.gpuenv/bin:/usr/bin:/bin
-"
+    assert_out_line "PATH=$P/.gpuenv/venv/bin:$P/.gpuenv/bin:/usr/bin:/bin"
     [ "$(grep -c '^PATH=' "$OUT")" = 1 ] || fail "dotenv: PATH twice"
     (cd "$P" && "$GPUENV" env --json) >"$OUT"
     json "{'op': 'set', 'name': 'VIRTUAL_ENV', 'value': '$P/.gpuenv/venv'} in d['changes']"

@@ -50,6 +50,8 @@ for path in sorted(glob.glob(os.path.join(here, "*.cases"))):
             "d": d,
             "pkg": lambda name: pkgs.get(name, {}),
             "v": lambda name: pkgs.get(name, {}).get("version"),
+            # a version as a tuple of numbers, to compare as versions: vt("cudnn") >= (9, 10)
+            "vt": lambda name: tuple(int(x) for x in (pkgs.get(name, {}).get("version") or "0").split(".")),
             "var": lambda name: pkgs.get(name, {}).get("variant"),
             "extra": lambda name: pkgs.get(name, {}).get("extra"),
             "reason": (d.get("error") or {}).get("reason", ""),
