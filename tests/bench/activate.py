@@ -51,6 +51,14 @@ try:
                       "t0=$EPOCHREALTIME\nfor ((i = 0; i < %d; i++)); do %s; done\nt1=$EPOCHREALTIME\n" % (n, body) +
                       'echo "$t0 $t1"\n')
     env.update(P=proj, G=a.gpuenv)
+    # each way must activate for real before it is timed: CUDA_HOME set inside, unset after
+    for k, body in loops.items():
+        first, _, undo = body.rpartition("; ")
+        check = (". %s; module use %s/modules\n%s\n[ \"$CUDA_HOME\" = \"$P/.gpuenv\" ] || exit 9\n%s\n"
+                 "[ -z \"${CUDA_HOME+set}\" ] || exit 10\n") % (lmod_init, work, first, undo)
+        r = subprocess.run(["bash", "-c", check], env={k: v for k, v in env.items() if k != "CUDA_HOME"}, capture_output=True, text=True)
+        if r.returncode != 0:
+            sys.exit("bench: %s does not activate (exit %d): %s" % (k, r.returncode, r.stderr.strip()))
     times = {k: [] for k in loops}
     for r in range(a.rounds):
         for k, s in scripts.items():

@@ -80,7 +80,7 @@ static const struct {
     {"two_tops.tar.xz", "entry 'other-folder/b' lies outside the archive's top folder", GE_EXIT_BAD_DATA},
     {"empty.tar.xz", "is empty", GE_EXIT_BAD_DATA},
     {"truncated.tar.xz", "is damaged", GE_EXIT_BAD_DATA},
-    {"not_an_archive.tar.xz", "", GE_EXIT_BAD_DATA},
+    {"not_an_archive.tar.xz", "is damaged", GE_EXIT_BAD_DATA},
 };
 
 START_TEST(unsafe_or_damaged_archives_are_refused)

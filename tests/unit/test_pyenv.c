@@ -1,5 +1,6 @@
 /* test_pyenv.c: the Python part of a plan (pins, index, what needs the toolkit),
  * requirements.txt, finding an interpreter, running a child and the framework check's shape. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,15 +125,25 @@ START_TEST(interpreters_children_and_the_check)
     ge_err_clear(&err);
     char *ok[] = {"/bin/true", NULL};
     ck_assert_int_eq(ge_py_run(ok, &err), 0);
-    /* without the framework, the check reports the import error, as JSON */
+    /* a framework the check does not know: nothing imported, no GPU */
     cJSON *c = ge_py_check(path, "tensorflow_missing_here", &err);
     ck_assert_ptr_nonnull(c);
     ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(c, "gpu")));
+    ck_assert_ptr_null(cJSON_GetObjectItem(c, "error"));
     cJSON_Delete(c);
+    /* torch: its version where this python has it, else the import error, as JSON */
+    char probe[4200];
+    snprintf(probe, sizeof probe, "'%s' -c 'import torch' 2>/dev/null", path);
+    bool has_torch = system(probe) == 0;
     c = ge_py_check(path, "torch", &err);
     ck_assert_ptr_nonnull(c);
-    /* this machine has no torch: "error"; were it there, "version" */
-    ck_assert(cJSON_GetObjectItem(c, "error") || cJSON_GetObjectItem(c, "version"));
+    if (has_torch) {
+        ck_assert(cJSON_IsString(cJSON_GetObjectItem(c, "version")));
+    } else {
+        const cJSON *e = cJSON_GetObjectItem(c, "error");
+        ck_assert(cJSON_IsString(e));
+        ck_assert_ptr_nonnull(strstr(e->valuestring, "ModuleNotFoundError"));
+    }
     cJSON_Delete(c);
 }
 END_TEST

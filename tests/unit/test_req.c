@@ -35,10 +35,9 @@ START_TEST(parses_what_users_write)
     ck_assert_str_eq(r.name, good[_i].name);
     ck_assert_int_eq(r.pkg, good[_i].pkg);
     ck_assert_int_eq(r.nspecs, good[_i].nspecs);
-    if (good[_i].extra) {
-        ck_assert_int_eq(r.nextras, 1);
+    ck_assert_int_eq(r.nextras, good[_i].extra ? 1 : 0);
+    if (good[_i].extra)
         ck_assert_str_eq(r.extras[0], good[_i].extra);
-    }
     char f[128];
     ge_req_format(&r, f, sizeof f);
     ck_assert_str_eq(f, good[_i].formatted);

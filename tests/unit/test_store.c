@@ -74,6 +74,11 @@ START_TEST(unpacked_trees_are_shared_and_atomic)
     char cmd[4400];
     snprintf(cmd, sizeof cmd, "test -z \"$(ls '%s/trees' | grep tmp)\"", cache);
     ck_assert_int_eq(system(cmd), 0);
+    char good[1024];
+    struct stat st;
+    snprintf(good, sizeof good, "%s/good.tar.xz", d);
+    ck_assert_int_eq(stat(good, &st), 0);
+    ck_assert(ge_store_has_archive(&s, sha, (uint64_t)st.st_size));
     ck_assert(ge_store_has_archive(&s, sha, 0) == false); /* the size must match too */
     ge_store_close(&s);
 }
