@@ -210,16 +210,6 @@ static const char *or_dash(bool has, const struct ge_ver *v)
     return has ? v->s : "-";
 }
 
-static void python_range(const struct ge_ver *py, int n, char *buf, size_t size)
-{
-    if (n == 0)
-        ge_strlcpy(buf, "-", size);
-    else if (n == 1)
-        snprintf(buf, size, "%s", py[0].s);
-    else
-        snprintf(buf, size, "%s-%s", py[0].s, py[n - 1].s);
-}
-
 static void header(const char *title)
 {
     printf("%s%s%s\n", ge_out_style(GE_STYLE_BOLD), title, ge_out_style(GE_STYLE_RESET));
@@ -303,7 +293,7 @@ static void text_torch(const struct ge_matrix *m)
     for (size_t i = m->ntorch; i-- > 0;) {
         const struct ge_torch_release *r = &m->torch[i];
         char py[64];
-        python_range(r->python, r->npython, py, sizeof py);
+        ge_matrix_python_list(r->python, r->npython, "-", py, sizeof py);
         for (int j = r->nvariants; j-- > 0;) {
             const struct ge_torch_variant *v = &r->variants[j];
             const struct ge_cuda_mvc *mvc = ge_matrix_mvc(m, (int)v->cuda.v.part[0]);
@@ -330,7 +320,7 @@ static void text_tf(const struct ge_matrix *m)
     for (size_t i = m->ntf; i-- > 0;) {
         const struct ge_tf_release *r = &m->tf[i];
         char py[64];
-        python_range(r->python, r->npython, py, sizeof py);
+        ge_matrix_python_list(r->python, r->npython, "-", py, sizeof py);
         printf("%-11s %-10s %-6s %-6s %-11s %s\n", r->version.s, py, or_dash(r->has_cuda, &r->cuda),
                or_dash(r->has_cudnn, &r->cudnn), r->and_cuda < 0 ? "-" : r->and_cuda ? "yes" : "no",
                r->windows_gpu ? "yes" : "no");
@@ -343,7 +333,7 @@ static void text_jax(const struct ge_matrix *m)
     for (size_t i = m->njax; i-- > 0;) {
         const struct ge_jax_release *r = &m->jax[i];
         char py[64];
-        python_range(r->python, r->npython, py, sizeof py);
+        ge_matrix_python_list(r->python, r->npython, "-", py, sizeof py);
         if (r->nextras == 0)
             printf("%-8s %-10s -\n", r->version.s, py);
         for (int j = 0; j < r->nextras; j++) {

@@ -1081,3 +1081,24 @@ int ge_matrix_driver_cuda(const struct ge_matrix *m, const struct ge_version *dr
     }
     return found;
 }
+
+void ge_matrix_python_list(const struct ge_ver *py, int n, const char *span, char *out, size_t size)
+{
+    bool run = true;
+    for (int i = 1; i < n; i++)
+        run = run && py[i].v.n >= 2 && py[i - 1].v.n >= 2 && py[i].v.part[0] == py[i - 1].v.part[0] &&
+              py[i].v.part[1] == py[i - 1].v.part[1] + 1;
+    if (n == 0) {
+        ge_strlcpy(out, "-", size);
+    } else if (n == 1) {
+        ge_strlcpy(out, py[0].s, size);
+    } else if (run) {
+        snprintf(out, size, "%s%s%s", py[0].s, span, py[n - 1].s);
+    } else {
+        out[0] = '\0';
+        for (int i = 0; i < n; i++) {
+            size_t l = strlen(out);
+            snprintf(out + l, size - l, "%s%s", i ? ", " : "", py[i].s);
+        }
+    }
+}

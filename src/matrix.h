@@ -173,6 +173,10 @@ const struct ge_cuda_ccs *ge_matrix_cuda_ccs(const struct ge_matrix *m, const st
 const struct ge_cudnn_release *ge_matrix_cudnn(const struct ge_matrix *m, const struct ge_version *v);
 const struct ge_cudnn_build *ge_matrix_cudnn_build(const struct ge_cudnn_release *r, int cuda_major);
 
+/* A list of Python versions in words: "3.9<span>3.13" for a run of minors, each one joined by
+ * ", " when there are gaps ("3.8, 3.11, 3.12"), "-" for none. */
+void ge_matrix_python_list(const struct ge_ver *py, int n, const char *span, char *out, size_t size);
+
 /* The newest CUDA a driver runs natively, from the driver branch table (its major number) or,
  * failing that, the newest release whose Linux minimum the driver meets. -1 when neither tells. */
 int ge_matrix_driver_cuda(const struct ge_matrix *m, const struct ge_version *driver, struct ge_version *cuda);

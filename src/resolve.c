@@ -319,19 +319,8 @@ static void check_python(const struct rctx *x, struct cand *c)
             return;
         }
     }
-    /* "3.9 to 3.13" for a run of minors, else each one: "3.8, 3.11, 3.12" */
-    char list[160] = "";
-    bool run = true;
-    for (int i = 1; i < n; i++)
-        run = run && py[i].v.n >= 2 && py[i - 1].v.n >= 2 && py[i].v.part[0] == py[i - 1].v.part[0] &&
-              py[i].v.part[1] == py[i - 1].v.part[1] + 1;
-    if (run)
-        snprintf(list, sizeof list, "%s to %s", py[0].s, py[n - 1].s);
-    else
-        for (int i = 0; i < n; i++) {
-            size_t l = strlen(list);
-            snprintf(list + l, sizeof list - l, "%s%s", i ? ", " : "", py[i].s);
-        }
+    char list[160];
+    ge_matrix_python_list(py, n, " to ", list, sizeof list);
     if (specific)
         fail(c, GE_REASON_PYTHON, "%s supports Python %s, not %s", c->out->label, list, x->h->python.s);
     else
