@@ -164,12 +164,7 @@ static int capture(char *const argv[], char *buf, size_t size, struct ge_err *er
 
 int ge_py_version_of(const char *exe, char *xy, size_t size, struct ge_err *err)
 {
-    char out[64];
-    char *argv[] = {(char *)exe, "-c", "import sys; print('%d.%d' % sys.version_info[:2])", NULL};
-    if (capture(argv, out, sizeof out, err) < 0)
-        return -1;
-    ge_rtrim(out);
-    if (ge_python_xy(out, xy, size) < 0)
+    if (ge_python_version_of(exe, xy, size) < 0)
         return ge_err_set(err, GE_EXIT_FAILURE, "'%s' reports no Python version", exe);
     return 0;
 }
@@ -178,19 +173,6 @@ static bool executable(const char *p)
 {
     struct stat st;
     return stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0;
-}
-
-/* The first 'name' on PATH. */
-static bool on_path(const char *name, char *out, size_t size)
-{
-    const char *path = getenv("PATH");
-    for (const char *p = path ? path : ""; *p;) {
-        size_t len = strcspn(p, ":");
-        if (len > 0 && snprintf(out, size, "%.*s/%s", (int)len, p, name) < (int)size && executable(out))
-            return true;
-        p += len + (p[len] == ':');
-    }
-    return false;
 }
 
 int ge_py_find(const char *spec, const char *version, char *exe, size_t size, struct ge_err *err)
@@ -209,9 +191,9 @@ int ge_py_find(const char *spec, const char *version, char *exe, size_t size, st
     }
     char name[32];
     snprintf(name, sizeof name, "python%s", version);
-    if (on_path(name, exe, size))
+    if (ge_python_find_on_path(name, exe, size) == 0)
         return 0;
-    if (on_path("python3", exe, size)) {
+    if (ge_python_find_on_path("python3", exe, size) == 0) {
         struct ge_err ignore;
         ge_err_clear(&ignore);
         if (ge_py_version_of(exe, xy, sizeof xy, &ignore) == 0 && strcmp(xy, version) == 0)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -81,7 +82,7 @@ static int from_pyvenv(const char *dir, char *out, size_t size)
     return rc;
 }
 
-static int find_on_path(const char *name, char *out, size_t size)
+int ge_python_find_on_path(const char *name, char *out, size_t size)
 {
     const char *path = getenv("PATH");
     if (!path)
@@ -93,7 +94,9 @@ static int find_on_path(const char *name, char *out, size_t size)
     char *save = NULL;
     for (char *d = strtok_r(copy, ":", &save); d && rc < 0; d = strtok_r(NULL, ":", &save)) {
         char p[PATH_MAX];
-        if (ge_path_join(p, sizeof p, d[0] ? d : ".", name) == 0 && access(p, X_OK) == 0) {
+        struct stat st;
+        if (ge_path_join(p, sizeof p, d[0] ? d : ".", name) == 0 && stat(p, &st) == 0 && S_ISREG(st.st_mode) &&
+            access(p, X_OK) == 0) {
             ge_strlcpy(out, p, size);
             rc = 0;
         }
@@ -155,8 +158,7 @@ static int from_pyenv(const char *shim, char *out, size_t size, char *source, si
     return rc;
 }
 
-/* Last resort: ask the interpreter, killing it after five seconds. */
-static int run_python(const char *exe, char *out, size_t size)
+int ge_python_version_of(const char *exe, char *out, size_t size)
 {
     int fds[2];
     if (pipe(fds) < 0)
@@ -201,7 +203,7 @@ int ge_python_detect(char *version, size_t vsize, char *source, size_t ssize)
         return 0;
     }
     char exe[PATH_MAX], real[PATH_MAX];
-    if (find_on_path("python3", exe, sizeof exe) < 0)
+    if (ge_python_find_on_path("python3", exe, sizeof exe) < 0)
         return -1;
     if (realpath(exe, real)) {
         const char *base = strrchr(real, '/');
@@ -228,7 +230,7 @@ int ge_python_detect(char *version, size_t vsize, char *source, size_t ssize)
             }
         }
     }
-    if (run_python(exe, version, vsize) == 0) {
+    if (ge_python_version_of(exe, version, vsize) == 0) { /* the last resort */
         snprintf(source, ssize, "%s", exe);
         return 0;
     }
