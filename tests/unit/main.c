@@ -78,6 +78,31 @@ void write_file(const char *path, const char *text)
     fclose(f);
 }
 
+void replace_in(const char *path, const char *from, const char *to)
+{
+    char *text = ge_read_file(path, 1 << 20, NULL);
+    ck_assert_ptr_nonnull(text);
+    char *at = strstr(text, from);
+    ck_assert_msg(at != NULL, "%s lacks '%s': %s", path, from, text);
+    struct ge_buf b;
+    ge_buf_init(&b);
+    ge_buf_add(&b, text, (size_t)(at - text));
+    ge_buf_adds(&b, to);
+    ge_buf_adds(&b, at + strlen(from));
+    write_file(path, ge_buf_str(&b));
+    ge_buf_fini(&b);
+    free(text);
+}
+
+char *archives_dir(void)
+{
+    char *d = temp_dir();
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "python3 tests/fake/make_archives.py '%s'", d);
+    ck_assert_int_eq(system(cmd), 0);
+    return d;
+}
+
 int main(void)
 {
     /* never the user's own cache: one for this run, removed at the end */

@@ -183,20 +183,15 @@ START_TEST(shadowing_and_clean)
     snprintf(b, sizeof b, "%s/site/nvidia/cudnn/lib", d); /* a pip wheel's folder */
     snprintf(c, sizeof c, "%s/other lib", d);             /* nothing CUDA */
     snprintf(pre, sizeof pre, "%s/proj/.gpuenv", d);
-    const char *dirs[] = {a, b, c};
-    for (int i = 0; i < 3; i++) {
-        char mk[600];
-        snprintf(mk, sizeof mk, "mkdir -p '%s'", dirs[i]);
-        ck_assert_int_eq(system(mk), 0);
-    }
+    /* write_file makes the folders */
     snprintf(f, sizeof f, "%s/libcudart.so.12", a);
     write_file(f, "");
     snprintf(f, sizeof f, "%s/libcudnn.so.9", b);
     write_file(f, "");
-    snprintf(f, sizeof f, "%s/proj/.gpuenv/lib", d);
-    char cmd[1400];
-    snprintf(cmd, sizeof cmd, "mkdir -p '%s' && touch '%s/libcudart.so.12'", f, f);
-    ck_assert_int_eq(system(cmd), 0);
+    snprintf(f, sizeof f, "%s/x", c);
+    write_file(f, "");
+    snprintf(f, sizeof f, "%s/lib/libcudart.so.12", pre);
+    write_file(f, "");
     /* the prefix's own lib never counts; repeats count once; empty entries are skipped */
     snprintf(ld, sizeof ld, "%s:%s::%s:%s:%s/lib", a, c, b, a, pre);
     struct ge_buf out;

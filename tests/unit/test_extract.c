@@ -14,10 +14,7 @@ static char *dir;
 
 static void setup(void)
 {
-    dir = temp_dir();
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "python3 tests/fake/make_archives.py '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    dir = archives_dir();
 }
 
 static void teardown(void)

@@ -93,17 +93,7 @@ START_TEST(damaged_locks_are_refused)
     ge_err_clear(&err);
     ck_assert_int_eq(ge_lock_write(path, &a, &err), 0);
     ge_lock_fini(&a);
-    char *text = ge_read_file(path, 1 << 20, NULL);
-    char *at = strstr(text, damage[_i].from);
-    ck_assert_msg(at != NULL, "lock lacks '%s': %s", damage[_i].from, text);
-    struct ge_buf bad;
-    ge_buf_init(&bad);
-    ge_buf_add(&bad, text, (size_t)(at - text));
-    ge_buf_adds(&bad, damage[_i].to);
-    ge_buf_adds(&bad, at + strlen(damage[_i].from));
-    write_file(path, ge_buf_str(&bad));
-    ge_buf_fini(&bad);
-    free(text);
+    replace_in(path, damage[_i].from, damage[_i].to);
     ck_assert_int_eq(ge_lock_read(path, &b, &err), -1);
     ck_assert_int_eq(err.status, GE_EXIT_BAD_DATA);
     ck_assert_msg(strstr(err.msg, damage[_i].want), "%s", err.msg);

@@ -107,22 +107,6 @@ static const struct {
     {"jax.json", "}\n    ]\n}", "}\n    ]\n", "jax.json: top level: not valid JSON (near line"},
 };
 
-static void replace_in(const char *path, const char *from, const char *to)
-{
-    char *text = ge_read_file(path, 1 << 20, NULL);
-    ck_assert_ptr_nonnull(text);
-    char *at = strstr(text, from);
-    ck_assert_msg(at != NULL, "fixture %s lacks '%s'", path, from);
-    struct ge_buf b;
-    ge_buf_init(&b);
-    ge_buf_add(&b, text, (size_t)(at - text));
-    ge_buf_adds(&b, to);
-    ge_buf_adds(&b, at + strlen(from));
-    write_file(path, ge_buf_str(&b));
-    ge_buf_fini(&b);
-    free(text);
-}
-
 START_TEST(every_defect_is_refused_with_its_place)
 {
     char *dir = temp_dir();

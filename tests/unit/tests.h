@@ -32,5 +32,9 @@ int capture(int (*fn)(void *), void *arg, char **out, char **err);
 char *temp_dir(void);
 void rm_rf(const char *path);
 void write_file(const char *path, const char *text);
+/* Replace the first 'from' in the file with 'to' (the test fails when the file lacks it). */
+void replace_in(const char *path, const char *from, const char *to);
+/* A new temporary folder holding tests/fake/make_archives.py's archives (remove with rm_rf). */
+char *archives_dir(void);
 
 #endif
