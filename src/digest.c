@@ -30,7 +30,7 @@ static const struct ge_lazy_sym evp_syms[] = {
     {NULL, NULL},
 };
 
-static struct ge_lazy_lib libcrypto = {"libcrypto.so.3", "libssl3", evp_syms, NULL, 0};
+static struct ge_lazy_lib libcrypto = {"libcrypto.so.3", "libssl3", evp_syms, 0};
 
 /* Fill err with libcrypto's own words for its latest error. */
 static int crypto_fail(struct ge_err *err, const char *what)

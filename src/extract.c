@@ -64,7 +64,7 @@ static const struct ge_lazy_sym la_syms[] = {
     {NULL, NULL},
 };
 
-static struct ge_lazy_lib libarchive = {"libarchive.so.13", "libarchive13", la_syms, NULL, 0};
+static struct ge_lazy_lib libarchive = {"libarchive.so.13", "libarchive13", la_syms, 0};
 
 int ge_extract_prepare(struct ge_err *err)
 {

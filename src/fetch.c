@@ -54,7 +54,7 @@ static const struct ge_lazy_sym curl_syms[] = {
     {NULL, NULL},
 };
 
-static struct ge_lazy_lib libcurl = {"libcurl.so.4", "libcurl4", curl_syms, NULL, 0};
+static struct ge_lazy_lib libcurl = {"libcurl.so.4", "libcurl4", curl_syms, 0};
 
 struct xfer {
     struct ge_fetch_job *job;

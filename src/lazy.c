@@ -6,13 +6,12 @@
 
 int ge_lazy_load(struct ge_lazy_lib *lib, struct ge_err *err)
 {
-    if (lib->state == 1)
+    if (lib->loaded)
         return 0;
     void *h = dlopen(lib->soname, RTLD_NOW | RTLD_LOCAL);
     if (!h) {
         ge_err_set(err, GE_EXIT_FAILURE, "cannot load %s: %s", lib->soname, dlerror());
         ge_err_hint(err, "install it (Debian and Ubuntu: 'apt install %s')", lib->package);
-        lib->state = -1;
         return -1;
     }
     for (const struct ge_lazy_sym *s = lib->syms; s->name; s++) {
@@ -22,12 +21,10 @@ int ge_lazy_load(struct ge_lazy_lib *lib, struct ge_err *err)
                        lib->soname, s->name);
             ge_err_hint(err, "install a current %s", lib->package);
             dlclose(h);
-            lib->state = -1;
             return -1;
         }
         *s->slot = p;
     }
-    lib->handle = h;
-    lib->state = 1;
+    lib->loaded = 1; /* the handle stays open for the life of the process */
     return 0;
 }

@@ -17,8 +17,7 @@ struct ge_lazy_lib {
     const char *soname;          /* "libcrypto.so.3" */
     const char *package;         /* the Debian package that ships it, for the hint */
     const struct ge_lazy_sym *syms; /* NULL-name terminated */
-    void *handle;
-    int state;                   /* 0 not tried, 1 loaded, -1 failed */
+    int loaded;                  /* a failed load is tried again on the next use */
 };
 
 /* Load lib and every symbol. 0, or -1 with err (GE_EXIT_FAILURE: the library or a symbol is

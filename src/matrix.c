@@ -886,7 +886,6 @@ static struct ge_matrix *cache_read(const char *dir)
     if (whole != 1)
         goto fail;
 #define READ_ARRAY(i, field, count)                                                   \
-    m->field = NULL;                                                                  \
     m->count = (size_t)got.n[i];                                                      \
     if (m->count > 100000 || !(m->field = calloc(m->count ? m->count : 1, sizeof *m->field)) || \
         fread(m->field, sizeof *m->field, m->count, f) != m->count)                   \

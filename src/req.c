@@ -181,11 +181,6 @@ bool ge_req_match(const struct ge_req *r, const struct ge_version *v)
     return true;
 }
 
-bool ge_req_any_version(const struct ge_req *r)
-{
-    return r->nspecs == 0;
-}
-
 void ge_req_format(const struct ge_req *r, char *buf, size_t size)
 {
     static const char *const opnames[] = {"==", "!=", ">=", "<=", ">", "<", "~="};

@@ -46,8 +46,6 @@ struct ge_req {
 int ge_req_parse(struct ge_req *r, const char *text, struct ge_err *err);
 /* Whether v satisfies every spec of r (PEP 440 for release numbers: 2.4 == 2.4.0). */
 bool ge_req_match(const struct ge_req *r, const struct ge_version *v);
-/* Whether a specific spec list is empty (no version constraint). */
-bool ge_req_any_version(const struct ge_req *r);
 /* "torch>=2.1,<2.6" back from the parsed form, for messages. */
 void ge_req_format(const struct ge_req *r, char *buf, size_t size);
 

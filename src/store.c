@@ -112,16 +112,11 @@ int ge_store_lock(struct ge_store *s, struct ge_err *err)
     return s->lock_fd < 0 ? -1 : 0;
 }
 
-void ge_store_unlock(struct ge_store *s)
+void ge_store_close(struct ge_store *s)
 {
     if (s->lock_fd >= 0)
         close(s->lock_fd); /* closing releases the flock */
     s->lock_fd = -1;
-}
-
-void ge_store_close(struct ge_store *s)
-{
-    ge_store_unlock(s);
 }
 
 void ge_store_archive_path(const struct ge_store *s, const char *sha256, char *out, size_t size)

@@ -28,9 +28,8 @@ int ge_store_project_paths(const char *dir, const char *pre, char *project, size
  * that says how to make one. */
 int ge_store_require_prefix(const char *prefix, struct ge_err *err);
 void ge_store_close(struct ge_store *s);
-/* Hold the cache's lock (blocks while another gpuenv holds it). */
+/* Hold the cache's lock (blocks while another gpuenv holds it); ge_store_close releases it. */
 int ge_store_lock(struct ge_store *s, struct ge_err *err);
-void ge_store_unlock(struct ge_store *s);
 
 void ge_store_archive_path(const struct ge_store *s, const char *sha256, char *out, size_t size);
 void ge_store_tree_path(const struct ge_store *s, const char *sha256, char *out, size_t size);
