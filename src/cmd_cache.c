@@ -18,15 +18,13 @@ static const struct ge_opt cache_opts[] = {
     {NULL, 0, false, NULL, NULL, NULL},
 };
 
-static uint64_t tree_bytes(const char *path, uint64_t *files)
+static uint64_t tree_bytes(const char *path)
 {
     struct stat st;
     if (lstat(path, &st) < 0)
         return 0;
-    if (!S_ISDIR(st.st_mode)) {
-        (*files)++;
+    if (!S_ISDIR(st.st_mode))
         return S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
-    }
     uint64_t total = 0;
     DIR *d = opendir(path);
     struct dirent *e;
@@ -35,7 +33,28 @@ static uint64_t tree_bytes(const char *path, uint64_t *files)
             continue;
         char child[PATH_MAX];
         if (ge_path_join(child, sizeof child, path, e->d_name) == 0)
-            total += tree_bytes(child, files);
+            total += tree_bytes(child);
+    }
+    if (d)
+        closedir(d);
+    return total;
+}
+
+/* The bytes under a cache folder, and its entries (archives or trees; names starting with '.'
+ * are gpuenv's work in progress, not counted), in one pass over its top level. */
+static uint64_t folder_usage(const char *dir, size_t *entries)
+{
+    uint64_t total = 0;
+    *entries = 0;
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        *entries += e->d_name[0] != '.';
+        char child[PATH_MAX];
+        if (ge_path_join(child, sizeof child, dir, e->d_name) == 0)
+            total += tree_bytes(child);
     }
     if (d)
         closedir(d);
@@ -65,19 +84,8 @@ static int cache_run(struct ge_ctx *ctx, int argc, char **argv)
     char archives[PATH_MAX], trees[PATH_MAX];
     snprintf(archives, sizeof archives, "%s/archives", dir);
     snprintf(trees, sizeof trees, "%s/trees", dir);
-    uint64_t na = 0, nt = 0, ba = tree_bytes(archives, &na), bt = tree_bytes(trees, &nt);
-    size_t narch = 0, ntrees = 0;
-    DIR *d = opendir(archives);
-    struct dirent *e;
-    while (d && (e = readdir(d)))
-        narch += e->d_name[0] != '.';
-    if (d)
-        closedir(d);
-    d = opendir(trees);
-    while (d && (e = readdir(d)))
-        ntrees += e->d_name[0] != '.';
-    if (d)
-        closedir(d);
+    size_t narch, ntrees;
+    uint64_t ba = folder_usage(archives, &narch), bt = folder_usage(trees, &ntrees);
     int status = GE_EXIT_OK;
     if (clean && (ge_store_remove_tree(archives, &ctx->err) < 0 || ge_store_remove_tree(trees, &ctx->err) < 0))
         status = ctx->err.status;
