@@ -108,19 +108,6 @@ static cJSON *cudnn_json(const struct ge_matrix *m)
     return a;
 }
 
-static void arch_string(const struct ge_torch_variant *v, char *buf, size_t size)
-{
-    struct ge_buf b;
-    ge_buf_init(&b);
-    for (int i = 0; i < v->narch; i++) {
-        char cc[8];
-        ge_buf_addf(&b, "%s%s%s", i ? " " : "", ge_cc_format(v->arch[i].cc, cc, sizeof cc),
-                    v->arch[i].ptx ? "+PTX" : "");
-    }
-    ge_strlcpy(buf, v->narch ? ge_buf_str(&b) : "-", size);
-    ge_buf_fini(&b);
-}
-
 static cJSON *torch_json(const struct ge_matrix *m)
 {
     cJSON *a = cJSON_CreateArray();
@@ -300,7 +287,7 @@ static void text_torch(const struct ge_matrix *m)
             /* the lowest driver that runs it: minor-version compatibility's floor */
             const char *floor = mvc ? mvc->min_driver.linux_x86_64.s : "-";
             char arch[160], name[20];
-            arch_string(v, arch, sizeof arch);
+            ge_matrix_arch_list(v, arch, sizeof arch);
             snprintf(name, sizeof name, "%s%s", v->name, v->default_on_pypi == 1 ? "*" : "");
             bool first = j == r->nvariants - 1;
             printf("%-8s %-10s %-8s %-8s %-6s %-8s %-8s %-12s %-10s %s\n", first ? r->version.s : "",

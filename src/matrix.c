@@ -1101,3 +1101,16 @@ void ge_matrix_python_list(const struct ge_ver *py, int n, const char *span, cha
         }
     }
 }
+
+void ge_matrix_arch_list(const struct ge_torch_variant *v, char *out, size_t size)
+{
+    struct ge_buf b;
+    ge_buf_init(&b);
+    for (int i = 0; i < v->narch; i++) {
+        char cc[8];
+        ge_buf_addf(&b, "%s%s%s", i ? " " : "", ge_cc_format(v->arch[i].cc, cc, sizeof cc),
+                    v->arch[i].ptx ? "+PTX" : "");
+    }
+    ge_strlcpy(out, v->narch ? ge_buf_str(&b) : "-", size);
+    ge_buf_fini(&b);
+}

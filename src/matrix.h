@@ -173,6 +173,9 @@ const struct ge_cuda_ccs *ge_matrix_cuda_ccs(const struct ge_matrix *m, const st
 const struct ge_cudnn_release *ge_matrix_cudnn(const struct ge_matrix *m, const struct ge_version *v);
 const struct ge_cudnn_build *ge_matrix_cudnn_build(const struct ge_cudnn_release *r, int cuda_major);
 
+/* A torch variant's GPU architectures: "7.5 8.0 9.0+PTX", "-" for none. */
+void ge_matrix_arch_list(const struct ge_torch_variant *v, char *out, size_t size);
+
 /* A list of Python versions in words: "3.9<span>3.13" for a run of minors, each one joined by
  * ", " when there are gaps ("3.8, 3.11, 3.12"), "-" for none. */
 void ge_matrix_python_list(const struct ge_ver *py, int n, const char *span, char *out, size_t size);

@@ -345,16 +345,10 @@ static void check_gpus(const struct rctx *x, struct cand *c, bool *ptx_only)
                 return;
             }
             if (!arch_runs(c->tv->arch, c->tv->narch, gpu, &ptx)) {
-                struct ge_buf b;
-                ge_buf_init(&b);
-                for (int i = 0; i < c->tv->narch; i++) {
-                    char a[8];
-                    ge_buf_addf(&b, "%s%s%s", i ? " " : "", fmtcc(c->tv->arch[i].cc, a, sizeof a),
-                                c->tv->arch[i].ptx ? "+PTX" : "");
-                }
+                char archs[256];
+                ge_matrix_arch_list(c->tv, archs, sizeof archs);
                 fail(c, GE_REASON_GPU, "%s has no code for compute capability %s (GPU %d); it is built for %s",
-                     c->out->label, cc, g, ge_buf_str(&b));
-                ge_buf_fini(&b);
+                     c->out->label, cc, g, archs);
             }
             break;
         case GE_PKG_JAX:
