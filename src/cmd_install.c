@@ -1,6 +1,5 @@
 /* cmd_install.c: 'gpuenv install' and 'gpuenv lock': resolve, then pin NVIDIA's archives in
  * gpuenv.lock and (install) download, verify, unpack and switch them into the project's prefix. */
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -390,33 +389,6 @@ out:
 
 /* ---- installing a lock ---- */
 
-/* Remove the entries next to base (base's folder, names starting with base's last component and
- * holding marker) that a killed gpuenv left behind. Only called under the lock that guards them. */
-static void remove_stale(const char *base, const char *marker)
-{
-    char dir[PATH_MAX];
-    ge_strlcpy(dir, base, sizeof dir);
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        return;
-    const char *stem = base + (slash - dir) + 1;
-    *slash = '\0';
-    DIR *d = opendir(dir[0] ? dir : "/");
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (strncmp(e->d_name, stem, strlen(stem)) != 0 || !strstr(e->d_name + strlen(stem), marker))
-            continue;
-        char p[PATH_MAX];
-        struct ge_err ignore;
-        ge_err_clear(&ignore);
-        if (ge_path_join(p, sizeof p, dir, e->d_name) == 0)
-            ge_store_remove_tree(p, &ignore);
-    }
-    closedir(d);
-}
-
 /* Unpacking runs while downloads go on: an archive is queued as soon as it is in the cache
  * (already there, or just downloaded and verified), so xz decoding, the bulk of a cold install,
  * overlaps the transfers. An archive decodes on one core (liblzma through libarchive has no
@@ -627,6 +599,12 @@ static int pjoin(char *out, size_t size, const char *a, const char *b)
     return ge_fmt(out, size, "%s/%s", a, b);
 }
 
+static int take_venv_back(const char *staging, void *venv)
+{
+    char staged[PATH_MAX + 32];
+    return ge_fmt(staged, sizeof staged, "%s/venv", staging) == 0 && rename(staged, venv) == 0;
+}
+
 /* Undo what a killed gpuenv left: the previous venv moved aside, a venv moved into a staging
  * folder that was never switched in, a prefix made only to build a venv in. */
 static void rescue_venv(const char *prefix)
@@ -648,24 +626,7 @@ static void rescue_venv(const char *prefix)
     if (access(v, F_OK) == 0 || access(marker, F_OK) != 0)
         return;
     /* the prefix lost its venv to a staging folder: take it back */
-    char dir[PATH_MAX];
-    ge_strlcpy(dir, prefix, sizeof dir);
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        return;
-    *slash = '\0';
-    const char *stem = prefix + (slash - dir) + 1;
-    DIR *d = opendir(dir[0] ? dir : "/");
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        char staged[PATH_MAX + 300];
-        if (strncmp(e->d_name, stem, strlen(stem)) == 0 && strncmp(e->d_name + strlen(stem), ".staging-", 9) == 0 &&
-            ge_fmt(staged, sizeof staged, "%s/%s/venv", dir, e->d_name) == 0 && rename(staged, v) == 0)
-            break;
-    }
-    closedir(d);
+    ge_store_each_leftover(prefix, ".staging-", take_venv_back, v);
 }
 
 /* Put things back after a failure before the switch. */
@@ -868,11 +829,7 @@ static int install_lock(struct ge_ctx *ctx, const struct opts *o, struct run *r,
         ge_err_set(&ctx->err, GE_EXIT_FAILURE, "out of memory");
         goto out;
     }
-    {
-        char trees[PATH_MAX];
-        snprintf(trees, sizeof trees, "%.3000s/trees/", cache);
-        remove_stale(trees, ".tmp-"); /* half-unpacked trees of a killed gpuenv; the cache is locked */
-    }
+    ge_store_remove_stale_trees(&s); /* the cache is locked */
     struct unpack_work w;
     if (unpack_start(&w, &s, l, &ctx->err) < 0)
         goto out;
@@ -922,7 +879,7 @@ static int install_lock(struct ge_ctx *ctx, const struct opts *o, struct run *r,
     struct ge_err ignore;
     ge_err_clear(&ignore);
     rescue_venv(r->prefix);
-    remove_stale(r->prefix, ".staging-");
+    ge_store_remove_leftovers(r->prefix, ".staging-");
     snprintf(staging, sizeof staging, "%s.staging-%ld", r->prefix, (long)getpid());
     ge_store_remove_tree(staging, &ignore);
     if (mkdir(staging, 0755) < 0) {

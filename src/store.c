@@ -361,3 +361,47 @@ int ge_store_commit(const char *staging, const char *prefix, struct ge_err *err)
     }
     return ge_err_set(err, GE_EXIT_FAILURE, "cannot switch '%s' into '%s': %s", staging, prefix, strerror(errno));
 }
+
+void ge_store_each_leftover(const char *base, const char *marker, int (*fn)(const char *path, void *ud), void *ud)
+{
+    char dir[PATH_MAX];
+    ge_strlcpy(dir, base, sizeof dir);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        return;
+    const char *stem = base + (slash - dir) + 1;
+    *slash = '\0';
+    DIR *d = opendir(dir[0] ? dir : "/");
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, stem, strlen(stem)) != 0 || !strstr(e->d_name + strlen(stem), marker))
+            continue;
+        char p[PATH_MAX];
+        if (ge_path_join(p, sizeof p, dir, e->d_name) == 0 && fn(p, ud))
+            break;
+    }
+    closedir(d);
+}
+
+static int remove_one(const char *path, void *ud)
+{
+    (void)ud;
+    struct ge_err ignore;
+    ge_err_clear(&ignore);
+    ge_store_remove_tree(path, &ignore);
+    return 0;
+}
+
+void ge_store_remove_leftovers(const char *base, const char *marker)
+{
+    ge_store_each_leftover(base, marker, remove_one, NULL);
+}
+
+void ge_store_remove_stale_trees(const struct ge_store *s)
+{
+    char trees[PATH_MAX];
+    if (ge_fmt(trees, sizeof trees, "%s/trees/", s->dir) == 0)
+        ge_store_remove_leftovers(trees, ".tmp-"); /* ge_store_unpack's names */
+}

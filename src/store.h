@@ -28,6 +28,14 @@ int ge_store_project_paths(const char *dir, const char *pre, char *project, size
  * that says how to make one. */
 int ge_store_require_prefix(const char *prefix, struct ge_err *err);
 void ge_store_close(struct ge_store *s);
+/* Call fn on each entry beside base (in base's folder, named base's last component followed by
+ * something holding marker: "<prefix>.staging-<pid>") until fn returns nonzero. */
+void ge_store_each_leftover(const char *base, const char *marker, int (*fn)(const char *path, void *ud), void *ud);
+/* Remove those entries: what a killed gpuenv left. Only under the lock that guards them. */
+void ge_store_remove_leftovers(const char *base, const char *marker);
+/* Remove the half-unpacked trees a killed gpuenv left; under the cache's lock. */
+void ge_store_remove_stale_trees(const struct ge_store *s);
+
 /* Hold the cache's lock (blocks while another gpuenv holds it); ge_store_close releases it. */
 int ge_store_lock(struct ge_store *s, struct ge_err *err);
 
