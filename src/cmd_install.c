@@ -859,7 +859,8 @@ static int install_lock(struct ge_ctx *ctx, const struct opts *o, struct run *r,
     int fetched = 0;
     if (nj) {
         struct progress p = {r, &w};
-        struct ge_fetch_opts fo = {o->jobs > 0 ? o->jobs : 4, 3, 30, 500, o->json ? NULL : on_progress, on_done, &p};
+        /* fetch's defaults (0): 4 at once, a 30 s stall limit, 500 ms before the first retry */
+        struct ge_fetch_opts fo = {o->jobs, 3, 0, 0, o->json ? NULL : on_progress, on_done, &p};
         fetched = ge_fetch_run(jobs, nj, &fo, &ctx->err);
         if (!o->json && ge_log_progress_enabled()) {
             on_progress(NULL, jobs, nj); /* the final state */

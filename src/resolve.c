@@ -473,6 +473,9 @@ static bool numpy_below_2_possible(const struct ge_req *r)
     return true;
 }
 
+static const struct ge_cudnn_release *cudnn_for(const struct rctx *x, int major, const struct ge_version *cuda,
+                                                const struct ge_version *at_least, bool use_req);
+
 static void check_conflicts(const struct rctx *x, struct cand *c)
 {
     char cv[24];
@@ -491,6 +494,10 @@ static void check_conflicts(const struct rctx *x, struct cand *c)
                  !(c->cudnn_rel->has_full && ge_req_match(x->cudnn_req, &c->cudnn_rel->full.v)))
             fail(c, GE_REASON_CONFLICT, "%s comes with cuDNN %s, which '%s' excludes", c->out->label,
                  c->cudnn_rel->version.s, x->cudnn_req->text);
+    } else if (x->cudnn_req && !cudnn_for(x, c->cudnn_major, &c->cuda, NULL, true)) {
+        /* a plain toolkit: some cuDNN the request allows must have a build for it */
+        fail(c, GE_REASON_CONFLICT, "no cuDNN matching '%s' has a build for CUDA %s", x->cudnn_req->text,
+             c->cuda_rel->version.s);
     }
     if (x->numpy_req && c->fw == GE_PKG_TORCH && c->tr->numpy[0] && !numpy_below_2_possible(x->numpy_req))
         fail(c, GE_REASON_CONFLICT, "torch %s needs NumPy < 2, which '%s' excludes", c->tr->version.s,
@@ -1093,10 +1100,6 @@ int ge_resolve(const struct ge_matrix *m, const struct ge_host_facts *host, cons
         check_gpus(&x, c, &ptx_only);
         check_driver(&x, c, ptx_only);
         check_conflicts(&x, c);
-        if (c->fw == GE_PKG_CUDA && x.cudnn_req &&
-            !cudnn_for(&x, c->cudnn_major, &c->cuda, NULL, true))
-            fail(c, GE_REASON_CONFLICT, "no cuDNN matching '%s' has a build for CUDA %s", x.cudnn_req->text,
-                 c->cuda_rel->version.s);
     }
     /* The newest release with a fitting candidate; within it, the newest native build, else the
      * newest one allowed by minor-version compatibility. Candidates are newest first. */
