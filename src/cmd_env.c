@@ -15,31 +15,22 @@
 #include "store.h"
 #include "str.h"
 
-enum { OPT_JSON, OPT_DIR, OPT_PREFIX, OPT_SHELL, OPT_CLEAN, OPT_FORMAT, OPT_INSTALL, OPT_NAME };
-
-static const struct ge_opt all_opts[] = {
-    [OPT_JSON] = {"json", 0, false, NULL, "print one JSON document (also on failure)", NULL},
-    [OPT_DIR] = {"directory", 'C', true, "DIR", "the project folder (default: the current one)", NULL},
-    [OPT_PREFIX] = {"prefix", 0, true, "DIR", "the prefix instead of the project's .gpuenv", NULL},
-    [OPT_SHELL] = {"shell", 0, true, "SHELL", "the format: " GE_SHELL_NAMES " (default: from $SHELL)",
-                   GE_SHELL_NAMES},
-    [OPT_CLEAN] = {"clean", 0, false, NULL,
-                   "leave out LD_LIBRARY_PATH entries that hold another CUDA or cuDNN", NULL},
-    [OPT_FORMAT] = {"format", 0, true, "FORMAT", "lua (Lmod, the default) or tcl (Environment Modules)",
-                    "lua tcl"},
-    [OPT_INSTALL] = {"install", 0, true, "DIR", "write DIR/gpuenv/NAME.lua (or the Tcl file NAME) atomically",
-                     NULL},
-    [OPT_NAME] = {"name", 0, true, "NAME", "the module's name (default: the project folder's name)", NULL},
-};
-
-#define OPT(i) all_opts[i]
+/* Each option once, as an initializer: the tables below are subsets (C11 cannot initialise from
+ * another const array's elements, so these are macros rather than an array to index). */
+#define O_JSON {"json", 0, false, NULL, "print one JSON document (also on failure)", NULL}
+#define O_DIR {"directory", 'C', true, "DIR", "the project folder (default: the current one)", NULL}
+#define O_PREFIX {"prefix", 0, true, "DIR", "the prefix instead of the project's .gpuenv", NULL}
+#define O_SHELL {"shell", 0, true, "SHELL", "the format: " GE_SHELL_NAMES " (default: from $SHELL)", GE_SHELL_NAMES}
+#define O_CLEAN {"clean", 0, false, NULL, "leave out LD_LIBRARY_PATH entries that hold another CUDA or cuDNN", NULL}
+#define O_FORMAT {"format", 0, true, "FORMAT", "lua (Lmod, the default) or tcl (Environment Modules)", "lua tcl"}
+#define O_INSTALL {"install", 0, true, "DIR", "write DIR/gpuenv/NAME.lua (or the Tcl file NAME) atomically", NULL}
+#define O_NAME {"name", 0, true, "NAME", "the module's name (default: the project folder's name)", NULL}
 #define END {NULL, 0, false, NULL, NULL, NULL}
 
-static const struct ge_opt env_opts[] = {OPT(OPT_JSON), OPT(OPT_DIR), OPT(OPT_PREFIX), OPT(OPT_SHELL), OPT(OPT_CLEAN), END};
-static const struct ge_opt run_opts[] = {OPT(OPT_DIR), OPT(OPT_PREFIX), OPT(OPT_CLEAN), END};
-static const struct ge_opt shell_opts[] = {OPT(OPT_DIR), OPT(OPT_PREFIX), OPT(OPT_CLEAN), END};
-static const struct ge_opt module_opts[] = {OPT(OPT_JSON), OPT(OPT_DIR), OPT(OPT_PREFIX), OPT(OPT_FORMAT),
-                                            OPT(OPT_INSTALL), OPT(OPT_NAME), END};
+static const struct ge_opt env_opts[] = {O_JSON, O_DIR, O_PREFIX, O_SHELL, O_CLEAN, END};
+static const struct ge_opt run_opts[] = {O_DIR, O_PREFIX, O_CLEAN, END};
+static const struct ge_opt shell_opts[] = {O_DIR, O_PREFIX, O_CLEAN, END};
+static const struct ge_opt module_opts[] = {O_JSON, O_DIR, O_PREFIX, O_FORMAT, O_INSTALL, O_NAME, END};
 
 struct opts {
     bool json, clean, has_shell;
@@ -49,7 +40,7 @@ struct opts {
     int first; /* first positional argument */
 };
 
-/* Parse by option name (the tables above are subsets of all_opts). */
+/* Parse by option name (each command's table is a subset of the options above). */
 static int parse(struct ge_ctx *ctx, int argc, char **argv, struct opts *o)
 {
     memset(o, 0, sizeof *o);
