@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -631,6 +632,7 @@ int ge_driver_probe(const struct ge_probe_opts *opts, struct ge_driver_info *inf
     if (pipe2(fds, O_CLOEXEC) < 0)
         return ge_err_set(err, GE_EXIT_FAILURE, "cannot create a pipe: %s", strerror(errno));
     fflush(NULL); /* the child must not flush the parent's buffered output again */
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         int e = errno;
@@ -640,6 +642,12 @@ int ge_driver_probe(const struct ge_probe_opts *opts, struct ge_driver_info *inf
     }
     if (pid == 0) {
         close(fds[0]);
+        /* Die with gpuenv: a killed gpuenv must not leave a probe hung in the driver behind. Its
+         * own process group lets the parent end whatever the driver started in it. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(121);
+        setpgid(0, 0);
         /* Die by the signal itself when the driver crashes, so that the parent can name it,
          * whatever handlers the parent had (a sanitizer's, for one). */
         static const int fatal[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGPIPE};
@@ -648,77 +656,96 @@ int ge_driver_probe(const struct ge_probe_opts *opts, struct ge_driver_info *inf
         child_main(fds[1], opts);
         _exit(0);
     }
+    setpgid(pid, pid); /* also here: whichever of the two runs first */
     close(fds[1]);
 
     struct ge_buf stream;
     ge_buf_init(&stream);
     int rc = -1;
     double deadline = now_s() + timeout;
-    int timed_out = 0, status = 0, reaped = 0;
+    bool timed_out = false, exited = false;
+    int stage = STAGE_START, have = 0, status = 0;
+    static struct probe_result r;
+    memset(&r, 0, sizeof r);
+    /* Read until the answer is complete, the child is gone, or time is up; not until EOF, as a
+     * helper the driver forked may hold the pipe open long after the child answered. The child
+     * is watched without being reaped (WNOWAIT), so that its pid, and with it its process group,
+     * stays ours until the group is killed below. */
     for (;;) {
         double left = deadline - now_s();
         if (left <= 0) {
-            timed_out = 1;
+            timed_out = true;
             break;
         }
         struct pollfd p = {.fd = fds[0], .events = POLLIN};
-        int pr = poll(&p, 1, (int)(left * 1000) + 1);
+        int pr = poll(&p, 1, exited ? 0 : left > 0.05 ? 50 : (int)(left * 1000) + 1);
         if (pr < 0 && errno == EINTR)
             continue;
         if (pr < 0) {
             ge_err_set(err, GE_EXIT_FAILURE, "poll on the driver probe: %s", strerror(errno));
-            goto kill_child;
+            break;
         }
-        if (pr == 0)
+        if (pr > 0) {
+            char chunk[8192];
+            ssize_t n = read(fds[0], chunk, sizeof chunk);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                break; /* EOF: the child exited or closed its end */
+            if (ge_buf_add(&stream, chunk, (size_t)n) < 0) {
+                ge_err_set(err, GE_EXIT_FAILURE, "out of memory reading the driver probe");
+                break;
+            }
+            stage = STAGE_START;
+            parse_stream((const unsigned char *)ge_buf_str(&stream), stream.len, &stage, &r, &have);
+            if (have)
+                break;
             continue;
-        char chunk[8192];
-        ssize_t n = read(fds[0], chunk, sizeof chunk);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break; /* EOF: the child exited or closed its end */
-        if (ge_buf_add(&stream, chunk, (size_t)n) < 0) {
-            ge_err_set(err, GE_EXIT_FAILURE, "out of memory reading the driver probe");
-            goto kill_child;
+        }
+        if (exited)
+            break; /* gone, and nothing more to read */
+        siginfo_t si;
+        memset(&si, 0, sizeof si);
+        if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid)
+            exited = true; /* read what it left once more, without waiting */
+    }
+    /* Wait for the child to end: with an answer, a moment (it lingers for nothing we need);
+     * without one (it closed the pipe), until the deadline, so that a crash is named as one. */
+    double until = have ? now_s() + 0.2 : deadline;
+    while (!exited && !timed_out && err->status == 0) {
+        siginfo_t si;
+        memset(&si, 0, sizeof si);
+        if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid) {
+            exited = true;
+        } else if (now_s() >= until) {
+            timed_out = !have;
+            break;
+        } else {
+            struct timespec ts = {0, 5 * 1000 * 1000};
+            nanosleep(&ts, NULL);
         }
     }
-    /* Reap the child; one that closed its pipe but lingers gets until the deadline. */
-    while (!timed_out) {
-        pid_t w = waitpid(pid, &status, WNOHANG);
-        if (w == pid) {
-            reaped = 1;
-            break;
-        }
-        if (w < 0 && errno != EINTR)
-            break;
-        if (now_s() >= deadline) {
-            timed_out = 1;
-            break;
-        }
-        struct timespec ts = {0, 5 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
+    /* End the probe's whole group (the child and whatever the driver started in it), then reap */
+    kill(-pid, SIGKILL);
+    kill(pid, SIGKILL);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    close(fds[0]);
+    if (err->status)
+        goto out;
 
-    int stage = STAGE_START, have = 0;
-    static struct probe_result r;
-    memset(&r, 0, sizeof r);
+    stage = STAGE_START;
     parse_stream((const unsigned char *)ge_buf_str(&stream), stream.len, &stage, &r, &have);
     if (have)
         memcpy(info, &r.info, sizeof *info);
-
-    if (timed_out && !have) {
+    if (!have && timed_out) {
         ge_err_set(err, GE_EXIT_NO_DRIVER, "the NVIDIA driver did not answer within %gs (stuck in %s)",
                    timeout, stage_name(stage));
         ge_err_hint(err, "the GPU or its kernel module may be hung: check 'nvidia-smi' and dmesg; "
                          "GPUENV_PROBE_TIMEOUT sets the limit in seconds");
-        goto kill_child;
+        goto out;
     }
-    if (timed_out) { /* it answered, then lingered: use the answer */
-        kill(pid, SIGKILL);
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-            ;
-        reaped = 1;
-    } else if (reaped && WIFSIGNALED(status) && !have) {
+    if (!have && exited && WIFSIGNALED(status)) {
         int sig = WTERMSIG(status);
         ge_err_set(err, GE_EXIT_NO_DRIVER, "the NVIDIA driver crashed during %s (signal %d, %s)",
                    stage_name(stage), sig, strsignal(sig));
@@ -727,8 +754,7 @@ int ge_driver_probe(const struct ge_probe_opts *opts, struct ge_driver_info *inf
     }
     if (!have) {
         ge_err_set(err, GE_EXIT_NO_DRIVER, "the driver probe ended during %s without an answer "
-                   "(exit status %d)", stage_name(stage), reaped && WIFEXITED(status) ?
-                   WEXITSTATUS(status) : -1);
+                   "(exit status %d)", stage_name(stage), exited && WIFEXITED(status) ? WEXITSTATUS(status) : -1);
         ge_err_hint(err, "reinstall the driver, or check dmesg for NVRM errors");
         goto out;
     }
@@ -737,20 +763,7 @@ int ge_driver_probe(const struct ge_probe_opts *opts, struct ge_driver_info *inf
         goto out;
     }
     rc = 0;
-    goto out;
-
-kill_child:
-    kill(pid, SIGKILL);
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    reaped = 1;
 out:
-    if (!reaped) {
-        kill(pid, SIGKILL);
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-            ;
-    }
-    close(fds[0]);
     ge_buf_fini(&stream);
     return rc;
 }

@@ -67,6 +67,45 @@ test_hang_times_out_with_exit_4() {
     assert_err_has "did not answer within 1s (stuck in cuInit)"
 }
 
+# A helper the driver forks keeps the probe's pipe open: the answer is used at once, and the
+# helper ends with the probe (its process group).
+test_a_driver_helper_does_not_hold_detect() {
+    start=$(date +%s)
+    FAKE_CUDA_MODE=helper FAKE_CUDA_HELPER_S=30 GPUENV_PROBE_TIMEOUT=20 GPUENV_LIBCUDA="$FAKE_LIB" gp detect --json
+    took=$(( $(date +%s) - start ))
+    assert_rc 0
+    json 'd["gpus"][0]["name"] == "NVIDIA H100 80GB HBM3"'
+    [ "$took" -lt 10 ] || fail "took ${took}s: waited for the helper"
+    sleep 0.2
+    # the helper is a fork of the probe, itself a fork of gpuenv: the same command line
+    left=$(ps -eo args | grep -c "^$GPUENV detect --json\$")
+    [ "$left" -eq 0 ] || fail "probe processes left: $left"
+}
+
+# A killed gpuenv takes its probe with it (a hung probe must not stay behind as an orphan).
+test_the_probe_dies_with_gpuenv() {
+    FAKE_CUDA_MODE=hang GPUENV_PROBE_TIMEOUT=60 GPUENV_LIBCUDA="$FAKE_LIB" "$GPUENV" detect >/dev/null 2>&1 &
+    pid=$!
+    child=""
+    for i in $(seq 1 100); do
+        child=$(cat /proc/$pid/task/*/children 2>/dev/null | tr -s ' ' '\n' | head -n 1)
+        [ -n "$child" ] && break
+        sleep 0.05
+    done
+    [ -n "$child" ] || fail "no probe child seen"
+    kill -9 $pid
+    wait $pid 2>/dev/null
+    for i in $(seq 1 100); do
+        [ -d /proc/$child ] || break
+        grep -q '^State:.*Z' /proc/$child/status 2>/dev/null && break
+        sleep 0.05
+    done
+    if [ -d /proc/$child ] && ! grep -q '^State:.*Z' /proc/$child/status 2>/dev/null; then
+        kill -9 $child
+        fail "the probe $child outlived gpuenv"
+    fi
+}
+
 test_crash_exits_4() {
     FAKE_CUDA_MODE=crash GPUENV_LIBCUDA="$FAKE_LIB" gp detect
     assert_rc 4

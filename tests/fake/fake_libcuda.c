@@ -1,7 +1,8 @@
 /* fake_libcuda.c: a stand-in libcuda.so.1 for tests, answering from environment variables.
  *
  * FAKE_CUDA_MODE     ok (default) | hang | crash | init-fail | no-device | stub | query-fail |
- *                    hang-version | exit
+ *                    hang-version | exit | helper (cuInit forks a helper that keeps every inherited
+ *                    descriptor and sleeps FAKE_CUDA_HELPER_S seconds (default 60), then answers)
  * FAKE_CUDA_ERROR    the CUresult cuInit returns in init-fail mode (default 999)
  * FAKE_CUDA_DRIVER   what cuDriverGetVersion reports (default 13000)
  * FAKE_CUDA_GPUS     devices, ';'-separated "name|major.minor|memory bytes|uuid hex|pci bus id";
@@ -159,6 +160,11 @@ CUresult cuInit(unsigned int flags)
         raise(SIGSEGV);
     if (strcmp(m, "exit") == 0)
         _exit(3);
+    if (strcmp(m, "helper") == 0 && fork() == 0) {
+        const char *t = getenv("FAKE_CUDA_HELPER_S");
+        sleep(t ? (unsigned)atoi(t) : 60);
+        _exit(0);
+    }
     if (strcmp(m, "init-fail") == 0) {
         const char *e = getenv("FAKE_CUDA_ERROR");
         return e ? atoi(e) : 999;
