@@ -1,7 +1,9 @@
 /* err.c: the error object and the exit-status table (the single place both are defined). */
 #include "err.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -50,6 +52,23 @@ int ge_err_set(struct ge_err *err, int status, const char *fmt, ...)
     vsnprintf(err->msg, sizeof err->msg, fmt, ap);
     va_end(ap);
     err->hint[0] = '\0';
+    return -1;
+}
+
+int ge_err_sys(struct ge_err *err, int e, const char *fmt, ...)
+{
+    if (err->status != 0)
+        return -1;
+    char what[GE_ERR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    bool full = e == ENOSPC || e == EDQUOT;
+    ge_err_set(err, GE_EXIT_FAILURE, "%.400s: %s", what, full ? "no space left on the file system" : strerror(e));
+    if (full)
+        ge_err_hint(err, "free some space (or quota), or put the cache on a larger disk with GPUENV_CACHE_DIR, "
+                         "then run the same command again");
     return -1;
 }
 

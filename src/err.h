@@ -45,6 +45,10 @@ void ge_err_clear(struct ge_err *err);
  * A second set on an already filled error is ignored: the first, closest to the source, wins. */
 int ge_err_set(struct ge_err *err, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* A failed system call: GE_EXIT_FAILURE, "<message>: <strerror(e)>". A full file system (ENOSPC,
+ * EDQUOT) is said as such, with a hint to free space or move the cache, whatever call saw it. */
+int ge_err_sys(struct ge_err *err, int e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Set the hint of an error (overwrites an earlier hint). */
 void ge_err_hint(struct ge_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Put "context: " in front of the message, as callers add context on the way up. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void ge_buf_init(struct ge_buf *b)
@@ -196,5 +197,25 @@ int ge_write_file(const char *path, const void *data, size_t len)
         errno = e;
         return -1;
     }
+    return 0;
+}
+
+int ge_mkdir_p(const char *path)
+{
+    char buf[4096];
+    if (ge_strlcpy(buf, path, sizeof buf) >= sizeof buf) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+        return -1;
     return 0;
 }

@@ -40,4 +40,7 @@ char *ge_read_file(const char *path, size_t max, size_t *len_out);
  * of it is left on failure. 0, or -1 with errno set. */
 int ge_write_file(const char *path, const void *data, size_t len);
 
+/* Make path and its missing parents (mode 0755). 0, or -1 with errno set. */
+int ge_mkdir_p(const char *path);
+
 #endif
