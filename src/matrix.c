@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "path.h"
 #include "str.h"
 
 #ifndef GPUENV_DATADIR
@@ -569,8 +570,8 @@ static int load_jax(struct pctx *c, const cJSON *doc, struct ge_matrix *m)
                 return cJSON_IsObject(x) ? -1 : bad(c, "not an object");
             struct ge_jax_extra *ex = &r->extras[r->nextras];
             opt_str(x, "name", ex->name, sizeof ex->name);
-            if (!ex->name[0])
-                return bad(c, "extra without a name");
+            if (!ge_name_safe(ex->name))
+                return bad(c, "extra '%s' is not a plain name", ex->name);
             int local;
             if (opt_tristate(c, x, "local", &local) < 0 ||
                 opt_ver(c, x, "cuda_min", &ex->has_cuda_min, &ex->cuda_min, 2, 3) < 0 ||
@@ -764,7 +765,7 @@ int ge_cache_dir(char *out, size_t size)
     return -1;
 }
 
-#define CACHE_MAGIC "GEMTX001"
+#define CACHE_MAGIC "GEMTX002"
 
 /* What the cache must match: the layout of this build's structs and the identity of each file. */
 struct cache_header {
@@ -823,41 +824,201 @@ static void cache_header_init(struct cache_header *h, const char *dir)
     X(0, cuda, ncuda) X(1, mvc, nmvc) X(2, branches, nbranches) X(3, ccs, nccs) \
     X(4, cudnn, ncudnn) X(5, torch, ntorch) X(6, tf, ntf) X(7, jax, njax)
 
-/* Every count inside the structs within its array's bounds: a damaged cache must not become an
- * out-of-bounds read. */
-static bool cache_sane(const struct ge_matrix *m)
+/* A 64-bit FNV-1a over the file, a word at a time: each step is a bijection of the state, so any
+ * change to one word changes the sum. Against bit rot and torn writes, not against forgery (whoever
+ * can write the cache can write the sum; the field checks below keep such a file from being read
+ * out of bounds). */
+static uint64_t cache_sum(const unsigned char *p, size_t n)
 {
-    for (size_t i = 0; i < m->nccs; i++)
-        if (m->ccs[i].nccs < 0 || m->ccs[i].nccs > GE_MAX_CCS)
-            return false;
-    for (size_t i = 0; i < m->ncudnn; i++) {
-        if (m->cudnn[i].nbuilds < 0 || m->cudnn[i].nbuilds > GE_MAX_BUILDS)
-            return false;
-        for (int b = 0; b < m->cudnn[i].nbuilds; b++)
-            if (m->cudnn[i].builds[b].nccs < 0 || m->cudnn[i].builds[b].nccs > GE_MAX_CCS)
-                return false;
+    uint64_t h = 0xcbf29ce484222325ull;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0x100000001b3ull;
     }
-    for (size_t i = 0; i < m->ntorch; i++) {
-        const struct ge_torch_release *r = &m->torch[i];
-        if (r->npython < 0 || r->npython > GE_MAX_PY || r->nvariants < 0 || r->nvariants > GE_MAX_VARIANTS)
-            return false;
-        for (int v = 0; v < r->nvariants; v++)
-            if (r->variants[v].narch < 0 || r->variants[v].narch > GE_MAX_ARCH)
-                return false;
-    }
-    for (size_t i = 0; i < m->ntf; i++)
-        if (m->tf[i].npython < 0 || m->tf[i].npython > GE_MAX_PY)
-            return false;
-    for (size_t i = 0; i < m->njax; i++)
-        if (m->jax[i].npython < 0 || m->jax[i].npython > GE_MAX_PY || m->jax[i].nextras < 0 ||
-            m->jax[i].nextras > GE_MAX_EXTRAS)
-            return false;
-    /* strings stay terminated */
-    if (!memchr(m->torch_index_url, 0, sizeof m->torch_index_url) || !strstr(m->torch_index_url, "{variant}"))
+    for (; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+/* ---- every field of a matrix read back from the cache ----
+ * The structs are read as bytes: every bool must be 0 or 1 (anything else is undefined
+ * behaviour to read as a bool), every string terminated within its array, every version what its
+ * text says, every count within its array, every compute capability and tri-state in range, and
+ * every table in the order the loader leaves it. */
+
+_Static_assert(sizeof(bool) == 1, "the cache reads bools as bytes");
+
+static bool ok_bool(const bool *b)
+{
+    unsigned char c;
+    memcpy(&c, b, 1);
+    return c <= 1;
+}
+
+#define OK_STR(a) (memchr((a), 0, sizeof(a)) != NULL)
+
+static bool ok_ver(const struct ge_ver *v)
+{
+    if (!OK_STR(v->s))
         return false;
+    if (v->v.n == 0) { /* an optional version left out */
+        for (int i = 0; i < GE_VERSION_PARTS; i++)
+            if (v->v.part[i])
+                return false;
+        return v->s[0] == '\0';
+    }
+    struct ge_version t;
+    if (v->v.n > GE_VERSION_PARTS || ge_version_parse(&t, v->s, 1, GE_VERSION_PARTS) < 0 || t.n != v->v.n)
+        return false;
+    for (int i = 0; i < GE_VERSION_PARTS; i++)
+        if (t.part[i] != v->v.part[i])
+            return false;
     return true;
 }
 
+static bool ok_cc(struct ge_cc c)
+{
+    return (c.major == 0 && c.minor == 0) || (c.major >= 1 && c.major <= 99 && c.minor <= 9);
+}
+
+static bool ok_tri(int t)
+{
+    return t >= -1 && t <= 1;
+}
+
+static bool ok_drivers(const struct ge_drivers *d)
+{
+    return ok_bool(&d->has_linux) && ok_bool(&d->has_windows) && ok_ver(&d->linux_x86_64) && ok_ver(&d->windows_x86_64);
+}
+
+static bool ok_ccs(const struct ge_cc *ccs, int n, int max)
+{
+    if (n < 0 || n > max)
+        return false;
+    for (int i = 0; i < n; i++)
+        if (!ok_cc(ccs[i]))
+            return false;
+    return true;
+}
+
+static bool ok_py(const struct ge_ver *py, int n)
+{
+    if (n < 0 || n > GE_MAX_PY)
+        return false;
+    for (int i = 0; i < n; i++)
+        if (!ok_ver(&py[i]))
+            return false;
+    return true;
+}
+
+static bool ok_cuda(const struct ge_cuda_release *r)
+{
+    return ok_ver(&r->version) && OK_STR(r->label) && OK_STR(r->date) && ok_drivers(&r->min_driver) && r->branch >= 0;
+}
+
+static bool ok_mvc(const struct ge_cuda_mvc *r)
+{
+    return r->major >= 0 && ok_drivers(&r->min_driver);
+}
+
+static bool ok_branch(const struct ge_branch *r)
+{
+    return r->branch >= 0 && ok_ver(&r->cuda);
+}
+
+static bool ok_cuda_ccs(const struct ge_cuda_ccs *r)
+{
+    return ok_ver(&r->cuda) && ok_ccs(r->ccs, r->nccs, GE_MAX_CCS);
+}
+
+static bool ok_cudnn(const struct ge_cudnn_release *r)
+{
+    if (!ok_ver(&r->version) || !ok_bool(&r->has_full) || !ok_ver(&r->full) || r->nbuilds < 0 ||
+        r->nbuilds > GE_MAX_BUILDS)
+        return false;
+    for (int b = 0; b < r->nbuilds; b++) {
+        const struct ge_cudnn_build *x = &r->builds[b];
+        if (x->cuda_major < 0 || !ok_bool(&x->has_cuda_min) || !ok_bool(&x->has_cuda_max) || !ok_ver(&x->cuda_min) ||
+            !ok_ver(&x->cuda_max) || !ok_drivers(&x->min_driver) || !ok_ccs(x->ccs, x->nccs, GE_MAX_CCS) ||
+            !ok_bool(&x->has_ccs_min) || !ok_cc(x->ccs_min))
+            return false;
+    }
+    return true;
+}
+
+static bool ok_torch(const struct ge_torch_release *r)
+{
+    if (!ok_ver(&r->version) || !OK_STR(r->date) || !ok_py(r->python, r->npython) || !OK_STR(r->numpy) ||
+        !ok_bool(&r->has_vision) || !ok_bool(&r->has_audio) || !ok_ver(&r->vision) || !ok_ver(&r->audio) ||
+        r->nvariants < 0 || r->nvariants > GE_MAX_VARIANTS)
+        return false;
+    for (int i = 0; i < r->nvariants; i++) {
+        const struct ge_torch_variant *v = &r->variants[i];
+        /* the name goes into the index URL */
+        if (!OK_STR(v->name) || !ge_name_safe(v->name) || !ok_ver(&v->cuda) || !ok_bool(&v->has_cudnn) ||
+            !ok_ver(&v->cudnn) || !ok_tri(v->default_on_pypi) || v->narch < 0 || v->narch > GE_MAX_ARCH)
+            return false;
+        for (int k = 0; k < v->narch; k++)
+            if (!ok_cc(v->arch[k].cc) || !ok_bool(&v->arch[k].ptx))
+                return false;
+    }
+    return true;
+}
+
+static bool ok_tf(const struct ge_tf_release *r)
+{
+    return ok_ver(&r->version) && ok_py(r->python, r->npython) && ok_bool(&r->has_cuda) && ok_bool(&r->has_cudnn) &&
+           ok_ver(&r->cuda) && ok_ver(&r->cudnn) && ok_tri(r->and_cuda) && ok_bool(&r->windows_gpu);
+}
+
+static bool ok_jax(const struct ge_jax_release *r)
+{
+    if (!ok_ver(&r->version) || !ok_py(r->python, r->npython) || r->nextras < 0 || r->nextras > GE_MAX_EXTRAS)
+        return false;
+    for (int i = 0; i < r->nextras; i++) {
+        const struct ge_jax_extra *x = &r->extras[i];
+        if (!OK_STR(x->name) || !ge_name_safe(x->name) || !ok_bool(&x->local) || !ok_bool(&x->has_cuda_min) ||
+            !ok_bool(&x->has_cudnn_min) || !ok_bool(&x->has_min_driver) || !ok_bool(&x->has_min_sm) ||
+            !ok_ver(&x->cuda_min) || !ok_ver(&x->cudnn_min) || !ok_ver(&x->min_driver) || !ok_cc(x->min_sm))
+            return false;
+    }
+    return true;
+}
+
+/* Each table valid, record by record, and ascending as the loader sorted it. */
+#define CHECK_TABLE(field, count, okfn, cmpfn)                                      \
+    for (size_t i = 0; i < m->count; i++)                                          \
+        if (!okfn(&m->field[i]) || (i > 0 && cmpfn(&m->field[i - 1], &m->field[i]) > 0)) \
+            return false;
+
+static int cmp_none(const void *a, const void *b)
+{
+    (void)a, (void)b;
+    return 0;
+}
+
+static bool cache_sane(const struct ge_matrix *m)
+{
+    for (int f = 0; f < GE_MF_COUNT; f++)
+        if (!OK_STR(m->data_version[f]))
+            return false;
+    if (!OK_STR(m->torch_index_url) || !strstr(m->torch_index_url, "{variant}") || !ok_bool(&m->from_cache))
+        return false;
+    CHECK_TABLE(cuda, ncuda, ok_cuda, cmp_ge_cuda_release)
+    CHECK_TABLE(mvc, nmvc, ok_mvc, cmp_none)
+    CHECK_TABLE(branches, nbranches, ok_branch, cmp_ge_branch)
+    CHECK_TABLE(ccs, nccs, ok_cuda_ccs, cmp_ge_cuda_ccs)
+    CHECK_TABLE(cudnn, ncudnn, ok_cudnn, cmp_ge_cudnn_release)
+    CHECK_TABLE(torch, ntorch, ok_torch, cmp_ge_torch_release)
+    CHECK_TABLE(tf, ntf, ok_tf, cmp_ge_tf_release)
+    CHECK_TABLE(jax, njax, ok_jax, cmp_ge_jax_release)
+    return true;
+}
+
+/* The cache for dir, when it is whole, matches this binary and these files, and every field
+ * checks out; else NULL (the caller parses the data again). */
 static struct ge_matrix *cache_read(const char *dir)
 {
     char cdir[PATH_MAX], path[PATH_MAX];
@@ -867,32 +1028,39 @@ static struct ge_matrix *cache_read(const char *dir)
     cache_header_init(&want, dir);
     if (cache_stamp(dir, &want) < 0)
         return NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    size_t len;
+    unsigned char *buf = (unsigned char *)ge_read_file(path, 256u << 20, &len);
+    if (!buf)
         return NULL;
     struct ge_matrix *m = NULL;
-    if (fread(&got, sizeof got, 1, f) != 1 || memcmp(got.magic, want.magic, sizeof got.magic) != 0 ||
-        memcmp(got.layout, want.layout, sizeof got.layout) != 0 ||
+    uint64_t sum;
+    size_t off = sizeof got + sizeof *m;
+    if (len < off + sizeof sum)
+        goto out;
+    memcpy(&sum, buf + len - sizeof sum, sizeof sum);
+    if (sum != cache_sum(buf, len - sizeof sum))
+        goto out;
+    memcpy(&got, buf, sizeof got);
+    if (memcmp(got.magic, want.magic, sizeof got.magic) != 0 || memcmp(got.layout, want.layout, sizeof got.layout) != 0 ||
         memcmp(got.stamp, want.stamp, sizeof got.stamp) != 0 || memcmp(got.exe, want.exe, sizeof got.exe) != 0 ||
         strncmp(got.dir, want.dir, sizeof got.dir) != 0)
         goto out;
-    m = calloc(1, sizeof *m);
-    if (!m)
+    if (!(m = calloc(1, sizeof *m)))
         goto out;
-    size_t whole = fread(m, sizeof *m, 1, f);
+    memcpy(m, buf + sizeof got, sizeof *m);
     /* the arrays follow in a fixed order; the pointers in the struct as read are stale */
     m->cuda = NULL, m->mvc = NULL, m->branches = NULL, m->ccs = NULL;
     m->cudnn = NULL, m->torch = NULL, m->tf = NULL, m->jax = NULL;
-    if (whole != 1)
-        goto fail;
-#define READ_ARRAY(i, field, count)                                                   \
-    m->count = (size_t)got.n[i];                                                      \
-    if (m->count > 100000 || !(m->field = calloc(m->count ? m->count : 1, sizeof *m->field)) || \
-        fread(m->field, sizeof *m->field, m->count, f) != m->count)                   \
-        goto fail;
+#define READ_ARRAY(i, field, count)                                                                 \
+    m->count = (size_t)got.n[i];                                                                    \
+    if (got.n[i] > 100000 || got.n[i] * sizeof *m->field > len - sizeof sum - off ||                \
+        !(m->field = calloc(m->count ? m->count : 1, sizeof *m->field)))                            \
+        goto fail;                                                                                  \
+    memcpy(m->field, buf + off, m->count * sizeof *m->field);                                       \
+    off += m->count * sizeof *m->field;
     ARRAYS(READ_ARRAY)
 #undef READ_ARRAY
-    if (fgetc(f) != EOF || !cache_sane(m))
+    if (off != len - sizeof sum || !cache_sane(m))
         goto fail;
     ge_strlcpy(m->dir, dir, sizeof m->dir);
     m->from_cache = true;
@@ -901,14 +1069,14 @@ fail:
     ge_matrix_free(m);
     m = NULL;
 out:
-    fclose(f);
+    free(buf);
     return m;
 }
 
 /* Write the cache next to where it is read, atomically (a temporary file renamed over it). */
 static void cache_write(const struct ge_matrix *m)
 {
-    char cdir[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX + 32];
+    char cdir[PATH_MAX], path[PATH_MAX];
     struct cache_header h;
     if (ge_cache_dir(cdir, sizeof cdir) < 0 || ge_path_join(path, sizeof path, cdir, "matrix.bin") < 0)
         return;
@@ -918,26 +1086,18 @@ static void cache_write(const struct ge_matrix *m)
 #define COUNT(i, field, count) h.n[i] = (uint64_t)m->count;
     ARRAYS(COUNT)
 #undef COUNT
-    /* make the folder, and its parents, as needed */
-    for (char *p = cdir + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(cdir, 0755);
-            *p = '/';
-        }
-    mkdir(cdir, 0755);
-    if (ge_fmt(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid()) < 0)
-        return;
-    FILE *f = fopen(tmp, "wb");
-    if (!f)
-        return;
-    bool ok = fwrite(&h, sizeof h, 1, f) == 1 && fwrite(m, sizeof *m, 1, f) == 1;
-#define WRITE_ARRAY(i, field, count) ok = ok && fwrite(m->field, sizeof *m->field, m->count, f) == m->count;
-    ARRAYS(WRITE_ARRAY)
-#undef WRITE_ARRAY
-    ok = (fclose(f) == 0) && ok;
-    if (!ok || rename(tmp, path) != 0)
-        unlink(tmp);
+    struct ge_buf b;
+    ge_buf_init(&b);
+    int bad = ge_buf_add(&b, &h, sizeof h);
+    bad |= ge_buf_add(&b, m, sizeof *m);
+#define ADD_ARRAY(i, field, count) bad |= ge_buf_add(&b, m->field, m->count * sizeof *m->field);
+    ARRAYS(ADD_ARRAY)
+#undef ADD_ARRAY
+    uint64_t sum = bad ? 0 : cache_sum((const unsigned char *)b.data, b.len);
+    bad |= ge_buf_add(&b, &sum, sizeof sum);
+    if (bad == 0 && ge_mkdir_p(cdir) == 0)
+        ge_write_file(path, b.data, b.len);
+    ge_buf_fini(&b);
 }
 
 struct ge_matrix *ge_matrix_load(const char *dir, struct ge_err *err)

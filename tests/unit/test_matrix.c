@@ -1,5 +1,7 @@
 /* test_matrix.c: loading and validating the matrix: a minimal fixture, every kind of defect,
  * and facts of the shipped data/ that the resolver's rules depend on. */
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,6 +204,107 @@ START_TEST(compiled_cache_is_reused_and_invalidated)
 }
 END_TEST
 
+/* The cache's own sum (a 64-bit FNV-1a a word at a time), to forge a file whose sum is right but
+ * whose fields are not. */
+static uint64_t fnv(const unsigned char *p, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0x100000001b3ull;
+    }
+    for (; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+START_TEST(damaged_or_forged_caches_are_never_used)
+{
+    char *cache = temp_dir(), *dir = temp_dir();
+    char cmd[1024], path[1024];
+    setenv("GPUENV_CACHE_DIR", cache, 1);
+    snprintf(cmd, sizeof cmd, "cp %s/*.json '%s'", FIXTURE, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    snprintf(path, sizeof path, "%s/matrix.bin", cache);
+    struct ge_err err;
+    struct ge_matrix *a = load(dir, &err), *b;
+    ck_assert(a && !a->from_cache);
+    size_t len;
+    unsigned char *good = (unsigned char *)ge_read_file(path, 64 << 20, &len);
+    ck_assert_ptr_nonnull(good);
+    /* 60 single-bit flips anywhere in the file: each one is noticed */
+    srand(12345);
+    for (int k = 0; k < 60; k++) {
+        unsigned char *flipped = malloc(len);
+        memcpy(flipped, good, len);
+        size_t at = (size_t)rand() % len;
+        flipped[at] ^= (unsigned char)(1u << (rand() % 8));
+        ck_assert_int_eq(ge_write_file(path, flipped, len), 0);
+        free(flipped);
+        b = load(dir, &err);
+        ck_assert_msg(b && !b->from_cache, "a flip at byte %zu was used", at);
+        ck_assert_mem_eq(b->torch, a->torch, a->ntorch * sizeof *a->torch);
+        ge_matrix_free(b);
+    }
+    /* forged with a right sum: a bool that is 2, a version with 7 parts, an unterminated string,
+     * a count beyond its array, a variant name that would leave the index URL */
+    size_t arrays = a->ncuda * sizeof *a->cuda + a->nmvc * sizeof *a->mvc + a->nbranches * sizeof *a->branches +
+                    a->nccs * sizeof *a->ccs + a->ncudnn * sizeof *a->cudnn;
+    size_t header = len - 8 - sizeof *a - arrays - a->ntorch * sizeof *a->torch - a->ntf * sizeof *a->tf -
+                    a->njax * sizeof *a->jax;
+    size_t torch0 = header + sizeof *a + arrays;
+    ck_assert(a->ntorch > 0 && a->torch[0].nvariants > 0);
+    static const struct {
+        size_t off;
+        unsigned char byte;
+    } forged[] = {
+        {offsetof(struct ge_torch_release, has_vision), 2},
+        {offsetof(struct ge_torch_release, variants) + offsetof(struct ge_torch_variant, arch) +
+             offsetof(struct ge_arch, ptx), 0x80},
+        {offsetof(struct ge_torch_release, version) + offsetof(struct ge_ver, v) + offsetof(struct ge_version, n), 7},
+        {offsetof(struct ge_torch_release, numpy) + sizeof(((struct ge_torch_release *)0)->numpy) - 1, 'x'},
+        {offsetof(struct ge_torch_release, nvariants), 99},
+        {offsetof(struct ge_torch_release, variants) + offsetof(struct ge_torch_variant, name), '/'},
+    };
+    for (size_t k = 0; k < sizeof forged / sizeof forged[0]; k++) {
+        unsigned char *f = malloc(len);
+        memcpy(f, good, len);
+        if (forged[k].byte == 'x') /* fill the whole string */
+            memset(f + torch0 + offsetof(struct ge_torch_release, numpy), 'x', sizeof a->torch[0].numpy);
+        else
+            f[torch0 + forged[k].off] = forged[k].byte;
+        uint64_t sum = fnv(f, len - 8);
+        memcpy(f + len - 8, &sum, 8);
+        ck_assert_int_eq(ge_write_file(path, f, len), 0);
+        free(f);
+        b = load(dir, &err);
+        ck_assert_msg(b && !b->from_cache, "forged field %zu was used", k);
+        ge_matrix_free(b);
+    }
+    /* a valid change with its sum made right is used: the forging itself works, so the refusals
+     * above came from the field checks */
+    unsigned char *f = malloc(len);
+    memcpy(f, good, len);
+    f[torch0 + offsetof(struct ge_torch_release, has_audio)] ^= 1;
+    uint64_t sum = fnv(f, len - 8);
+    memcpy(f + len - 8, &sum, 8);
+    ck_assert_int_eq(ge_write_file(path, f, len), 0);
+    free(f);
+    b = load(dir, &err);
+    ck_assert(b && b->from_cache && b->torch[0].has_audio != a->torch[0].has_audio);
+    ge_matrix_free(b);
+    free(good);
+    ge_matrix_free(a);
+    unsetenv("GPUENV_CACHE_DIR");
+    rm_rf(dir);
+    rm_rf(cache);
+    free(dir);
+    free(cache);
+}
+END_TEST
+
 /* ---- the shipped data ---- */
 
 static int has_cc(const struct ge_cuda_ccs *c, const char *cc)
@@ -273,6 +376,7 @@ Suite *suite_matrix(void)
     tcase_add_loop_test(tc, every_defect_is_refused_with_its_place, 0, sizeof defects / sizeof defects[0]);
     tcase_add_test(tc, missing_file_and_folder);
     tcase_add_test(tc, compiled_cache_is_reused_and_invalidated);
+    tcase_add_test(tc, damaged_or_forged_caches_are_never_used);
     tcase_add_test(tc, shipped_data_loads_and_holds_the_known_facts);
     suite_add_tcase(s, tc);
     return s;
