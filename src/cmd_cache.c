@@ -1,4 +1,4 @@
-/* cmd_cache.c: 'gpuenv cache list' and 'gpuenv cache clean'. */
+/* cmd_cache.c: 'gpuenv cache list', 'gpuenv cache clean' and 'gpuenv cache verify'. */
 #include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
@@ -6,8 +6,8 @@
 #include <sys/stat.h>
 
 #include "cmds.h"
-#include "out.h"
 #include "matrix.h"
+#include "out.h"
 #include "store.h"
 #include "str.h"
 
@@ -61,17 +61,45 @@ static uint64_t folder_usage(const char *dir, size_t *entries)
     return total;
 }
 
+struct damage {
+    cJSON *list;  /* for --json */
+    bool json;
+    size_t n;
+};
+
+static void on_damaged(void *ud, const char *kind, const char *sha256, const char *why)
+{
+    struct damage *d = ud;
+    d->n++;
+    if (d->json) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "kind", kind);
+        cJSON_AddStringToObject(o, "sha256", sha256);
+        cJSON_AddStringToObject(o, "reason", why);
+        cJSON_AddItemToArray(d->list, o);
+    } else {
+        printf("  damaged %s %s: %s: removed\n", kind, sha256, why);
+    }
+}
+
+static void on_wait(void *ud, const char *what, const char *holder)
+{
+    (void)ud;
+    ge_log_warn("waiting for %s, which another gpuenv holds%s%s", what, holder[0] ? ": " : "", holder);
+}
+
 static int cache_run(struct ge_ctx *ctx, int argc, char **argv)
 {
     bool json = false;
     int first;
     if (ge_cli_parse_json_only(ctx, argc, argv, OPT_JSON, &json, &first) < 0)
         return ctx->err.status;
-    if (argc - first != 1 || (strcmp(argv[first], "list") != 0 && strcmp(argv[first], "clean") != 0)) {
-        ge_cli_usage(ctx, "'cache' takes one action: list or clean");
+    const char *action = argc - first == 1 ? argv[first] : "";
+    if (strcmp(action, "list") != 0 && strcmp(action, "clean") != 0 && strcmp(action, "verify") != 0) {
+        ge_cli_usage(ctx, "'cache' takes one action: list, clean or verify");
         return ctx->err.status;
     }
-    bool clean = strcmp(argv[first], "clean") == 0;
+    bool clean = strcmp(action, "clean") == 0, verify = strcmp(action, "verify") == 0;
     char dir[3000];
     if (ge_cache_dir(dir, sizeof dir) < 0) {
         ge_err_set(&ctx->err, GE_EXIT_FAILURE, "no cache folder: HOME is not set");
@@ -79,8 +107,42 @@ static int cache_run(struct ge_ctx *ctx, int argc, char **argv)
         return ctx->err.status;
     }
     struct ge_store s;
-    if (ge_store_open(&s, dir, &ctx->err) < 0 || ge_store_lock(&s, &ctx->err) < 0)
+    if (ge_store_open(&s, dir, &ctx->err) < 0 || ge_store_lock(&s, "cache", on_wait, NULL, &ctx->err) < 0)
         return ctx->err.status;
+    if (verify) {
+        struct damage d = {json ? cJSON_CreateArray() : NULL, json, 0};
+        size_t na, nt;
+        if (!json)
+            printf("verifying %s\n", dir);
+        int rc = ge_store_verify_all(&s, &na, &nt, on_damaged, &d, &ctx->err);
+        ge_store_close(&s);
+        if (rc < 0) {
+            cJSON_Delete(d.list);
+            return ctx->err.status;
+        }
+        int status = GE_EXIT_OK;
+        if (d.n) {
+            ge_err_set(&ctx->err, GE_EXIT_BAD_DATA, "%zu damaged entr%s found in the cache and removed", d.n,
+                       d.n == 1 ? "y" : "ies");
+            ge_err_hint(&ctx->err, "'gpuenv install' downloads or unpacks them again; prefixes installed from them "
+                                   "share their files: run 'gpuenv install' in those projects");
+            status = GE_EXIT_BAD_DATA;
+        }
+        if (json) {
+            cJSON *doc = ge_json_doc(status == GE_EXIT_OK);
+            cJSON_AddStringToObject(doc, "cache", dir);
+            cJSON_AddNumberToObject(doc, "archives", (double)na);
+            cJSON_AddNumberToObject(doc, "trees", (double)nt);
+            cJSON_AddItemToObject(doc, "damaged", d.list);
+            if (status != GE_EXIT_OK)
+                ge_json_add_error(doc, &ctx->err);
+            if (ge_out_json(doc) == 0)
+                ctx->json_printed = true;
+        } else {
+            printf("  %zu archives and %zu unpacked trees verified, %zu damaged\n", na, nt, d.n);
+        }
+        return status;
+    }
     char archives[PATH_MAX], trees[PATH_MAX];
     snprintf(archives, sizeof archives, "%s/archives", dir);
     snprintf(trees, sizeof trees, "%s/trees", dir);
@@ -110,8 +172,10 @@ static int cache_run(struct ge_ctx *ctx, int argc, char **argv)
 }
 
 const struct ge_cmd ge_cmd_cache = {
-    "cache", "list | clean", "show or empty the download cache",
+    "cache", "list | clean | verify", "show, empty or verify the download cache",
     "'list' shows the cache's archives and unpacked trees and their sizes; 'clean' removes them all\n"
-    "(installed prefixes keep their files: they are hard links).",
-    cache_opts, cache_run, false, "list clean", false,
+    "(installed prefixes keep their files: they are hard links); 'verify' reads every archive and\n"
+    "unpacked file back against the SHA-256 recorded for it, removes what is damaged, and exits with\n"
+    "status 5 when it found any.",
+    cache_opts, cache_run, false, "list clean verify", false,
 };

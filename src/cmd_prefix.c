@@ -16,8 +16,8 @@ enum { OPT_JSON, OPT_DIR, OPT_PREFIX };
 
 static const struct ge_opt prefix_opts[] = {
     [OPT_JSON] = {"json", 0, false, NULL, "print one JSON document (also on failure)", NULL},
-    [OPT_DIR] = {"directory", 'C', true, "DIR", "the project folder (default: the current one)", NULL},
-    [OPT_PREFIX] = {"prefix", 0, true, "DIR", "the prefix instead of the project's .gpuenv", NULL},
+    [OPT_DIR] = {"directory", 'C', true, "DIR", "the project folder (default: the current one)", "@dir"},
+    [OPT_PREFIX] = {"prefix", 0, true, "DIR", "the prefix instead of the project's .gpuenv", "@dir"},
     {NULL, 0, false, NULL, NULL, NULL},
 };
 
@@ -94,6 +94,12 @@ static int list_run(struct ge_ctx *ctx, int argc, char **argv)
     return GE_EXIT_OK;
 }
 
+static void on_wait(void *ud, const char *what, const char *holder)
+{
+    (void)ud;
+    ge_log_warn("waiting for %s, which another gpuenv holds%s%s", what, holder[0] ? ": " : "", holder);
+}
+
 static int remove_run(struct ge_ctx *ctx, int argc, char **argv)
 {
     bool json = false;
@@ -111,13 +117,16 @@ static int remove_run(struct ge_ctx *ctx, int argc, char **argv)
     snprintf(flock, sizeof flock, "%s.flock", prefix);
     int fd = -1;
     if (had) {
-        if ((fd = ge_store_lock_file(flock, &ctx->err)) < 0)
+        /* the lock file stays: removing it while another gpuenv waits on it would let a third
+         * lock a new file beside the one the second then holds */
+        char what[PATH_MAX + 32];
+        snprintf(what, sizeof what, "the environment %s", prefix);
+        if ((fd = ge_store_lock_file(flock, what, "remove", on_wait, NULL, &ctx->err)) < 0)
             return ctx->err.status;
         if (ge_store_remove_tree(prefix, &ctx->err) < 0) {
             close(fd);
             return ctx->err.status;
         }
-        unlink(flock);
         close(fd);
     }
     if (json) {

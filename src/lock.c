@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "extract.h"
+#include "path.h"
 #include "str.h"
 
 void ge_lock_init(struct ge_lockfile *l)
@@ -140,6 +140,11 @@ int ge_lock_read(const char *path, struct ge_lockfile *l, struct ge_err *err)
         str_field(pk, "cudnn", l->cudnn, sizeof l->cudnn, "packages", err) < 0 ||
         str_field(pk, "cudnn_build", l->cudnn_build, sizeof l->cudnn_build, "packages", err) < 0)
         goto out;
+    if ((l->platform[0] && !ge_name_safe(l->platform)) || (l->cuda[0] && !ge_name_safe(l->cuda)) ||
+        (l->cudnn[0] && !ge_name_safe(l->cudnn)) || (l->cudnn_build[0] && !ge_name_safe(l->cudnn_build))) {
+        ge_err_set(err, GE_EXIT_BAD_DATA, "gpuenv.lock: the platform or a package version is malformed");
+        goto out;
+    }
     const cJSON *as = cJSON_GetObjectItemCaseSensitive(doc, "archives");
     if (!cJSON_IsArray(as)) {
         ge_err_set(err, GE_EXIT_BAD_DATA, "gpuenv.lock: 'archives' is missing");
@@ -161,9 +166,21 @@ int ge_lock_read(const char *path, struct ge_lockfile *l, struct ge_err *err)
             str_field(e, "url_path", a.url_path, sizeof a.url_path, where, err) < 0 ||
             str_field(e, "sha256", a.sha256, sizeof a.sha256, where, err) < 0)
             goto out;
-        if (!ge_sha256_valid(a.sha256) || !ge_path_stays_inside(a.url_path) || !cJSON_IsNumber(size) ||
-            size->valuedouble < 1 || size->valuedouble > 1e15) {
-            ge_err_set(err, GE_EXIT_BAD_DATA, "gpuenv.lock: %s: sha256, url_path or size is malformed", where);
+        if (!ge_sha256_valid(a.sha256) || !cJSON_IsNumber(size) || size->valuedouble < 1 || size->valuedouble > 1e15) {
+            ge_err_set(err, GE_EXIT_BAD_DATA, "gpuenv.lock: %s: sha256 or size is malformed", where);
+            goto out;
+        }
+        /* every name becomes part of a path (share/doc/<component>) or of a URL: refuse what
+         * could climb out or be decoded into something else */
+        if (!ge_url_path_safe(a.url_path) || !ge_startswith(a.url_path, "compute/")) {
+            ge_err_set(err, GE_EXIT_BAD_DATA, "gpuenv.lock: %s: url_path '%s' is not a plain path under compute/",
+                       where, a.url_path);
+            goto out;
+        }
+        if (!ge_name_safe(a.package) || !ge_name_safe(a.component) || !ge_name_safe(a.version) ||
+            !ge_name_safe(a.platform) || (a.variant[0] && !ge_name_safe(a.variant))) {
+            ge_err_set(err, GE_EXIT_BAD_DATA, "gpuenv.lock: %s: a name (package, component, version, platform or "
+                                              "variant) holds a character or form that is not allowed", where);
             goto out;
         }
         a.size = (uint64_t)size->valuedouble;

@@ -101,6 +101,16 @@ void ge_log_info(const char *fmt, ...)
     va_end(ap);
 }
 
+void ge_log_note(const char *fmt, ...)
+{
+    if (log_level < GE_LOG_NORMAL)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vlog("gpuenv: ", NULL, fmt, ap);
+    va_end(ap);
+}
+
 void ge_log_debug(const char *fmt, ...)
 {
     if (log_level < GE_LOG_DEBUG)

@@ -25,6 +25,8 @@ void ge_log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ge_log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "hint: ..." (always printed: a hint belongs to the error before it). */
 void ge_log_hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "gpuenv: ..." at the normal level and above (hidden by -q): progress in words, for logs. */
+void ge_log_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "gpuenv: ..." at -v and above. */
 void ge_log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "gpuenv: debug: ..." at -vv. */

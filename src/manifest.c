@@ -8,23 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "path.h"
 #include "str.h"
-
-static bool safe_relative(const char *p)
-{
-    if (!p[0] || p[0] == '/' || strchr(p, '\\'))
-        return false;
-    /* no ".." path element anywhere */
-    for (const char *s = p; *s;) {
-        size_t n = strcspn(s, "/");
-        if (n == 2 && s[0] == '.' && s[1] == '.')
-            return false;
-        s += n;
-        while (*s == '/')
-            s++;
-    }
-    return true;
-}
 
 static int add_archive(struct ge_manifest *m, size_t *cap, const char *name, const char *comp,
                        const char *version, const char *platform, const char *variant,
@@ -35,9 +20,16 @@ static int add_archive(struct ge_manifest *m, size_t *cap, const char *name, con
     const cJSON *size = cJSON_GetObjectItemCaseSensitive(entry, "size");
     char where[160];
     snprintf(where, sizeof where, "%s: %s %s%s%s", name, comp, platform, variant[0] ? " " : "", variant);
-    if (!cJSON_IsString(rp) || !safe_relative(rp->valuestring) ||
+    /* every name becomes part of a path or a URL: '%' escapes, "..", odd characters are refused
+     * here, before curl or the file system could read them as something else */
+    if (!ge_name_safe(comp) || !ge_name_safe(platform) || (variant[0] && !ge_name_safe(variant)) ||
+        (version[0] && !ge_name_safe(version)))
+        return ge_err_set(err, GE_EXIT_BAD_DATA, "%s: a component, platform, variant or version name holds a "
+                                                 "character or form that is not allowed", name);
+    if (!cJSON_IsString(rp) || !ge_url_path_safe(rp->valuestring) ||
         strlen(rp->valuestring) >= sizeof m->items[0].relative_path)
-        return ge_err_set(err, GE_EXIT_BAD_DATA, "%s: relative_path is missing or leaves the redist tree", where);
+        return ge_err_set(err, GE_EXIT_BAD_DATA, "%s: relative_path is missing, leaves the redist tree or holds a "
+                                                 "character that is not allowed", where);
     if (!cJSON_IsString(sha) || !ge_sha256_valid(sha->valuestring))
         return ge_err_set(err, GE_EXIT_BAD_DATA, "%s: sha256 is not 64 lowercase hex digits", where);
     /* NVIDIA writes sizes as strings; accept a number too */

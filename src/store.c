@@ -1,4 +1,4 @@
-/* store.c: cache layout, shared unpacked trees, staging and the atomic switch of a prefix. */
+/* store.c: cache layout, verified trees, staging and the atomic switch of a prefix, and the locks. */
 #define _GNU_SOURCE
 #include "store.h"
 
@@ -6,35 +6,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "digest.h"
 #include "extract.h"
 #include "str.h"
-
-static int mkdir_p(const char *path, struct ge_err *err)
-{
-    char buf[PATH_MAX];
-    if (ge_strlcpy(buf, path, sizeof buf) >= sizeof buf)
-        return ge_err_set(err, GE_EXIT_FAILURE, "path too long: %s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-            return ge_err_set(err, GE_EXIT_FAILURE, "cannot create '%s': %s", buf, strerror(errno));
-        *p = '/';
-    }
-    if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-        return ge_err_set(err, GE_EXIT_FAILURE, "cannot create '%s': %s", buf, strerror(errno));
-    return 0;
-}
 
 int ge_store_project_paths(const char *dir, const char *pre, char *project, size_t psize, char *prefix, size_t size,
                            struct ge_err *err)
@@ -75,48 +56,75 @@ int ge_store_require_prefix(const char *prefix, struct ge_err *err)
 int ge_store_open(struct ge_store *s, const char *dir, struct ge_err *err)
 {
     s->lock_fd = -1;
+    s->max_unpack_ratio = 0;
     if (ge_strlcpy(s->dir, dir, sizeof s->dir) >= sizeof s->dir)
         return ge_err_set(err, GE_EXIT_FAILURE, "cache path too long: %s", dir);
-    char p[PATH_MAX];
-    if (mkdir_p(dir, err) < 0)
-        return -1;
-    snprintf(p, sizeof p, "%s/archives", dir);
-    if (mkdir_p(p, err) < 0)
-        return -1;
-    snprintf(p, sizeof p, "%s/trees", dir);
-    return mkdir_p(p, err);
+    static const char *const subs[] = {"", "/archives", "/trees"};
+    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
+        char p[PATH_MAX];
+        snprintf(p, sizeof p, "%s%s", dir, subs[i]);
+        if (ge_mkdir_p(p) < 0)
+            return ge_err_sys(err, errno, "cannot create the cache folder '%s'", p);
+    }
+    return 0;
 }
 
-int ge_store_lock_file(const char *path, struct ge_err *err)
+int ge_store_lock_file(const char *path, const char *what, const char *doing, ge_wait_fn on_wait, void *ud,
+                       struct ge_err *err)
 {
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0)
-        return ge_err_set(err, GE_EXIT_FAILURE, "cannot open lock '%s': %s", path, strerror(errno));
-    while (flock(fd, LOCK_EX) < 0) {
-        if (errno != EINTR) {
+        return ge_err_sys(err, errno, "cannot open the lock '%s'", path);
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        if (errno != EWOULDBLOCK && errno != EINTR) {
             int e = errno;
             close(fd);
-            return ge_err_set(err, GE_EXIT_FAILURE, "cannot lock '%s': %s", path, strerror(e));
+            return ge_err_sys(err, e, "cannot lock '%s'", path);
         }
+        /* held: say by whom (its holder wrote that in the file), then wait */
+        char holder[256];
+        ssize_t n = pread(fd, holder, sizeof holder - 1, 0);
+        holder[n > 0 ? n : 0] = '\0';
+        holder[strcspn(holder, "\n")] = '\0';
+        if (on_wait)
+            on_wait(ud, what, holder);
+        while (flock(fd, LOCK_EX) < 0) {
+            if (errno != EINTR) {
+                int e = errno;
+                close(fd);
+                return ge_err_sys(err, e, "cannot lock '%s'", path);
+            }
+        }
+    }
+    char me[512];
+    int len = snprintf(me, sizeof me, "pid %ld: %.480s\n", (long)getpid(), doing ? doing : "gpuenv");
+    if (len > 0 && ftruncate(fd, 0) == 0 && pwrite(fd, me, (size_t)len, 0) < 0) {
+        /* only a courtesy to those who wait */
     }
     return fd;
 }
 
-int ge_store_lock(struct ge_store *s, struct ge_err *err)
+int ge_store_lock(struct ge_store *s, const char *doing, ge_wait_fn on_wait, void *ud, struct ge_err *err)
 {
     if (s->lock_fd >= 0)
         return 0;
-    char p[PATH_MAX];
+    char p[PATH_MAX], what[PATH_MAX + 16];
     snprintf(p, sizeof p, "%s/lock", s->dir);
-    s->lock_fd = ge_store_lock_file(p, err);
+    snprintf(what, sizeof what, "the cache %s", s->dir);
+    s->lock_fd = ge_store_lock_file(p, what, doing, on_wait, ud, err);
     return s->lock_fd < 0 ? -1 : 0;
 }
 
-void ge_store_close(struct ge_store *s)
+void ge_store_unlock(struct ge_store *s)
 {
     if (s->lock_fd >= 0)
         close(s->lock_fd); /* closing releases the flock */
     s->lock_fd = -1;
+}
+
+void ge_store_close(struct ge_store *s)
+{
+    ge_store_unlock(s);
 }
 
 void ge_store_archive_path(const struct ge_store *s, const char *sha256, char *out, size_t size)
@@ -124,9 +132,19 @@ void ge_store_archive_path(const struct ge_store *s, const char *sha256, char *o
     snprintf(out, size, "%s/archives/%s", s->dir, sha256);
 }
 
-void ge_store_tree_path(const struct ge_store *s, const char *sha256, char *out, size_t size)
+static void tree_dir(const struct ge_store *s, const char *sha256, char *out, size_t size)
 {
     snprintf(out, size, "%s/trees/%s", s->dir, sha256);
+}
+
+void ge_store_tree_path(const struct ge_store *s, const char *sha256, char *out, size_t size)
+{
+    snprintf(out, size, "%s/trees/%s/root", s->dir, sha256);
+}
+
+void ge_store_index_path(const struct ge_store *s, const char *sha256, char *out, size_t size)
+{
+    snprintf(out, size, "%s/trees/%s/index", s->dir, sha256);
 }
 
 bool ge_store_has_archive(const struct ge_store *s, const char *sha256, uint64_t size)
@@ -134,232 +152,185 @@ bool ge_store_has_archive(const struct ge_store *s, const char *sha256, uint64_t
     char p[PATH_MAX];
     struct stat st;
     ge_store_archive_path(s, sha256, p, sizeof p);
-    return stat(p, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size == size;
+    return lstat(p, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size == size;
 }
 
 bool ge_store_has_tree(const struct ge_store *s, const char *sha256)
 {
-    char p[PATH_MAX];
+    char root[PATH_MAX], index[PATH_MAX];
+    struct stat st, si;
+    ge_store_tree_path(s, sha256, root, sizeof root);
+    ge_store_index_path(s, sha256, index, sizeof index);
+    return lstat(root, &st) == 0 && S_ISDIR(st.st_mode) && lstat(index, &si) == 0 && S_ISREG(si.st_mode);
+}
+
+int ge_store_verify_tree(const struct ge_store *s, const char *sha256, enum ge_tree_check how, struct ge_err *err)
+{
+    char root[PATH_MAX], index[PATH_MAX];
+    if (!ge_store_has_tree(s, sha256))
+        return ge_err_set(err, GE_EXIT_BAD_DATA, "the cached tree %.12s is missing or incomplete", sha256);
+    ge_store_tree_path(s, sha256, root, sizeof root);
+    ge_store_index_path(s, sha256, index, sizeof index);
+    return ge_tree_verify(root, index, how, err);
+}
+
+int ge_store_verify_archive(const struct ge_store *s, const char *sha256, struct ge_err *err)
+{
+    char p[PATH_MAX], hex[GE_SHA256_HEX];
+    uint64_t size;
+    ge_store_archive_path(s, sha256, p, sizeof p);
     struct stat st;
-    ge_store_tree_path(s, sha256, p, sizeof p);
-    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+    if (lstat(p, &st) < 0 || !S_ISREG(st.st_mode))
+        return ge_err_set(err, GE_EXIT_BAD_DATA, "the cached archive %.12s is missing", sha256);
+    if (ge_sha256_file(p, hex, &size, err) < 0)
+        return -1;
+    if (strcmp(hex, sha256) != 0)
+        return ge_err_set(err, GE_EXIT_BAD_DATA, "the cached archive %s is damaged: its SHA-256 is %s", sha256, hex);
+    return 0;
+}
+
+int ge_store_drop_tree(const struct ge_store *s, const char *sha256, struct ge_err *err)
+{
+    char p[PATH_MAX];
+    tree_dir(s, sha256, p, sizeof p);
+    return ge_tree_remove(p, err);
+}
+
+int ge_store_drop_archive(const struct ge_store *s, const char *sha256, struct ge_err *err)
+{
+    char p[PATH_MAX];
+    ge_store_archive_path(s, sha256, p, sizeof p);
+    if (unlink(p) < 0 && errno != ENOENT)
+        return ge_err_sys(err, errno, "cannot remove '%s'", p);
+    return 0;
 }
 
 int ge_store_remove_tree(const char *path, struct ge_err *err)
 {
-    struct stat st;
-    if (lstat(path, &st) < 0)
-        return errno == ENOENT ? 0 : ge_err_set(err, GE_EXIT_FAILURE, "cannot inspect '%s': %s", path, strerror(errno));
-    if (!S_ISDIR(st.st_mode)) {
-        if (unlink(path) < 0)
-            return ge_err_set(err, GE_EXIT_FAILURE, "cannot remove '%s': %s", path, strerror(errno));
-        return 0;
-    }
-    /* a folder unpacked with read-only permissions must still be removable */
-    chmod(path, (st.st_mode & 07777) | S_IRWXU);
-    DIR *d = opendir(path);
-    if (!d)
-        return ge_err_set(err, GE_EXIT_FAILURE, "cannot open '%s': %s", path, strerror(errno));
-    struct dirent *e;
-    int rc = 0;
-    while (rc == 0 && (e = readdir(d))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char child[PATH_MAX];
-        if (ge_path_join(child, sizeof child, path, e->d_name) < 0)
-            rc = ge_err_set(err, GE_EXIT_FAILURE, "path too long under '%s'", path);
-        else
-            rc = ge_store_remove_tree(child, err);
-    }
-    closedir(d);
-    if (rc == 0 && rmdir(path) < 0)
-        rc = ge_err_set(err, GE_EXIT_FAILURE, "cannot remove '%s': %s", path, strerror(errno));
-    return rc;
+    return ge_tree_remove(path, err);
 }
 
-int ge_store_unpack(struct ge_store *s, const char *sha256, struct ge_err *err)
+int ge_store_unpack(struct ge_store *s, const char *sha256, uint64_t size, const char *shown, bool verify,
+                    uint64_t *progress, bool *refetch, struct ge_err *err)
 {
-    if (ge_store_has_tree(s, sha256))
-        return 0;
-    char archive[PATH_MAX], tree[PATH_MAX], tmp[PATH_MAX + 32];
+    *refetch = false;
+    if (verify && ge_store_verify_archive(s, sha256, err) < 0) {
+        if (err->status == GE_EXIT_BAD_DATA) {
+            struct ge_err ig;
+            ge_err_clear(&ig);
+            ge_store_drop_archive(s, sha256, &ig);
+            *refetch = true;
+        }
+        return -1;
+    }
+    char archive[PATH_MAX], dest[PATH_MAX], tmp[PATH_MAX + 32], root[PATH_MAX + 48], index[PATH_MAX + 48];
     ge_store_archive_path(s, sha256, archive, sizeof archive);
-    ge_store_tree_path(s, sha256, tree, sizeof tree);
+    tree_dir(s, sha256, dest, sizeof dest);
     /* unique per process and per call: several threads may unpack at once */
     static unsigned long counter;
     unsigned long n = __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);
-    snprintf(tmp, sizeof tmp, "%s.tmp-%ld-%lu", tree, (long)getpid(), n);
+    snprintf(tmp, sizeof tmp, "%s.tmp-%ld-%lu", dest, (long)getpid(), n);
+    snprintf(root, sizeof root, "%s/root", tmp);
+    snprintf(index, sizeof index, "%s/index", tmp);
     struct ge_err ignore;
     ge_err_clear(&ignore);
-    ge_store_remove_tree(tmp, &ignore);
-    if (ge_extract(archive, tmp, NULL, err) < 0) {
-        ge_store_remove_tree(tmp, &ignore);
-        return -1;
+    ge_tree_remove(tmp, &ignore);
+    if (mkdir(tmp, 0755) < 0)
+        return ge_err_sys(err, errno, "cannot create '%s'", tmp);
+    struct ge_extract_limits lim = ge_extract_limits_for(size, s->max_unpack_ratio);
+    int rc = -1;
+    if (ge_extract(archive, shown, root, &lim, progress, NULL, err) < 0 || ge_tree_index(root, index, err) < 0)
+        goto out;
+    /* a tree already there did not verify (or is of an older layout): this one replaces it */
+    if (ge_tree_remove(dest, err) < 0)
+        goto out;
+    if (rename(tmp, dest) < 0) {
+        ge_err_sys(err, errno, "cannot move '%s' into place", tmp);
+        goto out;
     }
-    if (rename(tmp, tree) < 0) {
-        int e = errno;
-        ge_store_remove_tree(tmp, &ignore);
-        if ((e == EEXIST || e == ENOTEMPTY) && ge_store_has_tree(s, sha256))
-            return 0; /* another process finished the same tree first */
-        return ge_err_set(err, GE_EXIT_FAILURE, "cannot move '%s' into place: %s", tmp, strerror(e));
+    rc = 0;
+out:
+    if (rc < 0)
+        ge_tree_remove(tmp, &ignore);
+    return rc;
+}
+
+int ge_store_verify_all(struct ge_store *s, size_t *narchives, size_t *ntrees,
+                        void (*damaged)(void *ud, const char *kind, const char *sha256, const char *why), void *ud,
+                        struct ge_err *err)
+{
+    *narchives = *ntrees = 0;
+    static const char *const kinds[] = {"archive", "tree"};
+    for (int k = 0; k < 2; k++) {
+        char dir[PATH_MAX];
+        snprintf(dir, sizeof dir, "%s/%s", s->dir, k == 0 ? "archives" : "trees");
+        DIR *d = opendir(dir);
+        if (!d)
+            return ge_err_sys(err, errno, "cannot read '%s'", dir);
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            /* only finished entries: partial downloads (.part) and unpacking (.tmp-) are not */
+            if (!ge_sha256_valid(e->d_name))
+                continue;
+            struct ge_err v;
+            ge_err_clear(&v);
+            int rc = k == 0 ? ge_store_verify_archive(s, e->d_name, &v)
+                            : ge_store_verify_tree(s, e->d_name, GE_TREE_FULL, &v);
+            *(k == 0 ? narchives : ntrees) += 1;
+            if (rc == 0)
+                continue;
+            if (v.status != GE_EXIT_BAD_DATA) {
+                closedir(d);
+                *err = v;
+                return -1;
+            }
+            struct ge_err ig;
+            ge_err_clear(&ig);
+            if (k == 0)
+                ge_store_drop_archive(s, e->d_name, &ig);
+            else
+                ge_store_drop_tree(s, e->d_name, &ig);
+            if (damaged)
+                damaged(ud, kinds[k], e->d_name, v.msg);
+        }
+        closedir(d);
     }
     return 0;
 }
 
-/* Hard link, else reflink, else copy (another file system, or no link rights). */
-static int place_file(const char *from, const char *to, mode_t mode, struct ge_err *err)
+int ge_store_link_tree(const struct ge_store *s, const char *sha256, const char *to, const char *name,
+                       struct ge_err *err)
 {
-    if (link(from, to) == 0)
-        return 0;
-    if (errno == EEXIST)
-        return 1;
-    int in = open(from, O_RDONLY | O_CLOEXEC);
-    if (in < 0)
-        return ge_err_set(err, GE_EXIT_FAILURE, "cannot read '%s': %s", from, strerror(errno));
-    int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode & 07777);
-    if (out < 0) {
-        int e = errno;
-        close(in);
-        if (e == EEXIST)
-            return 1;
-        return ge_err_set(err, GE_EXIT_FAILURE, "cannot create '%s': %s", to, strerror(e));
-    }
-    int rc = 0;
-    if (ioctl(out, FICLONE, in) != 0) {
-        char buf[1 << 16];
-        ssize_t n;
-        while ((n = read(in, buf, sizeof buf)) > 0)
-            if (write(out, buf, (size_t)n) != n) {
-                rc = ge_err_set(err, GE_EXIT_FAILURE, "cannot write '%s': %s", to, strerror(errno));
-                break;
-            }
-        if (n < 0 && rc == 0)
-            rc = ge_err_set(err, GE_EXIT_FAILURE, "cannot read '%s': %s", from, strerror(errno));
-    }
-    close(in);
-    if (close(out) < 0 && rc == 0)
-        rc = ge_err_set(err, GE_EXIT_FAILURE, "cannot write '%s': %s", to, strerror(errno));
-    return rc;
-}
-
-static bool same_file(const char *a, const char *b)
-{
-    struct stat x, y;
-    if (stat(a, &x) < 0 || stat(b, &y) < 0)
-        return false;
-    if (x.st_dev == y.st_dev && x.st_ino == y.st_ino)
-        return true;
-    if (x.st_size != y.st_size)
-        return false;
-    FILE *f = fopen(a, "rb"), *g = fopen(b, "rb");
-    bool same = f && g;
-    char p[8192], q[8192];
-    while (same) {
-        size_t n = fread(p, 1, sizeof p, f), m = fread(q, 1, sizeof q, g);
-        if (n != m || memcmp(p, q, n) != 0)
-            same = false;
-        if (n == 0)
-            break;
-    }
-    if (f)
-        fclose(f);
-    if (g)
-        fclose(g);
-    return same;
-}
-
-static int merge(const char *from, const char *to, const char *name, bool top, struct ge_err *err)
-{
-    DIR *d = opendir(from);
-    if (!d)
-        return ge_err_set(err, GE_EXIT_FAILURE, "cannot open '%s': %s", from, strerror(errno));
-    struct dirent *e;
-    int rc = 0;
-    while (rc == 0 && (e = readdir(d))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char src[PATH_MAX], dst[PATH_MAX], where[PATH_MAX];
-        struct stat st;
-        if (ge_path_join(src, sizeof src, from, e->d_name) < 0 || lstat(src, &st) < 0) {
-            rc = ge_err_set(err, GE_EXIT_FAILURE, "cannot inspect '%s/%s'", from, e->d_name);
-            break;
-        }
-        const char *dir = to;
-        if (top && !S_ISDIR(st.st_mode)) {
-            /* LICENSE, README, version.json: one folder per component */
-            snprintf(where, sizeof where, "%s/share/doc/%s", to, name);
-            if (mkdir_p(where, err) < 0) {
-                rc = -1;
-                break;
-            }
-            dir = where;
-        }
-        if (ge_path_join(dst, sizeof dst, dir, e->d_name) < 0) {
-            rc = ge_err_set(err, GE_EXIT_FAILURE, "path too long under '%s'", dir);
-            break;
-        }
-        if (S_ISDIR(st.st_mode)) {
-            if (mkdir(dst, 0755) < 0 && errno != EEXIST)
-                rc = ge_err_set(err, GE_EXIT_FAILURE, "cannot create '%s': %s", dst, strerror(errno));
-            else
-                rc = merge(src, dst, name, false, err);
-        } else if (S_ISLNK(st.st_mode)) {
-            char target[PATH_MAX], have[PATH_MAX];
-            ssize_t n = readlink(src, target, sizeof target - 1);
-            if (n < 0) {
-                rc = ge_err_set(err, GE_EXIT_FAILURE, "cannot read link '%s': %s", src, strerror(errno));
-                break;
-            }
-            target[n] = '\0';
-            if (symlink(target, dst) < 0) {
-                ssize_t m = readlink(dst, have, sizeof have - 1);
-                if (errno == EEXIST && m >= 0 && (have[m] = '\0', strcmp(have, target) == 0))
-                    continue;
-                rc = ge_err_set(err, GE_EXIT_BAD_DATA, "components collide at '%s' (a link to %s)", dst, target);
-            }
-        } else if (S_ISREG(st.st_mode)) {
-            int r = place_file(src, dst, st.st_mode, err);
-            if (r < 0)
-                rc = -1;
-            else if (r == 1 && !same_file(src, dst))
-                rc = ge_err_set(err, GE_EXIT_BAD_DATA, "components collide at '%s': two different files", dst);
-        }
-    }
-    closedir(d);
-    return rc;
-}
-
-int ge_store_link_tree(const char *tree, const char *to, const char *name, struct ge_err *err)
-{
-    if (mkdir_p(to, err) < 0)
-        return -1;
-    return merge(tree, to, name, true, err);
+    char root[PATH_MAX];
+    ge_store_tree_path(s, sha256, root, sizeof root);
+    return ge_tree_merge(root, to, name, err);
 }
 
 int ge_store_commit(const char *staging, const char *prefix, struct ge_err *err)
 {
     if (renameat2(AT_FDCWD, staging, AT_FDCWD, prefix, RENAME_EXCHANGE) == 0) {
         /* staging now holds the previous prefix */
-        return ge_store_remove_tree(staging, err);
+        return ge_tree_remove(staging, err);
     }
     if (errno == ENOENT) { /* no previous prefix */
         if (rename(staging, prefix) == 0)
             return 0;
-        return ge_err_set(err, GE_EXIT_FAILURE, "cannot move '%s' to '%s': %s", staging, prefix, strerror(errno));
+        return ge_err_sys(err, errno, "cannot move '%s' to '%s'", staging, prefix);
     }
     if (errno == EINVAL || errno == ENOSYS) {
         /* a file system without exchange: move the old one aside first */
         char old[PATH_MAX + 32];
         snprintf(old, sizeof old, "%s.old-%ld", prefix, (long)getpid());
         if (rename(prefix, old) < 0)
-            return ge_err_set(err, GE_EXIT_FAILURE, "cannot move '%s' aside: %s", prefix, strerror(errno));
+            return ge_err_sys(err, errno, "cannot move '%s' aside", prefix);
         if (rename(staging, prefix) < 0) {
             int e = errno;
             rename(old, prefix);
-            return ge_err_set(err, GE_EXIT_FAILURE, "cannot move '%s' to '%s': %s", staging, prefix, strerror(e));
+            return ge_err_sys(err, e, "cannot move '%s' to '%s'", staging, prefix);
         }
-        return ge_store_remove_tree(old, err);
+        return ge_tree_remove(old, err);
     }
-    return ge_err_set(err, GE_EXIT_FAILURE, "cannot switch '%s' into '%s': %s", staging, prefix, strerror(errno));
+    return ge_err_sys(err, errno, "cannot switch '%s' into '%s'", staging, prefix);
 }
 
 void ge_store_each_leftover(const char *base, const char *marker, int (*fn)(const char *path, void *ud), void *ud)
@@ -390,7 +361,7 @@ static int remove_one(const char *path, void *ud)
     (void)ud;
     struct ge_err ignore;
     ge_err_clear(&ignore);
-    ge_store_remove_tree(path, &ignore);
+    ge_tree_remove(path, &ignore);
     return 0;
 }
 

@@ -164,7 +164,21 @@ static const struct {
     {"{\"release_date\": \"2024-01-01\"}", "lists no archive"},
     {"{\"release_date\": \"d\", \"c\": {\"version\": \"1\", \"linux-x86_64\": {\"relative_path\": \"../../etc/passwd\", "
      "\"sha256\": \"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\", \"size\": \"1\"}}}",
-     "t.json: c linux-x86_64: relative_path is missing or leaves the redist tree"},
+     "t.json: c linux-x86_64: relative_path is missing, leaves the redist tree"},
+    /* escapes that curl would decode (a file:// mirror fetched /etc/passwd this way) */
+    {"{\"release_date\": \"d\", \"c\": {\"linux-x86_64\": {\"relative_path\": \"c/%2e%2e/%2e%2e/etc/passwd\", "
+     "\"sha256\": \"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\", \"size\": \"1\"}}}",
+     "holds a character that is not allowed"},
+    {"{\"release_date\": \"d\", \"c\": {\"linux-x86_64\": {\"relative_path\": \"c/x.tar.xz?a=b\", "
+     "\"sha256\": \"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\", \"size\": \"1\"}}}",
+     "holds a character that is not allowed"},
+    /* a component name becomes share/doc/<component> */
+    {"{\"release_date\": \"d\", \"../../../../tmp/outside/x\": {\"linux-x86_64\": {\"relative_path\": \"c/x.tar.xz\", "
+     "\"sha256\": \"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\", \"size\": \"1\"}}}",
+     "t.json: a component, platform, variant or version name holds a character or form that is not allowed"},
+    {"{\"release_date\": \"d\", \"c\": {\"linux-x86_64\": {\"../x\": {\"relative_path\": \"c/x.tar.xz\", "
+     "\"sha256\": \"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\", \"size\": \"1\"}}}}",
+     "name holds a character or form that is not allowed"},
     {"{\"release_date\": \"d\", \"c\": {\"linux-x86_64\": {\"relative_path\": \"/abs/x.tar.xz\", "
      "\"sha256\": \"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\", \"size\": \"1\"}}}",
      "leaves the redist tree"},

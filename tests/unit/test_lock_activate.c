@@ -73,9 +73,16 @@ static const struct {
     const char *from, *to, *want;
 } damage[] = {
     {"\"schema\":\t1", "\"schema\":\t2", "not a gpuenv lock of schema 1"},
-    {SHA, "E3B0", "sha256, url_path or size is malformed"},
-    {"compute/cuda/redist", "../../etc", "sha256, url_path or size is malformed"},
-    {"123456789012", "0", "sha256, url_path or size is malformed"},
+    {SHA, "E3B0", "sha256 or size is malformed"},
+    {"compute/cuda/redist", "../../etc", "url_path '../../etc/cuda_nvcc/linux-x86_64/x.tar.xz' is not a plain path"},
+    {"compute/cuda/redist", "compute/%2e%2e/%2e%2e", "is not a plain path under compute/"},
+    {"compute/cuda/redist", "https://evil/compute", "is not a plain path under compute/"},
+    {"123456789012", "0", "sha256 or size is malformed"},
+    /* a hand-edited component becomes share/doc/<component> */
+    {"\"component\":\t\"cuda_nvcc\"", "\"component\":\t\"../../../../../../tmp/outside/x\"",
+     "a name (package, component, version, platform or variant) holds a character or form that is not allowed"},
+    {"\"variant\":\t\"\"", "\"variant\":\t\"a/b\"", "holds a character or form that is not allowed"},
+    {"\"cuda-toolkit\":\t\"12.4.1\"", "\"cuda-toolkit\":\t\"12.4.1\\n\"", "a package version is malformed"},
     {"\"platform\":\t\"linux-x86_64\",\n\t\"packages\"", "\"packages\"", "'platform' is missing"},
     {"\"archives\"", "\"files\"", "'archives' is missing"},
     {"\"numpy<2\"", "\"--index-url=http://evil\"", "python: requirements are malformed"},

@@ -1,5 +1,6 @@
 /* test_store.c: the cache's shared trees, merging trees into a staging prefix, the atomic switch,
  * removal and locks. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "store.h"
 #include "str.h"
 #include "tests.h"
+#include "tree.h"
 
 static char *d;
 
@@ -39,6 +41,16 @@ static void cache_put(struct ge_store *s, const char *archive, char sha[GE_SHA25
     ck_assert_int_eq(system(cmd), 0);
 }
 
+static int unpack(struct ge_store *s, const char *sha, bool verify, bool *refetch, struct ge_err *err)
+{
+    char p[4096];
+    struct stat st;
+    ge_store_archive_path(s, sha, p, sizeof p);
+    uint64_t size = stat(p, &st) == 0 ? (uint64_t)st.st_size : 1;
+    ge_err_clear(err);
+    return ge_store_unpack(s, sha, size, "test", verify, NULL, refetch, err);
+}
+
 static int exists(const char *fmt, const char *a, const char *b)
 {
     char p[9000];
@@ -57,16 +69,20 @@ START_TEST(unpacked_trees_are_shared_and_atomic)
     ck_assert(exists("%s/%s", cache, "archives") && exists("%s/%s", cache, "trees"));
     cache_put(&s, "good.tar.xz", sha);
     ck_assert(!ge_store_has_tree(&s, sha));
-    ck_assert_msg(ge_store_unpack(&s, sha, &err) == 0, "%s", err.msg);
+    bool refetch = true;
+    ck_assert_msg(unpack(&s, sha, true, &refetch, &err) == 0, "%s", err.msg);
+    ck_assert(!refetch);
     ck_assert(ge_store_has_tree(&s, sha));
     char tree[4096];
     ge_store_tree_path(&s, sha, tree, sizeof tree);
     ck_assert(exists("%s/%s", tree, "bin/nvcc"));
-    ck_assert_int_eq(ge_store_unpack(&s, sha, &err), 0); /* already there */
+    ck_assert_int_eq(ge_store_verify_tree(&s, sha, GE_TREE_FULL, &err), 0);
+    ck_assert_int_eq(unpack(&s, sha, false, &refetch, &err), 0); /* made again, replacing the first */
     /* a damaged archive leaves neither a tree nor a temporary folder */
     cache_put(&s, "symlink_out.tar.xz", bad);
-    ck_assert_int_eq(ge_store_unpack(&s, bad, &err), -1);
+    ck_assert_int_eq(unpack(&s, bad, false, &refetch, &err), -1);
     ck_assert_int_eq(err.status, GE_EXIT_BAD_DATA);
+    ck_assert(!refetch); /* the archive is what its digest says: downloading it again cannot help */
     ck_assert(!ge_store_has_tree(&s, bad));
     char cmd[4400];
     snprintf(cmd, sizeof cmd, "test -z \"$(ls '%s/trees' | grep tmp)\"", cache);
@@ -92,12 +108,13 @@ START_TEST(trees_merge_into_a_prefix_by_hard_links)
     ck_assert_int_eq(ge_store_open(&s, cache, &err), 0);
     cache_put(&s, "good.tar.xz", sha);
     cache_put(&s, "good.zip", zsha);
-    ck_assert_int_eq(ge_store_unpack(&s, sha, &err), 0);
-    ck_assert_int_eq(ge_store_unpack(&s, zsha, &err), 0);
+    bool refetch;
+    ck_assert_int_eq(unpack(&s, sha, true, &refetch, &err), 0);
+    ck_assert_int_eq(unpack(&s, zsha, true, &refetch, &err), 0);
     ge_store_tree_path(&s, sha, tree, sizeof tree);
-    ck_assert_msg(ge_store_link_tree(tree, staging, "cuda_nvcc", &err) == 0, "%s", err.msg);
+    ck_assert_msg(ge_store_link_tree(&s, sha, staging, "cuda_nvcc", &err) == 0, "%s", err.msg);
     /* the same tree again merges cleanly (identical files) */
-    ck_assert_msg(ge_store_link_tree(tree, staging, "cuda_nvcc", &err) == 0, "%s", err.msg);
+    ck_assert_msg(ge_store_link_tree(&s, sha, staging, "cuda_nvcc", &err) == 0, "%s", err.msg);
     char a[4200], b[4200];
     snprintf(a, sizeof a, "%s/bin/nvcc", tree);
     snprintf(b, sizeof b, "%s/bin/nvcc", staging);
@@ -111,8 +128,7 @@ START_TEST(trees_merge_into_a_prefix_by_hard_links)
     snprintf(a, sizeof a, "%s/lib/libcudart.so.12", staging);
     ssize_t n = readlink(a, link, sizeof link - 1);
     ck_assert_int_gt(n, 0);
-    ge_store_tree_path(&s, zsha, tree, sizeof tree);
-    ck_assert_int_eq(ge_store_link_tree(tree, staging, "cuda_nvcc_win", &err), 0);
+    ck_assert_int_eq(ge_store_link_tree(&s, zsha, staging, "cuda_nvcc_win", &err), 0);
     ck_assert(exists("%s/%s", staging, "bin/nvcc.exe"));
     /* a different file at the same path is a conflict */
     snprintf(a, sizeof a, "%s/other", d);
@@ -121,7 +137,7 @@ START_TEST(trees_merge_into_a_prefix_by_hard_links)
     ck_assert_int_eq(mkdir(b, 0755), 0);
     snprintf(b, sizeof b, "%s/other/bin/nvcc", d);
     write_file(b, "something else\n");
-    ck_assert_int_eq(ge_store_link_tree(a, staging, "other", &err), -1);
+    ck_assert_int_eq(ge_tree_merge(a, staging, "other", &err), -1);
     ck_assert_int_eq(err.status, GE_EXIT_BAD_DATA);
     ck_assert_ptr_nonnull(strstr(err.msg, "collide at"));
     ge_store_close(&s);
@@ -155,6 +171,11 @@ START_TEST(commit_switches_whole_prefixes)
 }
 END_TEST
 
+static void on_wait(void *ud, const char *what, const char *holder)
+{
+    snprintf(ud, 600, "%s|%s", what, holder);
+}
+
 START_TEST(locks_serialise_processes)
 {
     char path[1024];
@@ -165,7 +186,7 @@ START_TEST(locks_serialise_processes)
     ck_assert_int_eq(pipe(fds), 0);
     pid_t pid = fork();
     if (pid == 0) {
-        int fd = ge_store_lock_file(path, &err);
+        int fd = ge_store_lock_file(path, "the test lock", "holding it for a test", NULL, NULL, &err);
         if (write(fds[1], "x", 1) != 1)
             _exit(1);
         struct timespec ts = {0, 400 * 1000 * 1000};
@@ -177,15 +198,122 @@ START_TEST(locks_serialise_processes)
     ck_assert_int_eq(read(fds[0], &c, 1), 1); /* the child holds the lock */
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    int fd = ge_store_lock_file(path, &err);
+    char heard[600] = "";
+    int fd = ge_store_lock_file(path, "the test lock", "second", on_wait, heard, &err);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     ck_assert_int_ge(fd, 0);
+    /* the waiter was told what it waits for, and who holds it */
+    char want[128];
+    snprintf(want, sizeof want, "the test lock|pid %ld: holding it for a test", (long)pid);
+    ck_assert_str_eq(heard, want);
     double waited = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     ck_assert_msg(waited > 0.2, "waited only %.3fs", waited);
     close(fd);
     int st;
     waitpid(pid, &st, 0);
     ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+END_TEST
+
+/* An edited, truncated, re-moded or extra file in a cached tree is caught by the quick check;
+ * the same bytes written back with the old time only by the full one. */
+START_TEST(cached_trees_and_archives_are_verified)
+{
+    struct ge_store s;
+    struct ge_err err;
+    ge_err_clear(&err);
+    char cache[1024], sha[GE_SHA256_HEX], tree[4096], p[4200], cmd[9000];
+    snprintf(cache, sizeof cache, "%s/cache", d);
+    ck_assert_int_eq(ge_store_open(&s, cache, &err), 0);
+    cache_put(&s, "good.tar.xz", sha);
+    bool refetch;
+    ck_assert_int_eq(unpack(&s, sha, true, &refetch, &err), 0);
+    ge_store_tree_path(&s, sha, tree, sizeof tree);
+    static const struct {
+        const char *damage, *want;
+    } cases[] = {
+        {"chmod u+w '%s/bin/nvcc' && echo x >> '%s/bin/nvcc' && chmod u-w '%s/bin/nvcc'", "bin/nvcc' has another size"},
+        {"chmod 0777 '%s/bin/nvcc'%.0s%.0s", "bin/nvcc' has another mode"},
+        {"touch -d 2001-01-01 '%s/LICENSE'%.0s%.0s", "LICENSE' was modified"},
+        {"rm '%s/lib/libcudart.so'%.0s%.0s", "lib/libcudart.so' is missing"},
+        {"echo new > '%s/extra'%.0s%.0s", "extra' was not in the archive"},
+        {"ln -sfn /etc '%s/lib/libcudart.so.12'%.0s%.0s", "lib/libcudart.so.12' points elsewhere"},
+        {"rm -r '%s/bin' && ln -s lib '%s/bin'%.0s", "bin' is of another kind"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ge_err_clear(&err);
+        ck_assert_int_eq(unpack(&s, sha, false, &refetch, &err), 0);
+        ck_assert_int_eq(ge_store_verify_tree(&s, sha, GE_TREE_QUICK, &err), 0);
+        snprintf(cmd, sizeof cmd, cases[i].damage, tree, tree, tree);
+        ck_assert_int_eq(system(cmd), 0);
+        ck_assert_int_eq(ge_store_verify_tree(&s, sha, GE_TREE_QUICK, &err), -1);
+        ck_assert_int_eq(err.status, GE_EXIT_BAD_DATA);
+        ck_assert_msg(strstr(err.msg, cases[i].want), "%zu: %s", i, err.msg);
+    }
+    /* the same size and time, other bytes: only reading the file tells */
+    ck_assert_int_eq(unpack(&s, sha, false, &refetch, &err), 0);
+    snprintf(cmd, sizeof cmd, "cd '%s/lib' && chmod u+w libcudart.so.12.4.127 && touch -r libcudart.so.12.4.127 /tmp/.gpuenv-t-$$ && "
+                              "printf Z | dd of=libcudart.so.12.4.127 bs=1 seek=100 conv=notrunc 2>/dev/null && "
+                              "chmod a-w libcudart.so.12.4.127 && touch -r /tmp/.gpuenv-t-$$ libcudart.so.12.4.127 && rm /tmp/.gpuenv-t-$$", tree);
+    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(ge_store_verify_tree(&s, sha, GE_TREE_QUICK, &err), 0);
+    ck_assert_int_eq(ge_store_verify_tree(&s, sha, GE_TREE_FULL, &err), -1);
+    /* (copy.so is a hard link to the same file: either name may come first) */
+    ck_assert_msg(strstr(err.msg, "' has other contents than when it was unpacked"), "%s", err.msg);
+    /* a damaged index is said as such */
+    ge_store_index_path(&s, sha, p, sizeof p);
+    write_file(p, "gpuenv-tree 1\nf\tzz\n");
+    ge_err_clear(&err);
+    ck_assert_int_eq(ge_store_verify_tree(&s, sha, GE_TREE_QUICK, &err), -1);
+    ck_assert_msg(strstr(err.msg, "index") && err.status == GE_EXIT_BAD_DATA, "%s", err.msg);
+    /* an archive whose bytes are not its name: removed and marked for another download */
+    ge_store_archive_path(&s, sha, p, sizeof p);
+    snprintf(cmd, sizeof cmd, "printf Z | dd of='%s' bs=1 seek=40 conv=notrunc 2>/dev/null", p);
+    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(unpack(&s, sha, true, &refetch, &err), -1);
+    ck_assert(refetch);
+    ck_assert_msg(strstr(err.msg, "is damaged: its SHA-256 is"), "%s", err.msg);
+    ck_assert_int_ne(access(p, F_OK), 0);
+    ge_store_close(&s);
+}
+END_TEST
+
+static size_t ndamaged;
+static void count_damaged(void *ud, const char *kind, const char *sha256, const char *why)
+{
+    (void)ud, (void)sha256, (void)why;
+    ck_assert(strcmp(kind, "archive") == 0 || strcmp(kind, "tree") == 0);
+    ndamaged++;
+}
+
+START_TEST(verify_all_removes_what_is_damaged)
+{
+    struct ge_store s;
+    struct ge_err err;
+    ge_err_clear(&err);
+    char cache[1024], a[GE_SHA256_HEX], b[GE_SHA256_HEX], tree[4096], p[4200], cmd[9000];
+    snprintf(cache, sizeof cache, "%s/cache", d);
+    ck_assert_int_eq(ge_store_open(&s, cache, &err), 0);
+    cache_put(&s, "good.tar.xz", a);
+    cache_put(&s, "good.zip", b);
+    bool refetch;
+    ck_assert_int_eq(unpack(&s, a, true, &refetch, &err), 0);
+    ck_assert_int_eq(unpack(&s, b, true, &refetch, &err), 0);
+    size_t na, nt;
+    ndamaged = 0;
+    ck_assert_int_eq(ge_store_verify_all(&s, &na, &nt, count_damaged, NULL, &err), 0);
+    ck_assert(na == 2 && nt == 2 && ndamaged == 0);
+    ge_store_tree_path(&s, a, tree, sizeof tree);
+    snprintf(cmd, sizeof cmd, "chmod u+w '%s/bin/nvcc' && echo x >> '%s/bin/nvcc'", tree, tree);
+    ck_assert_int_eq(system(cmd), 0);
+    ge_store_archive_path(&s, b, p, sizeof p);
+    snprintf(cmd, sizeof cmd, "printf Z | dd of='%s' bs=1 seek=40 conv=notrunc 2>/dev/null", p);
+    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(ge_store_verify_all(&s, &na, &nt, count_damaged, NULL, &err), 0);
+    ck_assert_uint_eq(ndamaged, 2);
+    ck_assert(!ge_store_has_tree(&s, a) && ge_store_has_tree(&s, b));
+    ck_assert_int_ne(access(p, F_OK), 0);
+    ge_store_close(&s);
 }
 END_TEST
 
@@ -198,6 +326,8 @@ Suite *suite_store(void)
     tcase_add_test(tc, trees_merge_into_a_prefix_by_hard_links);
     tcase_add_test(tc, commit_switches_whole_prefixes);
     tcase_add_test(tc, locks_serialise_processes);
+    tcase_add_test(tc, cached_trees_and_archives_are_verified);
+    tcase_add_test(tc, verify_all_removes_what_is_damaged);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,0 +1,393 @@
+/* lockplan.c: requirements -> resolved plan -> gpuenv.lock, pinned from NVIDIA's manifests. */
+#include "lockplan.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "manifest.h"
+#include "matrix.h"
+#include "path.h"
+#include "pyenv.h"
+#include "req.h"
+#include "str.h"
+
+void ge_notes_add(struct ge_notes *n, const char *fmt, ...)
+{
+    if (n->n >= GE_NOTES_MAX)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(n->text[n->n++], sizeof n->text[0], fmt, ap);
+    va_end(ap);
+}
+
+/* A complete development toolkit: compiler, runtime, headers and the math libraries. A
+ * component a release's manifest lacks is skipped with a note. */
+static const char *const default_components[] = {
+    "cuda_nvcc", "cuda_cudart", "cuda_cccl", "cuda_crt", "cuda_nvvm", "cuda_nvrtc", "cuda_nvtx",
+    "cuda_cupti", "cuda_cuobjdump", "cuda_nvdisasm", "cuda_nvprune", "cuda_cuxxfilt", "cuda_profiler_api",
+    "libcublas", "libcufft", "libcurand", "libcusolver", "libcusparse", "libnpp", "libnvjitlink",
+    "libnvjpeg", "cudnn", NULL,
+};
+
+/* The manifest of kind (cuda, cudnn) for version, from GPUENV_MANIFEST_PATH first, then the
+ * data folder's redist/: exactly that version, else the newest one of its minor (with a note). */
+static struct ge_manifest *find_manifest(const char *datadir, const char *kind, const char *version, bool exact,
+                                         struct ge_notes *notes, char *found, size_t fsize, struct ge_err *err)
+{
+    char dirs[16][2048];
+    int nd = 0;
+    const char *mp = getenv("GPUENV_MANIFEST_PATH");
+    if (mp && mp[0]) {
+        char *copy = strdup(mp), *save = NULL;
+        for (char *t = copy ? strtok_r(copy, ":", &save) : NULL; t && nd < 15; t = strtok_r(NULL, ":", &save))
+            snprintf(dirs[nd++], sizeof dirs[0], "%.2000s", t);
+        free(copy);
+    }
+    snprintf(dirs[nd++], sizeof dirs[0], "%.2000s/redist", datadir);
+    struct ge_version want;
+    if (ge_version_parse(&want, version, 2, 4) < 0)
+        return ge_err_set(err, GE_EXIT_BAD_DATA, "malformed %s version '%s'", kind, version), NULL;
+    char best[4096] = "";
+    struct ge_version bestv = {{0}, 0};
+    for (int i = 0; i < nd; i++) {
+        char p[4096];
+        snprintf(p, sizeof p, "%.2047s/%.8s/redistrib_%u.%u.%u.json", dirs[i], kind, (unsigned)want.part[0],
+                 (unsigned)want.part[1], (unsigned)want.part[2]);
+        if (access(p, R_OK) == 0) {
+            snprintf(best, sizeof best, "%s", p);
+            bestv = want;
+            bestv.n = 3;
+            break;
+        }
+    }
+    if (!best[0] && !exact) {
+        /* the newest manifest of the same minor, from the first folder that has one: a site's
+         * folder in GPUENV_MANIFEST_PATH wins over the shipped ones */
+        for (int i = 0; i < nd && !best[0]; i++) {
+            char sub[2100];
+            snprintf(sub, sizeof sub, "%.2047s/%.8s", dirs[i], kind);
+            char cand[4096];
+            for (unsigned patch = 0; patch < 20; patch++) {
+                struct ge_version v = {{want.part[0], want.part[1], patch, 0}, 3};
+                snprintf(cand, sizeof cand, "%s/redistrib_%u.%u.%u.json", sub, (unsigned)v.part[0],
+                         (unsigned)v.part[1], patch);
+                if (access(cand, R_OK) == 0 && ge_version_cmp(&v, &bestv) > 0) {
+                    bestv = v;
+                    snprintf(best, sizeof best, "%s", cand);
+                }
+            }
+        }
+        if (best[0]) {
+            char bv[32];
+            ge_notes_add(notes, "no manifest for %s %s: installing %s, the newest %u.%u release with one", kind, version,
+                 ge_version_format(&bestv, bv, sizeof bv), (unsigned)want.part[0], (unsigned)want.part[1]);
+        }
+    }
+    if (!best[0]) {
+        ge_err_set(err, GE_EXIT_BAD_DATA, "no NVIDIA manifest for %s %u.%u in %s/redist or GPUENV_MANIFEST_PATH", kind,
+                   (unsigned)want.part[0], (unsigned)want.part[1], datadir);
+        ge_err_hint(err, "put NVIDIA's redistrib_X.Y.Z.json in a folder's %s/ and name the folder in "
+                         "GPUENV_MANIFEST_PATH, or pick a version gpuenv ships ('gpuenv matrix')", kind);
+        return NULL;
+    }
+    ge_strlcpy(found, best, fsize);
+    return ge_manifest_load(best, err);
+}
+
+static bool wanted(const char *components, const char *name)
+{
+    if (!components) {
+        for (const char *const *c = default_components; *c; c++)
+            if (strcmp(*c, name) == 0)
+                return true;
+        return false;
+    }
+    size_t nl = strlen(name);
+    for (const char *p = components; *p;) {
+        size_t n = strcspn(p, ", ");
+        if (n == nl && strncmp(p, name, n) == 0)
+            return true;
+        p += n;
+        while (*p == ',' || *p == ' ')
+            p++;
+    }
+    return false;
+}
+
+static int add_archives(struct ge_lockfile *l, const struct ge_manifest *m, const char *package, const char *kind,
+                        const char *platform, const char *variant, const char *components, struct ge_notes *notes,
+                        struct ge_err *err)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        const struct ge_archive_ref *a = &m->items[i];
+        if (strcmp(a->platform, platform) != 0 || strcmp(a->variant, variant) != 0 ||
+            !wanted(components, a->component))
+            continue;
+        struct ge_lock_archive la;
+        memset(&la, 0, sizeof la);
+        ge_strlcpy(la.package, package, sizeof la.package);
+        ge_strlcpy(la.component, a->component, sizeof la.component);
+        ge_strlcpy(la.version, a->version, sizeof la.version);
+        ge_strlcpy(la.platform, a->platform, sizeof la.platform);
+        ge_strlcpy(la.variant, a->variant, sizeof la.variant);
+        snprintf(la.url_path, sizeof la.url_path, "compute/%s/redist/%s", kind, a->relative_path);
+        la.size = a->size;
+        memcpy(la.sha256, a->sha256, sizeof la.sha256);
+        if (ge_lock_add(l, &la, err) < 0)
+            return -1;
+    }
+    /* name what was asked for and is not there */
+    const char *const *list = default_components;
+    char explicit[64][64];
+    int ne = 0;
+    if (components) {
+        for (const char *p = components; *p && ne < 64;) {
+            size_t n = strcspn(p, ", ");
+            if (n && n < 64) {
+                memcpy(explicit[ne], p, n);
+                explicit[ne++][n] = '\0';
+            }
+            p += n;
+            while (*p == ',' || *p == ' ')
+                p++;
+        }
+    }
+    int total = components ? ne : 0;
+    if (!components)
+        while (list[total])
+            total++;
+    struct ge_buf skipped;
+    ge_buf_init(&skipped);
+    for (int k = 0; k < total; k++) {
+        const char *name = components ? explicit[k] : list[k];
+        bool is_cudnn = strcmp(name, "cudnn") == 0;
+        if (is_cudnn != (strcmp(kind, "cudnn") == 0))
+            continue;
+        bool found = false;
+        for (size_t i = 0; i < l->n && !found; i++)
+            found = strcmp(l->archives[i].component, name) == 0;
+        if (!found && components) {
+            ge_buf_fini(&skipped);
+            return ge_err_set(err, GE_EXIT_USAGE, "component '%s' is not in the %s manifest for %s", name, kind, platform);
+        }
+        if (!found)
+            ge_buf_addf(&skipped, "%s%s", skipped.len ? ", " : "", name);
+    }
+    if (skipped.len)
+        ge_notes_add(notes, "not in this %s release's manifest for %s, so skipped: %s", kind, platform, ge_buf_str(&skipped));
+    ge_buf_fini(&skipped);
+    return 0;
+}
+
+/* ---- building the wanted lock ---- */
+
+static int usage(struct ge_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int usage(struct ge_err *err, const char *fmt, ...)
+{
+    char msg[GE_ERR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    ge_err_set(err, GE_EXIT_USAGE, "%s", msg);
+    ge_err_hint(err, "see 'gpuenv help install'");
+    return -1;
+}
+
+int ge_lockplan_make(const struct ge_lockplan_req *o, struct ge_lockfile *want, struct ge_host_view *hv,
+                     struct ge_notes *notes, struct ge_err *err)
+{
+    char dir[4096];
+    if (ge_matrix_find_dir(dir, sizeof dir, err) < 0)
+        return -1;
+    struct ge_matrix *m = ge_matrix_load(dir, err);
+    if (!m)
+        return -1;
+    int rc = -1;
+    struct ge_req reqs[GE_LOCK_MAX_REQS];
+    struct ge_plan plan;
+    struct ge_manifest *cm = NULL, *dm = NULL;
+    ge_plan_init(&plan);
+    if (o->nreqs > GE_LOCK_MAX_REQS) {
+        usage(err, "at most %d requirements", GE_LOCK_MAX_REQS);
+        goto out;
+    }
+    for (int i = 0; i < o->nreqs; i++)
+        if (ge_req_parse(&reqs[i], o->reqs[i], err) < 0)
+            goto out;
+    if (ge_host_gather(o->host, o->python, o->platform, o->arch, m, hv, err) < 0)
+        goto out;
+    if (strcmp(hv->f.platform, "linux") != 0) {
+        usage(err, "gpuenv installs Linux toolkits only, not %s", hv->f.platform);
+        goto out;
+    }
+    if (ge_resolve(m, &hv->f, reqs, o->nreqs, &o->ro, &plan, err) < 0)
+        goto out;
+    const struct ge_plan_pkg *tk = NULL, *cd = NULL;
+    for (int i = 0; i < plan.npkgs; i++) {
+        if (strcmp(plan.pkgs[i].name, "cuda-toolkit") == 0)
+            tk = &plan.pkgs[i];
+        if (strcmp(plan.pkgs[i].name, "cudnn") == 0)
+            cd = &plan.pkgs[i];
+    }
+    /* What to install. A framework's venv when the plan holds one; the NVIDIA toolkit and cuDNN
+     * when there is no framework, when it loads them from the prefix at run time, or when the
+     * request names them (to compile extensions against the framework's CUDA). */
+    struct ge_py_plan py;
+    ge_py_plan_from(&plan, o->pytorch_mirror, &py);
+    bool named = false;
+    for (int i = 0; i < o->nreqs; i++)
+        named = named || strcmp(reqs[i].name, "cuda-toolkit") == 0 || strcmp(reqs[i].name, "cudnn") == 0;
+    bool want_py = py.framework[0] && !o->no_python;
+    bool want_nvidia = !py.framework[0] || py.needs_toolkit || named || o->no_python;
+    if (o->python_only) {
+        if (!py.framework[0]) {
+            usage(err, "--python-only, but the request holds no framework (torch, tensorflow or jax)");
+            goto out;
+        }
+        want_nvidia = false;
+    }
+    if (want_py) {
+        if (!py.python[0]) {
+            ge_err_set(err, GE_EXIT_USAGE, "no Python version to make the %s environment for", py.framework);
+            ge_err_hint(err, "give --python X.Y or an interpreter's path");
+            goto out;
+        }
+        ge_strlcpy(want->py_framework, py.framework, sizeof want->py_framework);
+        ge_strlcpy(want->py_framework_version, py.version, sizeof want->py_framework_version);
+        ge_strlcpy(want->py_python, py.python, sizeof want->py_python);
+        ge_strlcpy(want->py_index, py.index_url, sizeof want->py_index);
+        for (int i = 0; i < py.n && i < GE_LOCK_MAX_PY_REQS; i++)
+            ge_strlcpy(want->py_reqs[want->py_n++], py.reqs[i], sizeof want->py_reqs[0]);
+    }
+    if (want_nvidia && !tk) {
+        ge_err_set(err, GE_EXIT_NO_SOLUTION, "the plan names no CUDA toolkit to install");
+        goto out;
+    }
+    const char *plat = strcmp(hv->f.arch, "aarch64") == 0 ? "linux-sbsa" : "linux-x86_64";
+    ge_strlcpy(want->platform, plat, sizeof want->platform);
+    for (int i = 0; i < o->nreqs; i++)
+        ge_strlcpy(want->reqs[want->nreqs++], o->reqs[i], sizeof want->reqs[0]);
+    if (hv->f.driver_known)
+        ge_strlcpy(want->host_driver, hv->f.driver.s, sizeof want->host_driver);
+    for (int g = 0; hv->f.gpus_known && g < hv->f.ngpus; g++) {
+        char cc[8];
+        size_t l = strlen(want->host_gpus);
+        snprintf(want->host_gpus + l, sizeof want->host_gpus - l, "%s%s", g ? "," : "",
+                 ge_cc_format(hv->f.gpus[g], cc, sizeof cc));
+    }
+    if (hv->f.python_known)
+        ge_strlcpy(want->host_python, hv->f.python.s, sizeof want->host_python);
+
+    if (want_nvidia) {
+        char found[4096];
+        if (!(cm = find_manifest(dir, "cuda", tk->version, false, notes, found, sizeof found, err)))
+            goto out;
+        ge_strlcpy(want->cuda, cm->label[0] ? cm->label : tk->version, sizeof want->cuda);
+        if (!cm->label[0]) { /* the oldest manifests have no label: the file name tells */
+            const char *b = strrchr(found, '_');
+            if (b) {
+                snprintf(want->cuda, sizeof want->cuda, "%.*s", (int)(strlen(b + 1) - 5), b + 1);
+            }
+        }
+        if (add_archives(want, cm, "cuda-toolkit", "cuda", plat, "", o->components, notes, err) < 0)
+            goto out;
+        if (cd && wanted(o->components, "cudnn")) {
+            if (!(dm = find_manifest(dir, "cudnn", cd->version, false, notes, found, sizeof found, err)))
+                goto out;
+            ge_strlcpy(want->cudnn, cd->version, sizeof want->cudnn);
+            ge_strlcpy(want->cudnn_build, cd->build, sizeof want->cudnn_build);
+            for (size_t i = 0; i < dm->n; i++)
+                if (strcmp(dm->items[i].component, "cudnn") == 0 && strcmp(dm->items[i].variant, cd->build) == 0)
+                    ge_strlcpy(want->cudnn, dm->items[i].version, sizeof want->cudnn);
+            if (add_archives(want, dm, "cudnn", "cudnn", plat, cd->build, o->components, notes, err) < 0)
+                goto out;
+        } else if (!cd && wanted(o->components, "cudnn")) {
+            ge_notes_add(notes, "no cuDNN in the plan: none installed");
+        }
+        if (want->n == 0) {
+            usage(err, "nothing to install: no component matches '%s'", o->components ? o->components : "");
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    ge_manifest_free(cm);
+    ge_manifest_free(dm);
+    ge_plan_fini(&plan);
+    ge_matrix_free(m);
+    return rc;
+}
+
+
+/* The archive of lock entry a as manifest m lists it, compared field by field. */
+static int check_archive(const struct ge_lock_archive *a, const struct ge_manifest *m, const char *kind,
+                         const char *file, struct ge_err *err)
+{
+    const struct ge_archive_ref *ref = ge_manifest_find(m, a->component, a->platform, a->variant);
+    char url[400];
+    const char *why = NULL;
+    if (!ref)
+        why = "is not in";
+    else if (ge_fmt(url, sizeof url, "compute/%s/redist/%s", kind, ref->relative_path) < 0 || strcmp(url, a->url_path) != 0)
+        why = "has another URL path than";
+    else if (ref->size != a->size)
+        why = "has another size than";
+    else if (strcmp(ref->sha256, a->sha256) != 0)
+        why = "has another SHA-256 than";
+    if (!why)
+        return 0;
+    ge_err_set(err, GE_EXIT_BAD_DATA, "gpuenv.lock: %s %s %s%s%s %s NVIDIA's manifest %s", a->component, a->version,
+               a->platform, a->variant[0] ? " " : "", a->variant, why, file);
+    ge_err_hint(err, "the lock was edited or is damaged: restore it from version control, or run 'gpuenv lock' "
+                     "again");
+    return -1;
+}
+
+int ge_lockplan_check(const struct ge_lockfile *l, struct ge_notes *notes, struct ge_err *err)
+{
+    if (l->n == 0)
+        return 0;
+    char dir[4096];
+    if (ge_matrix_find_dir(dir, sizeof dir, err) < 0)
+        return -1;
+    static const struct {
+        const char *package, *kind;
+        size_t version_off;
+    } kinds[] = {
+        {"cuda-toolkit", "cuda", offsetof(struct ge_lockfile, cuda)},
+        {"cudnn", "cudnn", offsetof(struct ge_lockfile, cudnn)},
+    };
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        bool any = false;
+        for (size_t i = 0; i < l->n && !any; i++)
+            any = strcmp(l->archives[i].package, kinds[k].package) == 0;
+        if (!any)
+            continue;
+        const char *version = (const char *)l + kinds[k].version_off;
+        char found[4096];
+        struct ge_err e;
+        ge_err_clear(&e);
+        struct ge_manifest *m = version[0] ? find_manifest(dir, kinds[k].kind, version, true, notes, found, sizeof found, &e)
+                                           : NULL;
+        if (!m) {
+            ge_notes_add(notes, "no %s %s manifest here to cross-check gpuenv.lock against: its digests are trusted "
+                                "as they are", kinds[k].kind, version[0] ? version : "(no version)");
+            continue;
+        }
+        const char *file = strrchr(found, '/');
+        int rc = 0;
+        for (size_t i = 0; i < l->n && rc == 0; i++)
+            if (strcmp(l->archives[i].package, kinds[k].package) == 0)
+                rc = check_archive(&l->archives[i], m, kinds[k].kind, file ? file + 1 : found, err);
+        ge_manifest_free(m);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,46 @@
+/* lockplan.h: from requirements to the lock: resolve them for the host, decide what goes into the
+ * project (the framework's venv, NVIDIA's archives), and pin every archive from NVIDIA's
+ * manifests; and the check of a lock against those manifests before it is installed. */
+#ifndef GE_LOCKPLAN_H
+#define GE_LOCKPLAN_H
+
+#include <stdbool.h>
+
+#include "err.h"
+#include "host.h"
+#include "lock.h"
+#include "resolve.h"
+
+/* Remarks for the user that are not errors ("no manifest for cuda 12.4.1: installing 12.4.0"). */
+#define GE_NOTES_MAX 8
+struct ge_notes {
+    int n;
+    char text[GE_NOTES_MAX][300];
+};
+void ge_notes_add(struct ge_notes *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+struct ge_lockplan_req {
+    const struct ge_host_req *host;      /* --driver, --gpu */
+    const char *python, *platform, *arch; /* as for ge_host_gather */
+    struct ge_resolve_opts ro;
+    char *const *reqs;
+    int nreqs;
+    const char *components;              /* --components, NULL for the default set */
+    const char *pytorch_mirror;
+    bool no_python, python_only;
+};
+
+/* Resolve req and fill want (ge_lock_init'ed by the caller): the requirements, the host it was
+ * checked against (also left in hv), the framework's Python part, and the archives of the plan's
+ * toolkit and cuDNN from the manifests (GPUENV_MANIFEST_PATH, then the data folder's redist/).
+ * 0, or -1 with err (usage 2, no solution 3, bad data 5). */
+int ge_lockplan_make(const struct ge_lockplan_req *req, struct ge_lockfile *want, struct ge_host_view *hv,
+                     struct ge_notes *notes, struct ge_err *err);
+
+/* Check every archive of l against the manifest it came from (the same lookup as
+ * ge_lockplan_make): the same URL path, size and SHA-256 for its component, platform and variant.
+ * A lock that disagrees is refused (GE_EXIT_BAD_DATA naming the archive). Where no manifest of the
+ * locked release can be found, a note says that the lock could not be cross-checked. */
+int ge_lockplan_check(const struct ge_lockfile *l, struct ge_notes *notes, struct ge_err *err);
+
+#endif
