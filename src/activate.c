@@ -713,12 +713,10 @@ static void render_pwsh(const struct ge_env *env, struct ge_buf *out)
 /* ---- dotenv: the final values, one NAME=value a line, literal (docker's --env-file reads them
  * so; no quotes) ---- */
 
-static void render_dotenv(const struct ge_env *env, struct ge_buf *out)
+/* The final value of each variable: the changes applied in order, as the shells do (a variable
+ * changed twice ends in the slot of its first change). */
+static void dotenv_values(const struct ge_env *env, struct ge_buf val[GE_ENV_MAX])
 {
-    ge_buf_addf(out, "# gpuenv environment of '%s': the values for this environment, literal, one a line\n",
-                env->name);
-    /* the changes applied in order, as the shells do: a variable changed twice gets one line */
-    struct ge_buf val[GE_ENV_MAX];
     for (int i = 0; i < env->n; i++)
         ge_buf_init(&val[i]);
     for (int i = 0; i < env->n; i++) {
@@ -735,6 +733,31 @@ static void render_dotenv(const struct ge_env *env, struct ge_buf *out)
         ge_buf_fini(&val[k]);
         val[k] = v;
     }
+}
+
+const char *ge_env_dotenv_unwritable(const struct ge_env *env)
+{
+    struct ge_buf val[GE_ENV_MAX];
+    dotenv_values(env, val);
+    const char *bad = NULL;
+    for (int i = 0; i < env->n; i++) {
+        if (!bad && first_of(env, i) && strpbrk(ge_buf_str(&val[i]), "\n\r"))
+            bad = env->changes[i].name;
+        ge_buf_fini(&val[i]);
+    }
+    return bad;
+}
+
+static void render_dotenv(const struct ge_env *env, struct ge_buf *out)
+{
+    /* a line break would end the line and start another variable (LD_PRELOAD=...): such a value
+     * cannot be written at all (docker's --env-file has no quoting) */
+    if (ge_env_dotenv_unwritable(env))
+        return;
+    ge_buf_addf(out, "# gpuenv environment of '%s': the values for this environment, literal, one a line\n",
+                env->name);
+    struct ge_buf val[GE_ENV_MAX];
+    dotenv_values(env, val);
     for (int i = 0; i < env->n; i++) {
         if (first_of(env, i))
             ge_buf_addf(out, "%s=%s\n", env->changes[i].name, ge_buf_str(&val[i]));

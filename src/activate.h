@@ -90,6 +90,9 @@ void ge_env_clean(struct ge_env *env, const char *ldpath);
  * is left to the caller there). dotenv holds the final values, computed from this process's
  * environment; modulefiles undo themselves on 'module unload'. 0, or -1 when memory ran out. */
 int ge_env_render(const struct ge_env *env, enum ge_shell sh, bool for_eval, struct ge_buf *out);
+/* The variable whose final dotenv value (inherited parts included) holds a line break, which no
+ * dotenv line can carry, or NULL. ge_env_render writes no dotenv text when there is one. */
+const char *ge_env_dotenv_unwritable(const struct ge_env *env);
 
 /* The start-up files 'gpuenv shell' gives an interactive shell so that the user's own start-up
  * runs first and the activation (prompt included) last: bash's --rcfile, and zsh's .zshenv and

@@ -165,6 +165,12 @@ static int env_run(struct ge_ctx *ctx, int argc, char **argv)
         ge_env_clean(&env, ld);
     else if (sh == GE_SHELL_CSH) /* csh cannot eval the multi-line check: say it here, to stderr */
         warn_shadowing(&env, "'gpuenv env --clean'");
+    const char *bad = sh == GE_SHELL_DOTENV ? ge_env_dotenv_unwritable(&env) : NULL;
+    if (bad) {
+        ge_err_set(&ctx->err, GE_EXIT_USAGE, "%s holds a line break: a dotenv line cannot carry it", bad);
+        ge_err_hint(&ctx->err, "set %s without the line break and run 'gpuenv env' again", bad);
+        return ctx->err.status;
+    }
     struct ge_buf out;
     ge_buf_init(&out);
     if (ge_env_render(&env, sh, true, &out) < 0) {

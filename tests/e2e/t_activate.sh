@@ -205,6 +205,11 @@ $LDP" ] || fail "--clean: $out"
     assert_out_line "CUDA_HOME=$A"
     assert_out_line "PATH=$A/bin:/usr/bin:/bin"
     assert_out_line "LD_LIBRARY_PATH=$A/lib"
+    # an inherited value with a line break would forge a line (LD_PRELOAD=...): refused
+    LD_LIBRARY_PATH="/opt/x
+LD_PRELOAD=/tmp/evil.so" gp env --shell dotenv
+    assert_rc 2; assert_out_empty
+    assert_err_has "LD_LIBRARY_PATH holds a line break: a dotenv line cannot carry it"
     # the default comes from $SHELL
     SHELL=/usr/bin/fish gp env
     assert_out_has "set -gx CUDA_HOME "
