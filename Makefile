@@ -6,7 +6,12 @@ BINDIR ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share/gpuenv
 MANDIR ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# Debian's zsh reads packages' completions from vendor-completions; site-functions is for /usr/local.
+ifeq ($(PREFIX),/usr)
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/vendor-completions
+else
 ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+endif
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 DESTDIR ?=
 
@@ -36,10 +41,10 @@ endif
 
 WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
        -Wno-format-nonliteral -Wvla
-# User CFLAGS/LDFLAGS are appended, never replaced.
+# User CPPFLAGS/CFLAGS/LDFLAGS are appended, never replaced.
 ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 -pthread $(OPT) $(WARN) $(SANFLAGS) \
              -DGPUENV_DATADIR='"$(DATADIR)"' -MMD -MP \
-             $(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CFLAGS)
+             $(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 LIBS = $(shell $(PKG_CONFIG) --libs $(LINKED_PKGS)) -ldl -pthread
 
@@ -69,6 +74,16 @@ $(B)/gpuenv: $(OBJS)
 $(B)/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The installed data folder is compiled into matrix.o: when DATADIR changes ('make install
+# PREFIX=/usr' after a plain 'make'), it is compiled again. (The binary also finds the data at
+# ../share/gpuenv beside itself, whatever it was compiled with.)
+$(B)/datadir.txt: FORCE
+	@mkdir -p $(@D)
+	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' >$@
+$(B)/matrix.o: $(B)/datadir.txt
+.PHONY: FORCE
+FORCE:
 
 $(B)/unit/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
@@ -116,13 +131,15 @@ install: gpuenv
 	$(INSTALL) -m 644 completions/_gpuenv $(DESTDIR)$(ZSHCOMPDIR)/_gpuenv
 	$(INSTALL) -m 644 completions/gpuenv.fish $(DESTDIR)$(FISHCOMPDIR)/gpuenv.fish
 
-# The exact mirror of install: every file it wrote, then the folders it made for gpuenv alone.
+# The exact mirror of install: every file it wrote, then the data folders it made, deepest first and
+# only when nothing else is in them (DATADIR may be a folder that holds other things).
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/gpuenv $(DESTDIR)$(MANDIR)/man1/gpuenv.1 \
 	  $(DESTDIR)$(MANDIR)/man5/gpuenv-matrix.5 \
 	  $(DESTDIR)$(BASHCOMPDIR)/gpuenv $(DESTDIR)$(ZSHCOMPDIR)/_gpuenv \
 	  $(DESTDIR)$(FISHCOMPDIR)/gpuenv.fish
-	rm -rf $(DESTDIR)$(DATADIR)
+	cd data && find . -type f -exec rm -f '$(DESTDIR)$(DATADIR)/{}' \; \
+	  && find . -depth -type d -exec sh -c 'd="$${1%/.}"; test ! -d "$$d" || rmdir --ignore-fail-on-non-empty "$$d"' _ '$(DESTDIR)$(DATADIR)/{}' \;
 
 deps:
 	@missing=""; for p in $(DEB_BUILD) $(DEB_TEST); do \

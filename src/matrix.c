@@ -53,9 +53,11 @@ int ge_matrix_find_dir(char *dir, size_t size, struct ge_err *err)
         char *slash = strrchr(exe, '/');
         if (slash) {
             *slash = '\0';
-            /* ./gpuenv at the top of a source tree, or build/<kind>/gpuenv inside it */
-            const char *rel[] = {"data", "../../data"};
-            for (size_t i = 0; i < 2; i++) {
+            /* ./gpuenv at the top of a source tree, build/<kind>/gpuenv inside it, or an installed
+             * <prefix>/bin/gpuenv with <prefix>/share/gpuenv (any PREFIX or DESTDIR: the
+             * compiled-in folder below may be another build's) */
+            const char *rel[] = {"data", "../../data", "../share/gpuenv"};
+            for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
                 char cand[PATH_MAX], real[PATH_MAX];
                 if (ge_path_join(cand, sizeof cand, exe, rel[i]) == 0 && has_cuda_json(cand) &&
                     realpath(cand, real)) {
