@@ -18,12 +18,12 @@
 /* Each option once, as an initializer: the tables below are subsets (C11 cannot initialise from
  * another const array's elements, so these are macros rather than an array to index). */
 #define O_JSON {"json", 0, false, NULL, "print one JSON document (also on failure)", NULL}
-#define O_DIR {"directory", 'C', true, "DIR", "the project folder (default: the current one)", NULL}
-#define O_PREFIX {"prefix", 0, true, "DIR", "the prefix instead of the project's .gpuenv", NULL}
+#define O_DIR {"directory", 'C', true, "DIR", "the project folder (default: the current one)", "@dir"}
+#define O_PREFIX {"prefix", 0, true, "DIR", "the prefix instead of the project's .gpuenv", "@dir"}
 #define O_SHELL {"shell", 0, true, "SHELL", "the format: " GE_SHELL_NAMES " (default: from $SHELL)", GE_SHELL_NAMES}
 #define O_CLEAN {"clean", 0, false, NULL, "leave out LD_LIBRARY_PATH entries that hold another CUDA or cuDNN", NULL}
 #define O_FORMAT {"format", 0, true, "FORMAT", "lua (Lmod, the default) or tcl (Environment Modules)", "lua tcl"}
-#define O_INSTALL {"install", 0, true, "DIR", "write DIR/gpuenv/NAME.lua (or the Tcl file NAME) atomically", NULL}
+#define O_INSTALL {"install", 0, true, "DIR", "write DIR/gpuenv/NAME.lua (or the Tcl file NAME) atomically", "@dir"}
 #define O_NAME {"name", 0, true, "NAME", "the module's name (default: the project folder's name)", NULL}
 #define END {NULL, 0, false, NULL, NULL, NULL}
 

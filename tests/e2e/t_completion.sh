@@ -77,3 +77,56 @@ detect
 W
     cmp -s "$T/want" "$OUT" || { diff "$T/want" "$OUT"; fail "fish completions"; }
 }
+
+# Folders, files and command lines fall back to each shell's own completion: -C DIR, --python
+# PATH, and the command after 'run'.
+test_fallbacks_to_files_folders_and_commands() {
+    bin_on_path
+    mkdir -p "$T/w/somedir" && : >"$T/w/somefile" && cd "$T/w" || fail "setup"
+    bash -c '
+        . "$1/completions/gpuenv.bash"
+        try() { COMP_LINE=$1; COMP_POINT=${#1}; COMPREPLY=(); _gpuenv; printf "%s|" "${COMPREPLY[@]}"; echo; }
+        try "gpuenv run -C so"
+        try "gpuenv install --python some"
+        try "gpuenv run -- gpuen"
+        try "gpuenv run -C somedir gpuen"
+    ' _ "$ROOT" >"$OUT" 2>"$ERR"
+    RC=$?
+    assert_rc 0
+    cat >"$T/want" <<'W'
+somedir|
+somedir|somefile|
+gpuenv|
+gpuenv|
+W
+    cmp -s "$T/want" "$OUT" || { diff "$T/want" "$OUT"; fail "bash fallbacks"; }
+    if command -v zsh >/dev/null 2>&1; then
+        zsh -f -c '
+            compadd() { local s=" "; [[ $1 == -Q ]] && shift; if [[ $1 == -S ]]; then s=$2; shift 2; fi; shift; print -r -- "${(j:,:)@}[$s]"; }
+            _files() { print -r -- "FILES${1:+ $*}"; }
+            _normal() { print -r -- "NORMAL ${(j:,:)words} $CURRENT"; }
+            source "$1/completions/_gpuenv" 2>/dev/null
+            try() { words=("$@"); CURRENT=$#; _gpuenv; }
+            try gpuenv run -C ""
+            try gpuenv install --python 3.1
+            try gpuenv run -C d -- python tr
+        ' _ "$ROOT" >"$OUT" 2>"$ERR"
+        RC=$?
+        assert_rc 0
+        cat >"$T/want" <<'W'
+FILES -/
+FILES
+3.10,3.11,3.12,3.13,3.14[ ]
+NORMAL python,tr 2
+W
+        cmp -s "$T/want" "$OUT" || { diff "$T/want" "$OUT"; fail "zsh fallbacks"; }
+    fi
+    if command -v fish >/dev/null 2>&1; then
+        fish --no-config -c "source '$ROOT/completions/gpuenv.fish'; complete -C 'gpuenv run -C so'; complete -C 'gpuenv install --python some'; complete -C 'gpuenv run -- gpuen'" >"$OUT" 2>"$ERR"
+        RC=$?
+        assert_rc 0
+        assert_out_line "somedir/"
+        assert_out_line "somefile"
+        grep -q "^gpuenv" "$OUT" || fail "fish: no command offered after run --"
+    fi
+}
