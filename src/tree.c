@@ -228,7 +228,7 @@ static int links_visit(struct walk *w, int dirfd, const char *name, const struct
         return 0;
     ge_err_set(w->err, GE_EXIT_BAD_DATA, "refusing %s: the symbolic link '%s' -> '%s' %s%s", c->what, w->rel, target,
                why[r], r == ESCAPES ? " the tree" : "");
-    ge_err_hint(w->err, "the archive is not what NVIDIA publishes: install from the default origin, or tell the "
+    ge_err_hint(w->err, "the archive is not what NVIDIA publishes: install from NVIDIA's own origin, or tell the "
                         "mirror's keeper");
     return -1;
 }

@@ -127,6 +127,7 @@ int main(void)
     srunner_add_suite(sr, suite_extract());
     srunner_add_suite(sr, suite_store());
     srunner_add_suite(sr, suite_tree());
+    srunner_add_suite(sr, suite_project());
     srunner_add_suite(sr, suite_lock_activate());
     srunner_add_suite(sr, suite_activate());
     srunner_add_suite(sr, suite_pyenv());

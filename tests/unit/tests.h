@@ -21,6 +21,7 @@ Suite *suite_fetch(void);
 Suite *suite_extract(void);
 Suite *suite_store(void);
 Suite *suite_tree(void);
+Suite *suite_project(void);
 Suite *suite_lock_activate(void);
 Suite *suite_activate(void);
 Suite *suite_pyenv(void);
