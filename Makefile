@@ -25,7 +25,7 @@ PKGS = libcurl libcjson libarchive libcrypto
 LINKED_PKGS = libcjson
 # Debian packages behind PKGS and the tests; 'make deps' installs them.
 DEB_BUILD = make gcc pkg-config libcurl4-openssl-dev libcjson-dev libarchive-dev libssl-dev
-DEB_TEST = check python3 python3-venv mandoc bash zsh fish dash ksh tcsh csh lmod
+DEB_TEST = check python3 python3-venv mandoc bash zsh fish dash ksh tcsh csh lmod clang libclang-rt-14-dev
 
 # SANITIZE=1 builds everything again with ASan and UBSan, in its own folder, so that the plain
 # ./gpuenv is never a sanitizer build by accident.
@@ -61,7 +61,7 @@ CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 # sanitized: they are dlopen'ed by a sanitized binary that already carries the runtime.
 FAKE_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -O1 -g -fPIC -shared -Wall -Wextra -Werror
 
-.PHONY: all check check-unit check-e2e check-live lint install uninstall clean deps
+.PHONY: all check check-unit check-e2e check-live check-clang lint install uninstall clean deps fuzz fuzz-smoke
 
 all: gpuenv
 
@@ -114,6 +114,34 @@ check-e2e: $(B)/gpuenv $(FAKES)
 check-live: $(B)/gpuenv
 	GPUENV=$(CURDIR)/$(B)/gpuenv sh tests/live/check-live.sh
 
+# The same unit tests built with clang: the source must build with both compilers.
+check-clang:
+	$(MAKE) CC=clang B=build/clang build/clang/unit_tests build/clang/fake/libcuda.so.1 build/clang/fake/libnvidia-ml.so.1
+	GPUENV_FAKE_DIR=$(CURDIR)/build/clang/fake CK_DEFAULT_TIMEOUT=30 build/clang/unit_tests
+
+# libFuzzer harnesses (tests/fuzz/), with ASan and UBSan, for every parser and the unpacker.
+# 'make fuzz' builds them; 'make fuzz-smoke' runs each for FUZZ_SECONDS from seeds (CI does).
+FUZZ_CC ?= clang
+FUZZ_B = build/fuzz
+FUZZ_SECONDS ?= 10
+FUZZERS = version req manifest lock matrix matrix_cache extract tree_index
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 -pthread -g -O1 $(WARN) $(FUZZ_SAN) \
+              -DGPUENV_DATADIR='"$(DATADIR)"' -MMD -MP $(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CPPFLAGS)
+FUZZ_LIB_OBJS = $(filter-out $(FUZZ_B)/main.o,$(SRCS:src/%.c=$(FUZZ_B)/%.o))
+
+$(FUZZ_B)/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.c tests/fuzz/fuzz.h $(FUZZ_LIB_OBJS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Isrc -o $@ $< tests/fuzz/fuzz_common.c $(FUZZ_LIB_OBJS) $(LIBS)
+
+fuzz: $(FUZZERS:%=$(FUZZ_B)/fuzz_%)
+
+fuzz-smoke: fuzz
+	sh tests/fuzz/smoke.sh $(FUZZ_B) $(FUZZ_SECONDS)
+
 lint:
 	@if command -v mandoc >/dev/null 2>&1; then \
 	  mandoc -Tlint -Wwarning man/*.[1-9] && echo "lint: man pages clean"; \
@@ -153,4 +181,4 @@ deps:
 clean:
 	rm -rf build gpuenv
 
--include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(wildcard $(FUZZ_B)/*.d)

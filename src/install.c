@@ -224,19 +224,6 @@ out:
     return rc;
 }
 
-static int write_text(const char *dir, const char *name, const char *text, struct ge_err *err)
-{
-    char p[PATH_MAX + 64];
-    if (ge_fmt(p, sizeof p, "%s/%s", dir, name) < 0)
-        return ge_err_set(err, GE_EXIT_FAILURE, "path too long: %s/%s", dir, name);
-    FILE *f = fopen(p, "w");
-    bool ok = f && fputs(text, f) >= 0;
-    ok = (f && fclose(f) == 0) && ok;
-    if (!ok)
-        return ge_err_sys(err, errno, "cannot write '%s'", p);
-    return 0;
-}
-
 /* The activation scripts of every shell, and the start-up files 'gpuenv shell' gives bash and zsh,
  * all rendered from one list of changes for the final prefix path, written into staging. */
 static int write_activation(const char *prefix, const char *staging, bool venv, struct ge_err *err)
@@ -250,7 +237,7 @@ static int write_activation(const char *prefix, const char *staging, bool venv, 
         struct ge_buf script;
         ge_buf_init(&script);
         int rc = ge_env_render(&env, (enum ge_shell)sh, false, &script) == 0
-                     ? write_text(staging, file, ge_buf_str(&script), err)
+                     ? ge_store_write_text(staging, file, ge_buf_str(&script), err)
                      : ge_err_set(err, GE_EXIT_FAILURE, "out of memory");
         ge_buf_fini(&script);
         if (rc < 0)
@@ -264,7 +251,7 @@ static int write_activation(const char *prefix, const char *staging, bool venv, 
         struct ge_buf b;
         ge_buf_init(&b);
         ge_shell_rc(prefix, (enum ge_rc)k, &b);
-        rc = write_text(dir, ge_shell_rc_file((enum ge_rc)k), ge_buf_str(&b), err);
+        rc = ge_store_write_text(dir, ge_shell_rc_file((enum ge_rc)k), ge_buf_str(&b), err);
         ge_buf_fini(&b);
     }
     return rc;

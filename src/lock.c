@@ -113,8 +113,15 @@ int ge_lock_read(const char *path, struct ge_lockfile *l, struct ge_err *err)
     char *text = ge_read_file(path, 16u << 20, NULL);
     if (!text)
         return ge_err_set(err, GE_EXIT_FAILURE, "cannot read '%s': %s", path, strerror(errno));
-    cJSON *doc = cJSON_Parse(text);
+    int rc = ge_lock_parse(text, l, err);
     free(text);
+    return rc;
+}
+
+int ge_lock_parse(const char *text, struct ge_lockfile *l, struct ge_err *err)
+{
+    ge_lock_init(l);
+    cJSON *doc = cJSON_Parse(text);
     int rc = -1;
     const cJSON *schema = cJSON_GetObjectItemCaseSensitive(doc, "schema");
     if (!cJSON_IsNumber(schema) || schema->valueint != GE_LOCK_SCHEMA) {

@@ -61,6 +61,8 @@ int ge_lock_write(const char *path, const struct ge_lockfile *l, struct ge_err *
 /* Read and validate; -1 with err (GE_EXIT_BAD_DATA naming the field) for a damaged lock, or
  * GE_EXIT_FAILURE when it cannot be read. */
 int ge_lock_read(const char *path, struct ge_lockfile *l, struct ge_err *err);
+/* The same from the file's text. */
+int ge_lock_parse(const char *text, struct ge_lockfile *l, struct ge_err *err);
 /* Whether two locks pin the same archives (by digest, in any order). */
 int ge_lock_same_archives(const struct ge_lockfile *a, const struct ge_lockfile *b);
 /* Whether two locks pin the same Python environment (framework, interpreter, index, requirements). */

@@ -830,7 +830,7 @@ static void cache_header_init(struct cache_header *h, const char *dir)
  * change to one word changes the sum. Against bit rot and torn writes, not against forgery (whoever
  * can write the cache can write the sum; the field checks below keep such a file from being read
  * out of bounds). */
-static uint64_t cache_sum(const unsigned char *p, size_t n)
+uint64_t ge_matrix_cache_sum(const unsigned char *p, size_t n)
 {
     uint64_t h = 0xcbf29ce484222325ull;
     size_t i = 0;
@@ -1040,7 +1040,7 @@ static struct ge_matrix *cache_read(const char *dir)
     if (len < off + sizeof sum)
         goto out;
     memcpy(&sum, buf + len - sizeof sum, sizeof sum);
-    if (sum != cache_sum(buf, len - sizeof sum))
+    if (sum != ge_matrix_cache_sum(buf, len - sizeof sum))
         goto out;
     memcpy(&got, buf, sizeof got);
     if (memcmp(got.magic, want.magic, sizeof got.magic) != 0 || memcmp(got.layout, want.layout, sizeof got.layout) != 0 ||
@@ -1095,7 +1095,7 @@ static void cache_write(const struct ge_matrix *m)
 #define ADD_ARRAY(i, field, count) bad |= ge_buf_add(&b, m->field, m->count * sizeof *m->field);
     ARRAYS(ADD_ARRAY)
 #undef ADD_ARRAY
-    uint64_t sum = bad ? 0 : cache_sum((const unsigned char *)b.data, b.len);
+    uint64_t sum = bad ? 0 : ge_matrix_cache_sum((const unsigned char *)b.data, b.len);
     bad |= ge_buf_add(&b, &sum, sizeof sum);
     if (bad == 0 && ge_mkdir_p(cdir) == 0)
         ge_write_file(path, b.data, b.len);

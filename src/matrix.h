@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 #include "version.h"
@@ -158,6 +159,10 @@ int ge_matrix_find_dir(char *dir, size_t size, struct ge_err *err);
  * JSON costs more than all
  * of 'gpuenv resolve' otherwise. A cache that cannot be read or written is simply not used. */
 struct ge_matrix *ge_matrix_load(const char *dir, struct ge_err *err);
+
+/* The checksum that ends matrix.bin (over everything before it): a 64-bit FNV-1a, a word at a
+ * time. Public for the tests and the fuzzer, which forge caches with a right sum. */
+uint64_t ge_matrix_cache_sum(const unsigned char *p, size_t n);
 
 /* The cache folder as above; -1 when no HOME tells where it is. */
 int ge_cache_dir(char *out, size_t size);

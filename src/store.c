@@ -205,6 +205,16 @@ int ge_store_drop_archive(const struct ge_store *s, const char *sha256, struct g
     return 0;
 }
 
+int ge_store_write_text(const char *dir, const char *name, const char *text, struct ge_err *err)
+{
+    char p[PATH_MAX + 64];
+    if (ge_fmt(p, sizeof p, "%s/%s", dir, name) < 0)
+        return ge_err_set(err, GE_EXIT_FAILURE, "path too long: %s/%s", dir, name);
+    if (ge_write_file(p, text, strlen(text)) < 0)
+        return ge_err_sys(err, errno, "cannot write '%s'", p);
+    return 0;
+}
+
 int ge_store_remove_tree(const char *path, struct ge_err *err)
 {
     return ge_tree_remove(path, err);

@@ -96,6 +96,10 @@ int ge_store_verify_all(struct ge_store *s, size_t *narchives, size_t *ntrees,
 int ge_store_link_tree(const struct ge_store *s, const char *sha256, const char *to, const char *name,
                        struct ge_err *err);
 
+/* Write text to dir/name atomically (a requirements file, an activation script into staging).
+ * 0 or -1 with err. */
+int ge_store_write_text(const char *dir, const char *name, const char *text, struct ge_err *err);
+
 /* Remove a folder and everything in it (ge_tree_remove). 0 or -1 with err. */
 int ge_store_remove_tree(const char *path, struct ge_err *err);
 

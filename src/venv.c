@@ -79,19 +79,6 @@ void ge_venv_done(struct ge_venv_txn *t)
     t->aside = t->staged = t->prefix_made = t->built = false;
 }
 
-static int write_text(const char *dir, const char *name, const char *text, struct ge_err *err)
-{
-    char p[PATH_MAX + 64];
-    if (ge_fmt(p, sizeof p, "%s/%s", dir, name) < 0)
-        return ge_err_set(err, GE_EXIT_FAILURE, "path too long: %s/%s", dir, name);
-    FILE *f = fopen(p, "w");
-    bool ok = f && fputs(text, f) >= 0;
-    ok = (f && fclose(f) == 0) && ok;
-    if (!ok)
-        return ge_err_sys(err, errno, "cannot write '%s'", p);
-    return 0;
-}
-
 int ge_venv_build(struct ge_venv_txn *t, const struct ge_lockfile *l, const struct ge_venv_opts *o,
                   const char *staging, struct ge_err *err)
 {
@@ -113,7 +100,7 @@ int ge_venv_build(struct ge_venv_txn *t, const struct ge_lockfile *l, const stru
         ge_err_set(err, GE_EXIT_FAILURE, "path too long: %s", t->prefix);
         goto out;
     }
-    if (write_text(staging, "requirements.txt", ge_buf_str(&txt), err) < 0)
+    if (ge_store_write_text(staging, "requirements.txt", ge_buf_str(&txt), err) < 0)
         goto out;
     /* the same requirements for the same Python as the venv there: keep it */
     char have_req[PATH_MAX + 64], xy[16];
@@ -137,7 +124,7 @@ int ge_venv_build(struct ge_venv_txn *t, const struct ge_lockfile *l, const stru
                 goto out;
             }
             t->prefix_made = true;
-            if (write_text(t->prefix, PREFIX_MADE, "", err) < 0)
+            if (ge_store_write_text(t->prefix, PREFIX_MADE, "", err) < 0)
                 goto out;
         }
         if (access(v, F_OK) == 0) {

@@ -3,7 +3,7 @@
 (a single top folder with files, folders, a relative symlink and a hard link), a zip of the same,
 and one archive per attack or defect the unpacker must refuse (escaping paths and links, link
 chains, special modes, control characters, deep nesting, archive bombs, sparse files)."""
-import io, os, subprocess, sys, tarfile, zipfile
+import io, lzma, os, subprocess, sys, tarfile, zipfile
 
 out = sys.argv[1]
 TOP = "cuda_nvcc-linux-x86_64-12.4.131-archive"
@@ -99,3 +99,13 @@ def sparse_tar(name, size):
     os.rmdir(work)
 sparse_tar("sparse_bomb.tar.xz", 10 * 10**9)
 sparse_tar("sparse_ok.tar.xz", 48 << 20)
+
+# a header that claims more bytes than the archive holds: the xz stream is whole, the tar inside
+# it ends 100 bytes into a 10000-byte entry whose name is long (libarchive reallocates names)
+raw = io.BytesIO()
+with tarfile.open(fileobj=raw, mode="w") as t:
+    add(t, TOP, b"", type=tarfile.DIRTYPE)
+    add(t, TOP + "/" + "n" * 150 + "/short-entry", b"y" * 10000)
+data = raw.getvalue()
+cut = data.index(b"y" * 100) + 100
+open(os.path.join(out, "short_entry.tar.xz"), "wb").write(lzma.compress(data[:cut], format=lzma.FORMAT_XZ))

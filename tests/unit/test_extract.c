@@ -82,6 +82,8 @@ static const struct {
     {"empty.tar.xz", "is empty", GE_EXIT_BAD_DATA},
     {"truncated.tar.xz", "is damaged", GE_EXIT_BAD_DATA},
     {"control.tar.xz", "has a control character in its name", GE_EXIT_BAD_DATA},
+    /* the entry's name is said whole, though libarchive has moved its own copy meanwhile */
+    {"short_entry.tar.xz", "nnnnnnnnnn/short-entry': ", GE_EXIT_BAD_DATA},
     {"deep.tar.xz", "is nested deeper than 128 folders", GE_EXIT_BAD_DATA},
     {"chain.tar.xz", "d12/t' -> 's/../../tmp/gpuenv-evil' resolves outside the tree", GE_EXIT_BAD_DATA},
     {"loop.tar.xz", "loops (more than 40 links deep)", GE_EXIT_BAD_DATA},

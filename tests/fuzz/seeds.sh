@@ -1,0 +1,40 @@
+#!/bin/sh
+# seeds.sh OUT: a seed corpus per harness, made from what the repository already holds (real
+# manifests, the minimal matrix, the test archives, a real lock) so nothing is duplicated.
+set -eu
+out=$1
+here=$(cd "$(dirname "$0")" && pwd)
+root="$here/../.."
+mkdir -p "$out"
+for f in version req manifest lock matrix matrix_cache extract tree_index; do mkdir -p "$out/$f"; done
+i=0
+for v in 12.4.1 580.159.04 581.57 9.0 sm_90 sm_100a compute_86 1.2.3.4 0.0 99.9 12.; do
+    printf '%s' "$v" >"$out/version/$i"; i=$((i + 1))
+done
+for r in torch 'torch>=2.1,<2.6' 'torch==2.5.1+cu121' 'jax[cuda12]==0.4.31' 'tensorflow[and-cuda]~=2.15.0' \
+         'cuda-toolkit==12.4.*' 'cudnn>=9' 'torch!=2.0.0; python_version<"3.12"'; do
+    printf '%s' "$r" >"$out/req/$i"; i=$((i + 1))
+done
+cp "$root"/data/redist/cudnn/redistrib_9.1.0.json "$root"/data/redist/cudnn/redistrib_8.9.7.json "$out/manifest/"
+k=0
+for f in "$root"/tests/data/matrix-min/*.json; do
+    printf "\\$(printf '%03o' $k)" >"$out/matrix/$k"; cat "$f" >>"$out/matrix/$k"; k=$((k + 1))
+done
+printf '\000\000\000\000xyz' >"$out/matrix_cache/0"
+python3 "$root/tests/fake/make_archives.py" "$out/extract"
+rm -f "$out/extract/sparse_bomb.tar.xz"   # slow to refuse under the fuzzer's sanitizers; a unit test has it
+cat >"$out/tree_index/0" <<'I'
+gpuenv-tree 1
+d	0755	-	-	-	bin
+f	0444	1	1700000000.000000000	2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881	bin/nvcc
+I
+cat >"$out/lock/0" <<'L'
+{"schema": 1, "generator": "gpuenv", "requirements": ["cuda==12.4.*"],
+ "host": {"driver": "550.54.15", "gpus": "8.0", "python": "3.12"}, "platform": "linux-x86_64",
+ "packages": {"cuda-toolkit": "12.4.1", "cudnn": "9.1.0.70", "cudnn_build": "cuda12"},
+ "archives": [{"package": "cuda-toolkit", "component": "cuda_nvcc", "version": "12.4.131", "platform": "linux-x86_64",
+   "variant": "", "url_path": "compute/cuda/redist/cuda_nvcc/linux-x86_64/cuda_nvcc-linux-x86_64-12.4.131-archive.tar.xz",
+   "size": 1234, "sha256": "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881"}],
+ "python": {"framework": "torch", "framework_version": "2.4.1+cu124", "version": "3.12",
+   "index_url": "https://download.pytorch.org/whl/cu124", "requirements": ["torch==2.4.1+cu124", "numpy<2"]}}
+L
