@@ -699,7 +699,8 @@ int ge_tree_index(const char *root, const char *index, struct ge_err *err)
     w->err = err;
     if (walk_run(w, root) < 0)
         goto done;
-    qsort(c.r, c.n, sizeof *c.r, rec_cmp);
+    if (c.n)
+        qsort(c.r, c.n, sizeof *c.r, rec_cmp);
     int bad = ge_buf_adds(&out, INDEX_MAGIC);
     for (size_t i = 0; i < c.n && bad == 0; i++) {
         const struct rec *r = &c.r[i];
@@ -783,7 +784,7 @@ static int verify_visit(struct walk *w, int dirfd, const char *name, const struc
     struct index_ctx *c = w->ud;
     struct rec key;
     key.path = w->rel;
-    struct rec *want = bsearch(&key, c->r, c->n, sizeof *c->r, rec_cmp);
+    struct rec *want = c->n ? bsearch(&key, c->r, c->n, sizeof *c->r, rec_cmp) : NULL; /* r is NULL when empty */
     if (!want || want->seen)
         return ge_err_set(w->err, GE_EXIT_BAD_DATA, "'%s/%s' was not in the archive", w->root, w->rel);
     want->seen = true;

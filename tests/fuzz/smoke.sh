@@ -1,7 +1,7 @@
 #!/bin/sh
-# smoke.sh BUILD SECONDS: run every harness briefly from its seeds (CI's smoke test; 'make fuzz'
-# builds them, and a longer run is the same command with more seconds). A crash fails, and its
-# input is kept in BUILD/crashes/.
+# smoke.sh BUILD SECONDS: run every harness briefly from its seeds and past crashes
+# (tests/fuzz/regressions/<harness>/: CI's smoke test; 'make fuzz' builds them, and a longer run
+# is the same command with more seconds). A crash fails, and its input is kept in BUILD/crashes/.
 set -u
 b=$1 secs=${2:-10}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -13,6 +13,8 @@ failed=0
 for f in version req manifest lock matrix matrix_cache extract tree_index; do
     mkdir -p "$work/corpus/$f"
     cp -R "$work/seeds/$f/." "$work/corpus/$f/"
+    # inputs that once crashed a harness (each a fixed bug) are run first, every time
+    [ -d "$here/regressions/$f" ] && cp -R "$here/regressions/$f/." "$work/corpus/$f/"
     if GPUENV_FUZZ_DATA="$here/../data/matrix-min" "$b/fuzz_$f" -max_total_time="$secs" -timeout=10 \
         -rss_limit_mb=2048 -artifact_prefix="$b/crashes/$f-" -print_final_stats=1 "$work/corpus/$f" \
         >"$work/$f.log" 2>&1; then

@@ -104,7 +104,7 @@ END_TEST
 START_TEST(deep_and_read_only_trees_are_removed)
 {
     /* 150 folders deep, each read-only: an iterative walk, no recursion to overflow */
-    char cmd[8192], p[8192];
+    char cmd[20000], p[8192];
     snprintf(p, sizeof p, "%s/deep", d);
     ck_assert_int_eq(ge_mkdir_p(p), 0);
     size_t n = strlen(p);
@@ -156,6 +156,17 @@ START_TEST(the_index_records_and_verifies_a_tree)
     ck_assert(strstr(text, "l\t-\t-\t-\t-\tlib/l\t../bin/a\n"));
     free(text);
     ck_assert_int_eq(ge_tree_verify(t, idx, GE_TREE_FULL, &err), 0);
+    /* an empty tree has an empty index, and an empty index fits only an empty tree (found by
+     * fuzzing: no records must not mean a search through nothing) */
+    sh("mkdir -p '%s/empty'", d);
+    char e[1024], eidx[1024];
+    snprintf(e, sizeof e, "%s/empty", d);
+    snprintf(eidx, sizeof eidx, "%s/empty-index", d);
+    ck_assert_int_eq(ge_tree_index(e, eidx, &err), 0);
+    ck_assert_int_eq(ge_tree_verify(e, eidx, GE_TREE_QUICK, &err), 0);
+    ck_assert_int_eq(ge_tree_verify(t, eidx, GE_TREE_QUICK, &err), -1);
+    ck_assert_msg(strstr(err.msg, "was not in the archive"), "%s", err.msg);
+    ge_err_clear(&err);
     snprintf(idx, sizeof idx, "%s/none", d);
     ck_assert_int_eq(ge_tree_verify(t, idx, GE_TREE_QUICK, &err), -1);
     ck_assert_msg(strstr(err.msg, "has no index") && err.status == GE_EXIT_BAD_DATA, "%s", err.msg);
