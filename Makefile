@@ -137,6 +137,9 @@ $(FUZZ_B)/%.o: src/%.c
 $(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.c tests/fuzz/fuzz.h $(FUZZ_LIB_OBJS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Isrc -o $@ $< tests/fuzz/fuzz_common.c $(FUZZ_LIB_OBJS) $(LIBS)
 
+# the objects are kept between runs (make would delete them as intermediates of the harnesses)
+.SECONDARY: $(FUZZ_LIB_OBJS)
+
 fuzz: $(FUZZERS:%=$(FUZZ_B)/fuzz_%)
 
 fuzz-smoke: fuzz
