@@ -125,6 +125,7 @@ static cJSON *torch_json(const struct ge_matrix *m)
             const struct ge_torch_variant *v = &r->variants[j];
             cJSON *vo = cJSON_CreateObject();
             cJSON_AddStringToObject(vo, "name", v->name);
+            cJSON_AddStringToObject(vo, "platform", v->platform);
             cJSON_AddStringToObject(vo, "cuda", v->cuda.s);
             add_ver(vo, "cudnn", v->has_cudnn, &v->cudnn);
             tristate(vo, "default_on_pypi", v->default_on_pypi);
@@ -140,6 +141,9 @@ static cJSON *torch_json(const struct ge_matrix *m)
             } else {
                 cJSON_AddNullToObject(vo, "arch_list");
             }
+            /* true: whether release wheels embed PTX is not known (only the cubins are) */
+            cJSON_AddBoolToObject(vo, "ptx_unknown", v->ptx_unknown);
+            ge_json_add_strn(vo, "numpy", v->numpy[0] ? v->numpy : NULL);
             cJSON_AddItemToArray(vs, vo);
         }
         cJSON_AddItemToArray(a, o);
@@ -276,27 +280,45 @@ static void text_cudnn(const struct ge_matrix *m)
 
 static void text_torch(const struct ge_matrix *m)
 {
-    header("torch    python     vision   audio    numpy  variant  cuda     cudnn        driver >=  gpu architectures");
+    header("torch    python     vision   audio    numpy  platform        variant  cuda     cudnn        driver >=  gpu "
+           "architectures");
+    static const char *const plats[] = {"linux-x86_64", "linux-aarch64", "windows-x86_64"};
     for (size_t i = m->ntorch; i-- > 0;) {
         const struct ge_torch_release *r = &m->torch[i];
         char py[64];
         ge_matrix_python_list(r->python, r->npython, "-", py, sizeof py);
-        for (int j = r->nvariants; j-- > 0;) {
-            const struct ge_torch_variant *v = &r->variants[j];
+        /* by platform, then newest CUDA first */
+        int order[GE_MAX_VARIANTS], n = 0;
+        for (size_t p = 0; p < sizeof plats / sizeof plats[0]; p++)
+            for (int j = r->nvariants; j-- > 0;)
+                if (strcmp(r->variants[j].platform, plats[p]) == 0)
+                    order[n++] = j;
+        for (int a = 1; a < n; a++)
+            for (int b = a; b > 0 && strcmp(r->variants[order[b]].platform, r->variants[order[b - 1]].platform) == 0 &&
+                            ge_version_cmp(&r->variants[order[b]].cuda.v, &r->variants[order[b - 1]].cuda.v) > 0;
+                 b--) {
+                int t = order[b];
+                order[b] = order[b - 1];
+                order[b - 1] = t;
+            }
+        for (int k = 0; k < n; k++) {
+            const struct ge_torch_variant *v = &r->variants[order[k]];
             const struct ge_cuda_mvc *mvc = ge_matrix_mvc(m, (int)v->cuda.v.part[0]);
             /* the lowest driver that runs it: minor-version compatibility's floor */
             const char *floor = mvc ? mvc->min_driver.linux_x86_64.s : "-";
             char arch[160], name[20];
             ge_matrix_arch_list(v, arch, sizeof arch);
             snprintf(name, sizeof name, "%s%s", v->name, v->default_on_pypi == 1 ? "*" : "");
-            bool first = j == r->nvariants - 1;
-            printf("%-8s %-10s %-8s %-8s %-6s %-8s %-8s %-12s %-10s %s\n", first ? r->version.s : "",
+            bool first = k == 0;
+            const char *np = v->numpy[0] ? v->numpy : first && r->numpy[0] ? r->numpy : "";
+            printf("%-8s %-10s %-8s %-8s %-6s %-15s %-8s %-8s %-12s %-10s %s\n", first ? r->version.s : "",
                    first ? py : "", first ? or_dash(r->has_vision, &r->vision) : "",
-                   first ? or_dash(r->has_audio, &r->audio) : "", first && r->numpy[0] ? r->numpy : "",
-                   name, v->cuda.s, or_dash(v->has_cudnn, &v->cudnn), floor, arch);
+                   first ? or_dash(r->has_audio, &r->audio) : "", np, v->platform, name, v->cuda.s,
+                   or_dash(v->has_cudnn, &v->cudnn), floor, arch);
         }
     }
-    printf("\n* PyPI's default build ('pip install torch'); the others come from %s.\n"
+    printf("\n* PyPI's default build ('pip install torch') on its platform; the others come from %s.\n"
+           "(PTX?): the cubins are known, whether the release wheels embed PTX is not.\n"
            "driver >=: minor-version compatibility's floor; 'gpuenv resolve' also checks each GPU.\n",
            m->torch_index_url);
 }

@@ -20,13 +20,20 @@ void ge_host_req_init(struct ge_host_req *req)
 int ge_host_set_driver(struct ge_host_req *req, const char *value, const char *from, struct ge_err *err)
 {
     struct ge_version v;
+    const char *branch = value[0] == 'R' || value[0] == 'r' ? value + 1 : value;
+    if (strlen(branch) == 3 && strspn(branch, "0123456789") == 3 && branch[0] != '0') {
+        ge_strlcpy(req->driver, branch, sizeof req->driver);
+        req->driver_given = req->driver_branch = true;
+        return 0;
+    }
     if (ge_driver_version_parse(&v, value) < 0 || strlen(value) >= sizeof req->driver) {
         ge_err_set(err, GE_EXIT_USAGE, "invalid driver version '%s' in %s", value, from);
-        ge_err_hint(err, "give the version NVIDIA prints, such as 580.65.06 or 535.104.05");
+        ge_err_hint(err, "give the version NVIDIA prints, such as 580.65.06 or 535.104.05, or a branch such as 550");
         return -1;
     }
     ge_strlcpy(req->driver, value, sizeof req->driver);
     req->driver_given = true;
+    req->driver_branch = false;
     return 0;
 }
 
@@ -41,7 +48,12 @@ int ge_host_add_gpus(struct ge_host_req *req, const char *value, const char *fro
     char *save = NULL;
     for (char *tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
         struct ge_cc cc;
-        if (ge_cc_parse(&cc, tok) < 0) {
+        char sm[16];
+        const char *as = tok;
+        /* "86" as nvidia-smi's compute_cap without the dot, or as the digits of sm_86 */
+        if (strspn(tok, "0123456789") == strlen(tok) && snprintf(sm, sizeof sm, "sm_%s", tok) < (int)sizeof sm)
+            as = sm;
+        if (ge_cc_parse(&cc, as) < 0) {
             ge_err_set(err, GE_EXIT_USAGE, "invalid compute capability '%s' in %s", tok, from);
             ge_err_hint(err, "give it as MAJOR.MINOR (8.6, 9.0, 12.0) or as sm_86");
             return -1;
@@ -135,7 +147,15 @@ int ge_host_gather(const struct ge_host_req *req, const char *python, const char
         free(info);
         return -1;
     }
-    if (info->version[0] && ge_driver_version_parse(&f->driver.v, info->version) == 0) {
+    if (info->source == GE_DRIVER_OVERRIDE && req->driver_branch) {
+        /* a bare branch: its oldest release, and what the branch table says it runs */
+        ge_version_parse(&f->driver.v, req->driver, 1, 1);
+        f->driver_known = f->driver_branch_only = true;
+        ge_strlcpy(f->driver.s, req->driver, sizeof f->driver.s);
+        snprintf(hi->driver_note, sizeof hi->driver_note,
+                 "driver %s is read as branch R%s at its oldest release; give the full version nvidia-smi prints "
+                 "for an exact answer", req->driver, req->driver);
+    } else if (info->version[0] && ge_driver_version_parse(&f->driver.v, info->version) == 0) {
         f->driver_known = true;
         ge_strlcpy(f->driver.s, info->version, sizeof f->driver.s);
     }
@@ -161,6 +181,17 @@ int ge_host_gather(const struct ge_host_req *req, const char *python, const char
             f->gpus[i] = info->gpus[i].cc;
     }
     free(info);
+    /* a described GPU must be one that exists: a capability some CUDA release targets */
+    for (int i = 0; req->gpus_given && i < f->ngpus; i++)
+        if (!ge_matrix_cc_known(m, f->gpus[i])) {
+            char cc[8];
+            ge_err_set(err, GE_EXIT_USAGE, "compute capability %s is not one that NVIDIA's GPUs have (no CUDA release "
+                                              "from 11.0 on targets it)",
+                       ge_cc_format(f->gpus[i], cc, sizeof cc));
+            ge_err_hint(err, "give the GPU's capability as 'nvidia-smi --query-gpu=compute_cap --format=csv' prints "
+                             "it ('gpuenv matrix cuda' lists them)");
+            return -1;
+        }
 
     char xy[16];
     if (python) {

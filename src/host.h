@@ -16,16 +16,18 @@
 struct ge_host_req {
     char driver[32];       /* "" when not given */
     bool driver_given;
+    bool driver_branch;    /* a bare branch was given ("550", "R550"): driver holds its number */
     int ngpus;
     struct ge_cc gpus[GE_MAX_GPUS];
     bool gpus_given;
 };
 
 void ge_host_req_init(struct ge_host_req *req);
-/* --driver VERSION; from names the source for messages ("--driver", "GPUENV_DRIVER"). 0 or -1
- * (GE_EXIT_USAGE). */
+/* --driver VERSION; from names the source for messages ("--driver", "GPUENV_DRIVER"). A bare
+ * branch ("550", "R550") stands for that branch's oldest driver. 0 or -1 (GE_EXIT_USAGE). */
 int ge_host_set_driver(struct ge_host_req *req, const char *value, const char *from, struct ge_err *err);
-/* --gpu CC, repeatable; a value may list several, separated by commas or spaces. 0 or -1. */
+/* --gpu CC, repeatable; a value may list several, separated by commas or spaces; each as 8.6,
+ * sm_86 or 86. 0 or -1. */
 int ge_host_add_gpus(struct ge_host_req *req, const char *value, const char *from, struct ge_err *err);
 /* Take GPUENV_DRIVER and GPUENV_GPUS for whatever the command line did not give. 0 or -1. */
 int ge_host_req_from_env(struct ge_host_req *req, struct ge_err *err);

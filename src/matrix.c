@@ -500,6 +500,20 @@ static int load_torch(struct pctx *c, const cJSON *doc, struct ge_matrix *m)
                 return cJSON_IsObject(v) ? -1 : bad(c, "not an object");
             struct ge_torch_variant *tv = &r->variants[r->nvariants];
             opt_str(v, "name", tv->name, sizeof tv->name);
+            opt_str(v, "platform", tv->platform, sizeof tv->platform);
+            if (!tv->platform[0])
+                ge_strlcpy(tv->platform, "linux-x86_64", sizeof tv->platform);
+            if (strcmp(tv->platform, "linux-x86_64") != 0 && strcmp(tv->platform, "linux-aarch64") != 0 &&
+                strcmp(tv->platform, "windows-x86_64") != 0)
+                return bad(c, "platform '%s' is not one of %s", tv->platform, GE_TORCH_PLATFORMS);
+            opt_str(v, "numpy", tv->numpy, sizeof tv->numpy);
+            if (tv->numpy[0] && strcmp(tv->numpy, "<2") != 0)
+                return bad(c, "numpy rule '%s' is not understood (only \"<2\")", tv->numpy);
+            char ptx[16];
+            opt_str(v, "ptx", ptx, sizeof ptx);
+            if (ptx[0] && strcmp(ptx, "unknown") != 0)
+                return bad(c, "ptx '%s' is not understood (only \"unknown\"; known PTX is written 9.0+PTX)", ptx);
+            tv->ptx_unknown = ptx[0] != '\0';
             if (req_ver(c, v, "cuda", &tv->cuda, 2, 3) < 0 ||
                 opt_ver(c, v, "cudnn", &tv->has_cudnn, &tv->cudnn, 4, 4) < 0 ||
                 opt_tristate(c, v, "default_on_pypi", &tv->default_on_pypi) < 0 ||
@@ -509,9 +523,11 @@ static int load_torch(struct pctx *c, const cJSON *doc, struct ge_matrix *m)
             snprintf(want, sizeof want, "cu%u%u", (unsigned)tv->cuda.v.part[0], (unsigned)tv->cuda.v.part[1]);
             if (strcmp(tv->name, want) != 0)
                 return bad(c, "variant '%s' does not match its CUDA %s (%s)", tv->name, tv->cuda.s, want);
+            if (tv->ptx_unknown && tv->narch == 0)
+                return bad(c, "ptx is unknown, but there is no arch_list it would qualify");
             for (int k = 0; k < r->nvariants; k++)
-                if (strcmp(r->variants[k].name, tv->name) == 0)
-                    return bad(c, "variant %s listed twice", tv->name);
+                if (strcmp(r->variants[k].name, tv->name) == 0 && strcmp(r->variants[k].platform, tv->platform) == 0)
+                    return bad(c, "variant %s for %s listed twice", tv->name, tv->platform);
             r->nvariants++;
             j++;
         }
@@ -959,7 +975,8 @@ static bool ok_torch(const struct ge_torch_release *r)
     for (int i = 0; i < r->nvariants; i++) {
         const struct ge_torch_variant *v = &r->variants[i];
         /* the name goes into the index URL */
-        if (!OK_STR(v->name) || !ge_name_safe(v->name) || !ok_ver(&v->cuda) || !ok_bool(&v->has_cudnn) ||
+        if (!OK_STR(v->platform) || !ge_name_safe(v->platform) || !OK_STR(v->numpy) || !ok_bool(&v->ptx_unknown) ||
+            !OK_STR(v->name) || !ge_name_safe(v->name) || !ok_ver(&v->cuda) || !ok_bool(&v->has_cudnn) ||
             !ok_ver(&v->cudnn) || !ok_tri(v->default_on_pypi) || v->narch < 0 || v->narch > GE_MAX_ARCH)
             return false;
         for (int k = 0; k < v->narch; k++)
@@ -1264,6 +1281,27 @@ void ge_matrix_python_list(const struct ge_ver *py, int n, const char *span, cha
     }
 }
 
+bool ge_matrix_cc_known(const struct ge_matrix *m, struct ge_cc cc)
+{
+    bool older = true; /* older than every capability the matrix lists: a GPU of an earlier era */
+    for (size_t i = 0; i < m->nccs; i++)
+        for (int k = 0; k < m->ccs[i].nccs; k++) {
+            if (ge_cc_cmp(m->ccs[i].ccs[k], cc) == 0)
+                return true;
+            if (ge_cc_cmp(m->ccs[i].ccs[k], cc) <= 0)
+                older = false;
+        }
+    if (older && m->nccs)
+        return true;
+    /* architectures older than the matrix's first CUDA (Kepler's 3.0/3.2 in torch's old lists) */
+    for (size_t i = 0; i < m->ntorch; i++)
+        for (int v = 0; v < m->torch[i].nvariants; v++)
+            for (int a = 0; a < m->torch[i].variants[v].narch; a++)
+                if (ge_cc_cmp(m->torch[i].variants[v].arch[a].cc, cc) == 0)
+                    return true;
+    return false;
+}
+
 void ge_matrix_arch_list(const struct ge_torch_variant *v, char *out, size_t size)
 {
     struct ge_buf b;
@@ -1273,6 +1311,8 @@ void ge_matrix_arch_list(const struct ge_torch_variant *v, char *out, size_t siz
         ge_buf_addf(&b, "%s%s%s", i ? " " : "", ge_cc_format(v->arch[i].cc, cc, sizeof cc),
                     v->arch[i].ptx ? "+PTX" : "");
     }
+    if (v->ptx_unknown)
+        ge_buf_adds(&b, " (PTX?)");
     ge_strlcpy(out, v->narch ? ge_buf_str(&b) : "-", size);
     ge_buf_fini(&b);
 }

@@ -77,15 +77,21 @@ struct ge_arch {
 #define GE_MAX_PY 12
 struct ge_torch_variant {
     char name[16];          /* cu124 */
+    char platform[16];      /* linux-x86_64, linux-aarch64 or windows-x86_64: one build per platform */
     struct ge_ver cuda;     /* 12.4 or 12.4.1 */
     bool has_cudnn;
     struct ge_ver cudnn;
     int default_on_pypi;    /* 1, 0, or -1 when not known */
+    char numpy[8];          /* "<2" where this platform's wheels alone need NumPy 1.x, else "" */
+    bool ptx_unknown;       /* the real architectures are known, whether PTX ships is not */
     int narch;              /* 0: not known */
     struct ge_arch arch[GE_MAX_ARCH];
 };
 
-#define GE_MAX_VARIANTS 8
+/* The platforms torch variants are built for, as the matrix names them. */
+#define GE_TORCH_PLATFORMS "linux-x86_64 linux-aarch64 windows-x86_64"
+
+#define GE_MAX_VARIANTS 16
 struct ge_torch_release {
     struct ge_ver version;
     char date[16];
@@ -177,6 +183,10 @@ const struct ge_cuda_ccs *ge_matrix_cuda_ccs(const struct ge_matrix *m, const st
 /* cuDNN by "9.8.0" or "9.8.0.87". */
 const struct ge_cudnn_release *ge_matrix_cudnn(const struct ge_matrix *m, const struct ge_version *v);
 const struct ge_cudnn_build *ge_matrix_cudnn_build(const struct ge_cudnn_release *r, int cuda_major);
+
+/* Whether compute capability cc is a real one: some CUDA release of the matrix targets it (its
+ * nvcc list) or a torch build lists it, or it is older than all of them (Kepler's 3.0, Fermi). */
+bool ge_matrix_cc_known(const struct ge_matrix *m, struct ge_cc cc);
 
 /* A torch variant's GPU architectures: "7.5 8.0 9.0+PTX", "-" for none. */
 void ge_matrix_arch_list(const struct ge_torch_variant *v, char *out, size_t size);

@@ -47,6 +47,16 @@ int ge_req_parse(struct ge_req *r, const char *text, struct ge_err *err)
     memset(r, 0, sizeof *r);
     if (ge_strlcpy(r->text, text, sizeof r->text) >= sizeof r->text)
         return usage(err, text, "too long");
+    const char *semi = strchr(text, ';');
+    if (semi) {
+        ge_err_set(err, GE_EXIT_USAGE, "invalid requirement '%s': environment markers ('%s') are not evaluated",
+                   text, skip_ws(semi + 1));
+        ge_err_hint(err, "give the requirement as it applies to this machine, and describe the machine with "
+                         "--python, --platform and --arch");
+        return -1;
+    }
+    if (strchr(text, '@'))
+        return usage(err, text, "direct references (name @ url) name a file, not a release to resolve");
     const char *p = skip_ws(text);
     size_t n = 0;
     while (isalnum((unsigned char)p[n]) || p[n] == '-' || p[n] == '_' || p[n] == '.')
@@ -133,6 +143,48 @@ int ge_req_parse(struct ge_req *r, const char *text, struct ge_err *err)
             s->wildcard = true;
             ver[vl - 2] = '\0';
         }
+        /* a local label: "+cu121" (PEP 440: with == and === alone) */
+        char *plus = strchr(ver, '+');
+        if (plus) {
+            if (s->op != GE_OP_EQ || s->wildcard)
+                return usage(err, text, "a local label ('+cu121') goes only with ==, as pip allows");
+            if (r->local[0])
+                return usage(err, text, "more than one local label");
+            if (!plus[1] || strlen(plus + 1) >= sizeof r->local)
+                return usage(err, text, "malformed local label");
+            for (const char *c = plus + 1; *c; c++)
+                if (!isalnum((unsigned char)*c) && *c != '.')
+                    return usage(err, text, "malformed local label");
+            ge_strlcpy(r->local, plus + 1, sizeof r->local);
+            for (char *c = r->local; *c; c++)
+                *c = (char)tolower((unsigned char)*c);
+            *plus = '\0';
+        }
+        /* a pre-, dev- or post-release suffix (rc1, a1, b2, .dev3, .post1) */
+        size_t num = strspn(ver, "0123456789.");
+        if (ver[num]) {
+            char *suf = ver + num;
+            if (suf > ver && suf[-1] == '.')
+                suf[-1] = '\0';
+            const char *t = suf;
+            while (*t == '-' || *t == '_')
+                t++;
+            if (strncmp(t, "rc", 2) == 0 || strncmp(t, "c", 1) == 0 || strncmp(t, "a", 1) == 0 ||
+                strncmp(t, "b", 1) == 0 || strncmp(t, "dev", 3) == 0 || strncmp(t, "pre", 3) == 0)
+                s->suffix = GE_SUFFIX_PRE; /* alpha, beta, preview start with a, b, pre */
+            else if (strncmp(t, "post", 4) == 0 || strncmp(t, "rev", 3) == 0 || strncmp(t, "r", 1) == 0)
+                s->suffix = GE_SUFFIX_POST;
+            else
+                return usage(err, text, "malformed version (gpuenv compares release numbers such as 2.4.1)");
+            if (s->wildcard)
+                return usage(err, text, "'.*' cannot follow a pre- or post-release");
+            if (ge_strlcpy(s->suffix_text, t, sizeof s->suffix_text) >= sizeof s->suffix_text)
+                return usage(err, text, "malformed version");
+            for (const char *c = t; *c; c++)
+                if (!isalnum((unsigned char)*c) && *c != '.')
+                    return usage(err, text, "malformed version (gpuenv compares release numbers such as 2.4.1)");
+            *suf = '\0';
+        }
         if (ge_version_parse(&s->v, ver, 1, 4) < 0)
             return usage(err, text, "malformed version (gpuenv compares release numbers such as 2.4.1)");
         if (s->op == GE_OP_COMPAT && s->v.n < 2)
@@ -161,6 +213,20 @@ static int prefix_cmp(const struct ge_version *v, const struct ge_version *w, in
 static bool spec_match(const struct ge_spec *s, const struct ge_version *v)
 {
     int c = (int)ge_version_cmp(v, &s->v);
+    if (s->suffix != GE_SUFFIX_NONE) {
+        /* a final release f against v-minus (pre) or v-plus (post): never equal to it */
+        bool pre = s->suffix == GE_SUFFIX_PRE;
+        switch (s->op) {
+        case GE_OP_EQ: return false;
+        case GE_OP_NE: return true;
+        case GE_OP_GE:
+        case GE_OP_GT: return pre ? c >= 0 : c > 0;
+        case GE_OP_LE:
+        case GE_OP_LT: return pre ? c < 0 : c <= 0;
+        case GE_OP_COMPAT: return (pre ? c >= 0 : c > 0) && prefix_cmp(v, &s->v, s->v.n - 1) == 0;
+        }
+        return false;
+    }
     switch (s->op) {
     case GE_OP_EQ: return s->wildcard ? prefix_cmp(v, &s->v, s->v.n) == 0 : c == 0;
     case GE_OP_NE: return s->wildcard ? prefix_cmp(v, &s->v, s->v.n) != 0 : c != 0;
@@ -193,8 +259,11 @@ void ge_req_format(const struct ge_req *r, char *buf, size_t size)
         ge_buf_adds(&b, "]");
     for (int i = 0; i < r->nspecs; i++) {
         char v[40];
-        ge_buf_addf(&b, "%s%s%s%s", i ? "," : "", opnames[r->specs[i].op],
-                    ge_version_format(&r->specs[i].v, v, sizeof v), r->specs[i].wildcard ? ".*" : "");
+        ge_buf_addf(&b, "%s%s%s%s%s%s", i ? "," : "", opnames[r->specs[i].op],
+                    ge_version_format(&r->specs[i].v, v, sizeof v), r->specs[i].wildcard ? ".*" : "",
+                    r->specs[i].suffix == GE_SUFFIX_POST ? "." : "", r->specs[i].suffix_text);
+        if (r->specs[i].op == GE_OP_EQ && r->local[0])
+            ge_buf_addf(&b, "+%s", r->local);
     }
     ge_strlcpy(buf, ge_buf_str(&b), size);
     ge_buf_fini(&b);

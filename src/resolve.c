@@ -47,6 +47,7 @@ struct cand {
     const struct ge_cudnn_release *cudnn_rel;
     int cudnn_major;
     const char *py_for;                  /* the Python chosen for it */
+    bool off_platform;                   /* torch: the release has no build for the host's platform */
     struct ge_candidate *out;
 };
 
@@ -56,7 +57,27 @@ struct rctx {
     const struct ge_resolve_opts *o;
     const struct ge_req *fw_req, *vision_req, *audio_req, *cuda_req, *cudnn_req, *numpy_req, *python_req;
     enum ge_pkg fw;
+    char plat[40];                       /* the host as torch variants name platforms: linux-x86_64 */
 };
+
+/* Whether torch variant v carries the label a torch, torchvision or torchaudio pin names
+ * ("torch==2.5.1+cu121"): the labels must agree with each other and with v. */
+static bool label_matches(const struct rctx *x, const struct ge_torch_variant *v)
+{
+    const struct ge_req *rs[] = {x->fw_req, x->vision_req, x->audio_req};
+    for (size_t i = 0; i < sizeof rs / sizeof rs[0]; i++)
+        if (rs[i] && rs[i]->local[0] && strcmp(rs[i]->local, v->name) != 0)
+            return false;
+    return true;
+}
+
+/* NumPy's rule for a torch candidate: its platform's own, else its release's ("<2" or ""). */
+static const char *numpy_rule(const struct cand *c)
+{
+    if (c->fw != GE_PKG_TORCH)
+        return "";
+    return c->tv->numpy[0] ? c->tv->numpy : c->tr->numpy;
+}
 
 __attribute__((format(printf, 3, 4))) static void fail(struct cand *c, enum ge_reason r, const char *fmt, ...)
 {
@@ -139,6 +160,9 @@ static int driver_native(const struct rctx *x, const struct ge_version *v)
         return minor_le(v, &h->driver_cuda) ? 1 : 0;
     int branch;
     const struct ge_ver *min = minor_min_driver(x, v, &branch);
+    /* a bare branch: what the branch table says it runs natively */
+    if (h->driver_branch_only && h->driver_cuda_known)
+        return minor_le(v, &h->driver_cuda) ? 1 : 0;
     if (min)
         return ge_version_cmp(&h->driver.v, &min->v) >= 0 ? 1 : 0;
     if (branch)
@@ -245,9 +269,33 @@ static void check_cudnn_gpus(const struct rctx *x, struct cand *c)
     if (!x->h->gpus_known || x->h->ngpus == 0)
         return;
     if (!c->cudnn_rel) {
-        /* a torch wheel brings its own cuDNN: without knowing which, its GPUs cannot be vouched for */
-        if (c->fw == GE_PKG_TORCH)
-            unknown(c, GE_REASON_GPU, "the matrix lacks the cuDNN bundled with %s", c->out->label);
+        /* A torch wheel brings its own cuDNN. When the matrix does not say which, whatever it is
+         * has a build for the wheel's CUDA major: when every such cuDNN the matrix knows supports
+         * the GPU, so does the wheel's; when none does, neither does it; else it is a gap. */
+        if (c->fw != GE_PKG_TORCH)
+            return;
+        for (int g = 0; g < x->h->ngpus; g++) {
+            int yes = 0, no = 0;
+            char why[200] = "";
+            for (size_t d = 0; d < x->m->ncudnn; d++) {
+                const struct ge_cudnn_release *cd = &x->m->cudnn[d];
+                if (!ge_matrix_cudnn_build(cd, c->cudnn_major))
+                    continue;
+                char w[200];
+                if (cudnn_runs(x->m, cd, c->cudnn_major, x->h->gpus[g], w, sizeof w))
+                    yes++;
+                else if (no++ == 0)
+                    ge_strlcpy(why, w, sizeof why);
+            }
+            char cc[8];
+            fmtcc(x->h->gpus[g], cc, sizeof cc);
+            if (no && !yes)
+                fail(c, GE_REASON_GPU, "no cuDNN for CUDA %d supports compute capability %s (GPU %d), so neither "
+                     "does the one %s bundles", c->cudnn_major, cc, g, c->out->label);
+            else if (no)
+                unknown(c, GE_REASON_GPU, "the matrix lacks the cuDNN bundled with %s, and cuDNN releases for CUDA "
+                        "%d differ on compute capability %s (GPU %d): %s", c->out->label, c->cudnn_major, cc, g, why);
+        }
         return;
     }
     for (int g = 0; g < x->h->ngpus; g++) {
@@ -265,8 +313,15 @@ static void check_platform(const struct rctx *x, struct cand *c)
     bool linux64 = strcmp(plat, "linux") == 0 && strcmp(arch, "x86_64") == 0;
     switch (c->fw) {
     case GE_PKG_TORCH:
-        if (!linux64)
-            fail(c, GE_REASON_PLATFORM, "the matrix holds torch's CUDA builds for linux x86_64 only, not %s %s", plat, arch);
+        if (c->off_platform) {
+            char list[96] = "";
+            for (int j = 0; j < c->tr->nvariants; j++)
+                if (!strstr(list, c->tr->variants[j].platform))
+                    snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", list[0] ? ", " : "",
+                             c->tr->variants[j].platform);
+            fail(c, GE_REASON_PLATFORM, "torch %s has no CUDA build for %s %s (its builds are for %s)",
+                 c->tr->version.s, plat, arch, list[0] ? list : "no platform");
+        }
         break;
     case GE_PKG_TENSORFLOW:
         if (strcmp(plat, "windows") == 0 && strcmp(arch, "x86_64") == 0) {
@@ -347,8 +402,18 @@ static void check_gpus(const struct rctx *x, struct cand *c, bool *ptx_only)
             if (!arch_runs(c->tv->arch, c->tv->narch, gpu, &ptx)) {
                 char archs[256];
                 ge_matrix_arch_list(c->tv, archs, sizeof archs);
-                fail(c, GE_REASON_GPU, "%s has no code for compute capability %s (GPU %d); it is built for %s",
-                     c->out->label, cc, g, archs);
+                struct ge_cc top = c->tv->arch[0].cc;
+                for (int a = 1; a < c->tv->narch; a++)
+                    if (ge_cc_cmp(c->tv->arch[a].cc, top) > 0)
+                        top = c->tv->arch[a].cc;
+                /* only PTX of its newest architecture could serve this GPU, and whether the
+                 * wheels carry PTX is not known: a gap, not a refusal */
+                if (c->tv->ptx_unknown && ge_cc_cmp(gpu, top) > 0)
+                    unknown(c, GE_REASON_GPU, "the matrix does not know whether %s embeds PTX, which compute "
+                            "capability %s (GPU %d) would need (its cubins: %s)", c->out->label, cc, g, archs);
+                else
+                    fail(c, GE_REASON_GPU, "%s has no code for compute capability %s (GPU %d); it is built for %s",
+                         c->out->label, cc, g, archs);
             }
             break;
         case GE_PKG_JAX:
@@ -499,7 +564,7 @@ static void check_conflicts(const struct rctx *x, struct cand *c)
         fail(c, GE_REASON_CONFLICT, "no cuDNN matching '%s' has a build for CUDA %s", x->cudnn_req->text,
              c->cuda_rel->version.s);
     }
-    if (x->numpy_req && c->fw == GE_PKG_TORCH && c->tr->numpy[0] && !numpy_below_2_possible(x->numpy_req))
+    if (x->numpy_req && numpy_rule(c)[0] && !numpy_below_2_possible(x->numpy_req))
         fail(c, GE_REASON_CONFLICT, "torch %s needs NumPy < 2, which '%s' excludes", c->tr->version.s,
              x->numpy_req->text);
 }
@@ -578,11 +643,21 @@ static int build_candidates(struct rctx *x, struct cand **out, size_t *n, struct
                     order[b] = order[b - 1];
                     order[b - 1] = t;
                 }
+            /* the builds for the host's platform; a release without one still stands, to say so */
+            int host = 0;
+            for (int j = 0; j < r->nvariants; j++)
+                host += strcmp(r->variants[j].platform, x->plat) == 0;
             for (int j = 0; j < r->nvariants; j++) {
+                const struct ge_torch_variant *tv = &r->variants[order[j]];
+                if (host ? strcmp(tv->platform, x->plat) != 0 : j > 0)
+                    continue;
+                if (!label_matches(x, tv))
+                    continue;
                 struct cand *c = &cs[k++];
                 c->fw = GE_PKG_TORCH;
                 c->tr = r;
-                c->tv = &r->variants[order[j]];
+                c->tv = tv;
+                c->off_platform = host == 0;
                 c->version = r->version.v;
                 cuda_of(x, c, &c->tv->cuda);
                 if (c->tv->has_cudnn)
@@ -832,9 +907,9 @@ static void build_plan(const struct rctx *x, const struct cand *c, struct ge_pla
         ge_strlcpy(k->version, cd->has_full ? cd->full.s : cd->version.s, sizeof k->version);
         snprintf(k->build, sizeof k->build, "cuda%d", c->cudnn_major);
     }
-    if (c->fw == GE_PKG_TORCH && c->tr->numpy[0] && (k = add_pkg(p, "numpy"))) {
-        ge_strlcpy(k->constraint, c->tr->numpy, sizeof k->constraint);
-        ge_buf_addf(&pip, " 'numpy%s'", c->tr->numpy);
+    if (numpy_rule(c)[0] && (k = add_pkg(p, "numpy"))) {
+        ge_strlcpy(k->constraint, numpy_rule(c), sizeof k->constraint);
+        ge_buf_addf(&pip, " 'numpy%s'", numpy_rule(c));
     } else if (x->numpy_req && (k = add_pkg(p, "numpy"))) {
         char f[64];
         ge_req_format(x->numpy_req, f, sizeof f);
@@ -846,7 +921,7 @@ static void build_plan(const struct rctx *x, const struct cand *c, struct ge_pla
         char url[160];
         index_url(x->m, c->tv->name, url, sizeof url);
         ge_buf_addf(&pip, " --index-url %s", url);
-        if (c->tr->numpy[0] || x->numpy_req)
+        if (numpy_rule(c)[0] || x->numpy_req)
             ge_buf_addf(&pip, " --extra-index-url https://pypi.org/simple");
     }
     ge_strlcpy(p->pip, ge_buf_str(&pip), sizeof p->pip);
@@ -862,12 +937,18 @@ static void build_plan(const struct rctx *x, const struct cand *c, struct ge_pla
 
 /* ---- failure: classify and find the smallest fix ---- */
 
+/* Why nothing fits. When some candidate fails on nothing but facts the matrix lacks, that is
+ * the answer (incomplete-data, never a guessed refusal); else the dimension on which every
+ * candidate is refused, else a conflict between requirements. */
 static int classify(const struct ge_plan *p)
 {
+    for (size_t i = 0; i < p->ncands; i++)
+        if (p->cands[i].fails == (1u << GE_REASON_DATA))
+            return GE_REASON_DATA;
     for (int r = GE_REASON_PLATFORM; r <= GE_REASON_DRIVER; r++) {
         bool all = p->ncands > 0;
         for (size_t i = 0; i < p->ncands; i++)
-            if (!((p->cands[i].fails | p->cands[i].unknown) & (1u << r)))
+            if (!(p->cands[i].fails & (1u << r)))
                 all = false;
         if (all)
             return r;
@@ -921,15 +1002,20 @@ static void explain_failure(const struct rctx *x, struct ge_plan *p, const struc
             size_t l = strlen(gp);
             snprintf(gp + l, sizeof gp - l, "%s%s", g ? ", " : "", fmtcc(h->gpus[g], cc, sizeof cc));
         }
-        bool refused = false;
-        for (size_t i = 0; i < p->ncands; i++)
-            if (p->cands[i].fails & (1u << GE_REASON_GPU))
-                refused = true;
-        ge_err_set(err, GE_EXIT_NO_SOLUTION, refused ? "cannot satisfy '%s': no candidate runs on compute capability %s"
-                   : "cannot satisfy '%s': the matrix cannot vouch for any candidate on compute capability %s",
-                   what, gp);
+        ge_err_set(err, GE_EXIT_NO_SOLUTION, "cannot satisfy '%s': no candidate runs on compute capability %s", what, gp);
         ge_err_hint(err, "%s", first_why(p, r));
         return;
+    case GE_REASON_DATA: {
+        const struct ge_candidate *c = NULL;
+        for (size_t i = 0; i < p->ncands && !c; i++)
+            if (p->cands[i].fails == (1u << GE_REASON_DATA))
+                c = &p->cands[i];
+        ge_err_set(err, GE_EXIT_NO_SOLUTION, "cannot satisfy '%s': the matrix cannot vouch for %s or any candidate "
+                   "that would fit: %s", what, c->label, c->why[GE_REASON_DATA]);
+        ge_err_hint(err, "the matrix lacks that fact; 'gpuenv matrix --gaps' lists what is missing, and "
+                         "'gpuenv resolve --explain' every candidate");
+        return;
+    }
     case GE_REASON_DRIVER: {
         /* The smallest fix: the lowest driver that would let a candidate through that fails on
          * nothing else. */
@@ -1021,19 +1107,31 @@ static int pick_requirements(struct rctx *x, const struct ge_req *reqs, int n, s
     return 0;
 }
 
+/* Whether r's release matches one of torch release t's variants' labels ("+cu121"), if it
+ * names one. */
+static bool torch_label_in(const struct ge_req *r, const struct ge_torch_release *t)
+{
+    if (!r->local[0])
+        return true;
+    for (int j = 0; j < t->nvariants; j++)
+        if (strcmp(t->variants[j].name, r->local) == 0)
+            return true;
+    return false;
+}
+
 static bool versions_exist(const struct rctx *x, const struct ge_req *r)
 {
     const struct ge_matrix *m = x->m;
     if (!r)
         return true;
     for (size_t i = 0; i < m->ntorch && r->pkg == GE_PKG_TORCH; i++)
-        if (ge_req_match(r, &m->torch[i].version.v))
+        if (ge_req_match(r, &m->torch[i].version.v) && torch_label_in(r, &m->torch[i]))
             return true;
     for (size_t i = 0; i < m->ntorch && r->pkg == GE_PKG_TORCHVISION; i++)
-        if (m->torch[i].has_vision && ge_req_match(r, &m->torch[i].vision.v))
+        if (m->torch[i].has_vision && ge_req_match(r, &m->torch[i].vision.v) && torch_label_in(r, &m->torch[i]))
             return true;
     for (size_t i = 0; i < m->ntorch && r->pkg == GE_PKG_TORCHAUDIO; i++)
-        if (m->torch[i].has_audio && ge_req_match(r, &m->torch[i].audio.v))
+        if (m->torch[i].has_audio && ge_req_match(r, &m->torch[i].audio.v) && torch_label_in(r, &m->torch[i]))
             return true;
     for (size_t i = 0; i < m->ntf && r->pkg == GE_PKG_TENSORFLOW; i++)
         if (ge_req_match(r, &m->tf[i].version.v))
@@ -1058,6 +1156,7 @@ int ge_resolve(const struct ge_matrix *m, const struct ge_host_facts *host, cons
     x.m = m;
     x.h = host;
     x.o = opts;
+    snprintf(x.plat, sizeof x.plat, "%s-%s", host->platform, host->arch);
     ge_plan_fini(plan);
     ge_plan_init(plan);
     if (pick_requirements(&x, reqs, nreqs, plan, err) < 0)
@@ -1067,7 +1166,17 @@ int ge_resolve(const struct ge_matrix *m, const struct ge_host_facts *host, cons
         if (!versions_exist(&x, all[i])) {
             plan->reason = "no-such-version";
             ge_err_set(err, GE_EXIT_NO_SOLUTION, "no %s release in the matrix matches '%s'", all[i]->name, all[i]->text);
-            ge_err_hint(err, "'gpuenv matrix' lists the releases gpuenv knows (data %s)", m->data_version[GE_MF_CUDA]);
+            const char *pre = NULL;
+            for (int k = 0; k < all[i]->nspecs; k++)
+                if (all[i]->specs[k].suffix == GE_SUFFIX_PRE && all[i]->specs[k].op == GE_OP_EQ)
+                    pre = all[i]->specs[k].suffix_text;
+            if (pre)
+                ge_err_hint(err, "'%s' is a pre-release; the matrix lists final releases ('gpuenv matrix')", pre);
+            else if (all[i]->local[0])
+                ge_err_hint(err, "no release it matches has a '%s' build; 'gpuenv matrix torch' lists each release's "
+                                 "variants", all[i]->local);
+            else
+                ge_err_hint(err, "'gpuenv matrix' lists the releases gpuenv knows (data %s)", m->data_version[GE_MF_CUDA]);
             return -1;
         }
 

@@ -14,6 +14,7 @@
 struct ge_host_facts {
     bool driver_known;
     struct ge_ver driver;        /* 580.159.04 */
+    bool driver_branch_only;     /* only the branch is known ("550"): driver is its oldest release */
     bool driver_cuda_known;      /* the newest CUDA the driver runs natively */
     struct ge_version driver_cuda;
     bool driver_cuda_probed;     /* from cuDriverGetVersion rather than the branch table */

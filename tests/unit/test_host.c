@@ -50,13 +50,32 @@ END_TEST
 static const struct {
     const char *driver, *gpus, *want;
 } bad[] = {
-    {"580", NULL, "invalid driver version '580' in --driver"},
+    {"58", NULL, "invalid driver version '58' in --driver"},
     {"580.65.06.1", NULL, "invalid driver version"},
-    {"r580", NULL, "invalid driver version"},
+    {"R58O", NULL, "invalid driver version"},
+    {"0580", NULL, "invalid driver version"},
     {NULL, "9", "invalid compute capability '9' in --gpu"},
     {NULL, "8.6,,x", "invalid compute capability 'x'"},
     {NULL, " , ", "empty compute capability in --gpu"},
 };
+
+/* A bare branch stands for its oldest driver; "86" is sm_86. */
+START_TEST(branches_and_bare_capabilities)
+{
+    struct ge_host_req req;
+    struct ge_err err;
+    ge_err_clear(&err);
+    ge_host_req_init(&req);
+    ck_assert_int_eq(ge_host_set_driver(&req, "R550", "--driver", &err), 0);
+    ck_assert(req.driver_branch);
+    ck_assert_str_eq(req.driver, "550");
+    ck_assert_int_eq(ge_host_set_driver(&req, "550.54.15", "--driver", &err), 0);
+    ck_assert(!req.driver_branch);
+    ck_assert_int_eq(ge_host_add_gpus(&req, "86,sm_90,12.0,121", "--gpu", &err), 0);
+    ck_assert_int_eq(req.ngpus, 4);
+    ck_assert(req.gpus[0].major == 8 && req.gpus[0].minor == 6 && req.gpus[3].major == 12 && req.gpus[3].minor == 1);
+}
+END_TEST
 
 START_TEST(malformed_values_are_usage_errors)
 {
@@ -113,6 +132,7 @@ Suite *suite_host(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, flags_describe_a_machine_without_probing);
     tcase_add_test(tc, environment_fills_what_flags_leave);
+    tcase_add_test(tc, branches_and_bare_capabilities);
     tcase_add_loop_test(tc, malformed_values_are_usage_errors, 0, sizeof bad / sizeof bad[0]);
     tcase_add_test(tc, malformed_environment);
     tcase_add_test(tc, too_many_gpus);

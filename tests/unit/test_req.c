@@ -61,6 +61,15 @@ static const struct {
     {"-torch", "malformed package name"},
     {"torch-", "malformed package name"},
     {"torch 2.4", "expected a version operator"},
+    {"torch>=2.5.1+cu121", "a local label ('+cu121') goes only with =="},
+    {"torch==2.5.*+cu121", "malformed version"},
+    {"torch==2.5.1+", "malformed local label"},
+    {"torch==2.5.1+cu/121", "malformed local label"},
+    {"torch==2.5.1+cu121,==2.5.1+cu124", "more than one local label"},
+    {"torch==2.6.0xyz1", "malformed version"},
+    {"torch==2.6.*rc1", "malformed version"},
+    {"torch; python_version < '3.12'", "environment markers ('python_version < '3.12'') are not evaluated"},
+    {"torch @ https://x/torch.whl", "direct references"},
 };
 
 START_TEST(refuses_malformed_requirements)
@@ -87,7 +96,35 @@ static const struct {
     {"torch~=2.4", "3.0.0", 0},     {"torch~=2.4", "2.3.9", 0},     {"torch~=2.4.1", "2.4.9", 1},
     {"torch~=2.4.1", "2.5.0", 0},   {"torch>2.4", "2.4.0", 0},      {"torch<=2.4", "2.4.0", 1},
     {"cuda==12.*", "12.9.1", 1},    {"cuda==12.*", "13.0.0", 0},    {"torch", "1.13.1", 1},
+    /* a local label does not change which release matches */
+    {"torch==2.5.1+cu121", "2.5.1", 1}, {"torch==2.5.1+cu121", "2.5.0", 0},
+    /* PEP 440: a pre-release sits just below its release, a post-release just above */
+    {"torch==2.6.0rc1", "2.6.0", 0}, {"torch>=2.6.0rc1", "2.6.0", 1}, {"torch>=2.6.0rc1", "2.5.1", 0},
+    {"torch<2.6.0rc1", "2.5.1", 1},  {"torch<2.6.0rc1", "2.6.0", 0},  {"torch>2.6.0.dev20250101", "2.6.0", 1},
+    {"torch!=2.6.0a1", "2.6.0", 1},  {"torch~=2.6.0rc1", "2.6.3", 1}, {"torch~=2.6.0rc1", "2.7.0", 0},
+    {"torch>=2.4.1.post1", "2.4.1", 0}, {"torch>2.4.1.post1", "2.4.2", 1}, {"torch<=2.4.1.post1", "2.4.1", 1},
+    {"torch<2.4.1.post1", "2.4.1", 1}, {"torch==2.4.1.post1", "2.4.1", 0}, {"torch>=2.6.0b2", "2.6.0", 1},
 };
+
+START_TEST(local_labels_and_suffixes_are_kept)
+{
+    struct ge_req r;
+    struct ge_err err;
+    ge_err_clear(&err);
+    ck_assert_int_eq(ge_req_parse(&r, "torch==2.5.1+CU121", &err), 0);
+    ck_assert_str_eq(r.local, "cu121");
+    char buf[64];
+    ge_req_format(&r, buf, sizeof buf);
+    ck_assert_str_eq(buf, "torch==2.5.1+cu121");
+    ck_assert_int_eq(ge_req_parse(&r, "torch>=2.6.0rc1", &err), 0);
+    ck_assert_int_eq(r.specs[0].suffix, GE_SUFFIX_PRE);
+    ck_assert_str_eq(r.specs[0].suffix_text, "rc1");
+    ck_assert_int_eq(ge_req_parse(&r, "torch==2.4.1.post1", &err), 0);
+    ck_assert_int_eq(r.specs[0].suffix, GE_SUFFIX_POST);
+    ge_req_format(&r, buf, sizeof buf);
+    ck_assert_str_eq(buf, "torch==2.4.1.post1");
+}
+END_TEST
 
 START_TEST(matches_like_pip)
 {
@@ -108,6 +145,7 @@ Suite *suite_req(void)
     tcase_add_loop_test(tc, parses_what_users_write, 0, sizeof good / sizeof good[0]);
     tcase_add_loop_test(tc, refuses_malformed_requirements, 0, sizeof bad / sizeof bad[0]);
     tcase_add_loop_test(tc, matches_like_pip, 0, sizeof matches / sizeof matches[0]);
+    tcase_add_test(tc, local_labels_and_suffixes_are_kept);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -213,9 +213,16 @@ START_TEST(no_requirement_gives_the_newest_toolkit)
     ck_assert_str_eq(p.pip, "");
     ck_assert(p.cands[0].newer && (p.cands[0].fails & (1u << GE_REASON_DRIVER))); /* 13.4.2 */
     ge_plan_fini(&p);
-    /* the GPU rule for toolkits: 3.7 is older than every capability of 12.4 and 13.0 */
+    /* the GPU rule for toolkits: 3.7 is older than every capability of 12.4 and 13.0; the minimal
+     * matrix lacks the capabilities of 12.1 and 13.4, so those cannot be vouched for: the answer
+     * is the gap, not a guessed refusal */
     h = host("580.65.06", "3.7", "");
     ck_assert_int_eq(resolve(&h, "", false, &p, &err), -1);
+    ck_assert_str_eq(p.reason, "incomplete-data");
+    ck_assert_msg(strstr(err.msg, "the matrix cannot vouch for"), "%s", err.msg);
+    ge_plan_fini(&p);
+    h = host("580.65.06", "3.7", "");
+    ck_assert_int_eq(resolve(&h, "cuda-toolkit==12.4.*", false, &p, &err), -1);
     ck_assert_str_eq(p.reason, "unsupported-gpu");
     ge_plan_fini(&p);
     /* nothing known about the host: nothing refused */
