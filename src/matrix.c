@@ -374,6 +374,24 @@ static int load_cuda(struct pctx *c, const cJSON *doc, struct ge_matrix *m)
 
 static int load_cudnn(struct pctx *c, const cJSON *doc, struct ge_matrix *m)
 {
+    /* sourced policy rules the resolver applies where per-release facts stop */
+    const cJSON *pol = cJSON_GetObjectItemCaseSensitive(doc, "policies"), *pe;
+    if (pol && !cJSON_IsArray(pol))
+        return bad(c, "policies is not a list");
+    size_t pi = 0;
+    cJSON_ArrayForEach(pe, pol)
+    {
+        where(c, "policies[%zu]", pi++);
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(pe, "id");
+        if (!cJSON_IsObject(pe) || check_source(c, pe) < 0)
+            return cJSON_IsObject(pe) ? -1 : bad(c, "not an object");
+        if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(pe, "rule")))
+            return bad(c, "a policy needs its rule in words");
+        if (cJSON_IsString(id) && strcmp(id->valuestring, "cuda-major-build") == 0)
+            m->rule_cudnn_major_build = true;
+        else
+            return bad(c, "unknown policy '%s'", cJSON_IsString(id) ? id->valuestring : "?");
+    }
     size_t n;
     const cJSON *t = table(c, doc, "releases", &n, true), *e;
     if (!t || !(m->cudnn = alloc_table(c, n, sizeof *m->cudnn)))
@@ -418,6 +436,40 @@ static int load_cudnn(struct pctx *c, const cJSON *doc, struct ge_matrix *m)
                 (bd->has_cuda_min && bd->has_cuda_max && ge_version_cmp(&bd->cuda_min.v, &bd->cuda_max.v) > 0))
                 return bad(c, "CUDA range %s-%s does not fit build cuda%d", bd->has_cuda_min ? bd->cuda_min.s : "?",
                            bd->has_cuda_max ? bd->cuda_max.s : "?", bd->cuda_major);
+            const cJSON *rows = cJSON_GetObjectItemCaseSensitive(b, "rows"), *row;
+            if (rows && !cJSON_IsArray(rows))
+                return bad(c, "rows is not a list");
+            cJSON_ArrayForEach(row, rows)
+            {
+                if (bd->nrows >= GE_MAX_ROWS)
+                    return bad(c, "more than %d rows", GE_MAX_ROWS);
+                struct ge_cudnn_row *rw = &bd->rows[bd->nrows];
+                const cJSON *cl = cJSON_GetObjectItemCaseSensitive(row, "cuda"), *cv;
+                if (!cJSON_IsArray(cl) || cJSON_GetArraySize(cl) == 0)
+                    return bad(c, "a row's cuda is not a list of CUDA minors");
+                bool first = true;
+                cJSON_ArrayForEach(cv, cl)
+                {
+                    struct ge_ver v;
+                    if (parse_ver(c, cv, "a row's cuda", &v, 2, 2) < 0)
+                        return -1;
+                    if (v.v.part[0] != (unsigned)bd->cuda_major)
+                        return bad(c, "a row's CUDA %s is not in build cuda%d", v.s, bd->cuda_major);
+                    if (first || ge_version_cmp(&v.v, &rw->cuda_min.v) < 0)
+                        rw->cuda_min = v;
+                    if (first || ge_version_cmp(&v.v, &rw->cuda_max.v) > 0)
+                        rw->cuda_max = v;
+                    first = false;
+                }
+                struct ge_drivers d;
+                memset(&d, 0, sizeof d);
+                if (parse_drivers(c, row, "min_driver", &d) < 0 ||
+                    parse_ccs(c, cJSON_GetObjectItemCaseSensitive(row, "ccs"), "ccs", rw->ccs, &rw->nccs, GE_MAX_CCS) < 0)
+                    return -1;
+                rw->has_driver = d.has_linux;
+                rw->min_driver = d.linux_x86_64;
+                bd->nrows++;
+            }
             const cJSON *cm = cJSON_GetObjectItemCaseSensitive(b, "ccs_min");
             if (cm) {
                 if (!cJSON_IsString(cm) || ge_cc_parse(&bd->ccs_min, cm->valuestring) < 0)
@@ -960,8 +1012,12 @@ static bool ok_cudnn(const struct ge_cudnn_release *r)
         const struct ge_cudnn_build *x = &r->builds[b];
         if (x->cuda_major < 0 || !ok_bool(&x->has_cuda_min) || !ok_bool(&x->has_cuda_max) || !ok_ver(&x->cuda_min) ||
             !ok_ver(&x->cuda_max) || !ok_drivers(&x->min_driver) || !ok_ccs(x->ccs, x->nccs, GE_MAX_CCS) ||
-            !ok_bool(&x->has_ccs_min) || !ok_cc(x->ccs_min))
+            !ok_bool(&x->has_ccs_min) || !ok_cc(x->ccs_min) || x->nrows < 0 || x->nrows > GE_MAX_ROWS)
             return false;
+        for (int k = 0; k < x->nrows; k++)
+            if (!ok_ver(&x->rows[k].cuda_min) || !ok_ver(&x->rows[k].cuda_max) || !ok_bool(&x->rows[k].has_driver) ||
+                !ok_ver(&x->rows[k].min_driver) || !ok_ccs(x->rows[k].ccs, x->rows[k].nccs, GE_MAX_CCS))
+                return false;
     }
     return true;
 }
@@ -1023,7 +1079,8 @@ static bool cache_sane(const struct ge_matrix *m)
     for (int f = 0; f < GE_MF_COUNT; f++)
         if (!OK_STR(m->data_version[f]))
             return false;
-    if (!OK_STR(m->torch_index_url) || !strstr(m->torch_index_url, "{variant}") || !ok_bool(&m->from_cache))
+    if (!OK_STR(m->torch_index_url) || !strstr(m->torch_index_url, "{variant}") || !ok_bool(&m->from_cache) ||
+        !ok_bool(&m->rule_cudnn_major_build))
         return false;
     CHECK_TABLE(cuda, ncuda, ok_cuda, cmp_ge_cuda_release)
     CHECK_TABLE(mvc, nmvc, ok_mvc, cmp_none)

@@ -48,6 +48,17 @@ struct ge_cuda_ccs {
     struct ge_cc ccs[GE_MAX_CCS];
 };
 
+/* A support-matrix row that narrows a build: these capabilities (and this driver) for this range
+ * of CUDA minors only (cuDNN 9.10.2: 10.0 and 12.0 with CUDA 12.8+ and driver >= 570.26). */
+#define GE_MAX_ROWS 4
+struct ge_cudnn_row {
+    struct ge_ver cuda_min, cuda_max;
+    bool has_driver;
+    struct ge_ver min_driver;    /* Linux x86_64 */
+    int nccs;
+    struct ge_cc ccs[GE_MAX_CCS];
+};
+
 struct ge_cudnn_build {
     int cuda_major;
     bool has_cuda_min, has_cuda_max; /* either end of the supported CUDA range may be unknown */
@@ -57,6 +68,8 @@ struct ge_cudnn_build {
     struct ge_cc ccs[GE_MAX_CCS];
     bool has_ccs_min;       /* older matrices say only "SM x.y and later" */
     struct ge_cc ccs_min;
+    int nrows;              /* 0: ccs holds for every CUDA minor of the build */
+    struct ge_cudnn_row rows[GE_MAX_ROWS];
 };
 
 #define GE_MAX_BUILDS 4
@@ -146,6 +159,9 @@ struct ge_matrix {
     struct ge_tf_release *tf;
     struct ge_jax_release *jax;
     char torch_index_url[128]; /* "https://download.pytorch.org/whl/{variant}" */
+    /* cudnn.json's policy 'cuda-major-build': a cuDNN build for CUDA NN runs with every later
+     * NN.y, its cuda_max being the newest minor when it was released (a sourced rule) */
+    bool rule_cudnn_major_build;
     bool from_cache;           /* loaded from the compiled cache, not parsed */
 };
 

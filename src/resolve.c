@@ -221,17 +221,45 @@ static void ccs_list(const struct ge_cc *ccs, int n, char *buf, size_t size)
     ge_buf_fini(&b);
 }
 
-/* Whether cuDNN release r (its cuda<major> build) supports gpu. Its own list decides when the
- * matrix has one; otherwise the nearest older release of the same cuDNN major whose build lists
- * capabilities gives a floor, since NVIDIA never brings a dropped architecture back (cuDNN 9.0
- * dropped Kepler for every later 9.x). No data at all: not refused. why gets the reason. */
-static bool cudnn_runs(const struct ge_matrix *m, const struct ge_cudnn_release *r, int major, struct ge_cc gpu,
-                       char *why, size_t size)
+/* Whether cuDNN release r (its cuda<major> build) supports gpu, used with CUDA cuda (NULL: not
+ * known). Support-matrix rows that narrow the build decide first: a capability listed only for
+ * some CUDA minors (and a driver) holds there alone. Then the build's own list; otherwise the
+ * nearest older release of the same cuDNN major whose build lists capabilities gives a floor,
+ * since NVIDIA never brings a dropped architecture back (cuDNN 9.0 dropped Kepler for every later
+ * 9.x). No data at all: not refused. why gets the reason. */
+static bool cudnn_runs(const struct rctx *x, const struct ge_cudnn_release *r, int major, struct ge_cc gpu,
+                       const struct ge_version *cuda, char *why, size_t size)
 {
+    const struct ge_matrix *m = x->m;
     char cc[8], mn[8];
     fmtcc(gpu, cc, sizeof cc);
     const struct ge_cudnn_build *b = ge_matrix_cudnn_build(r, major);
     bool ptx;
+    if (b && b->nrows) {
+        const struct ge_cudnn_row *listed = NULL;
+        for (int i = 0; i < b->nrows; i++) {
+            const struct ge_cudnn_row *rw = &b->rows[i];
+            if (!ccs_runs(rw->ccs, rw->nccs, gpu, &ptx) || ptx)
+                continue;
+            listed = rw;
+            if (cuda && !(minor_le(&rw->cuda_min.v, cuda) && minor_le(cuda, &rw->cuda_max.v)))
+                continue;
+            if (rw->has_driver && x->h->driver_known && strcmp(x->h->platform, "linux") == 0 &&
+                ge_version_cmp(&x->h->driver.v, &rw->min_driver.v) < 0) {
+                snprintf(why, size, "cuDNN %s (cuda%d build) supports compute capability %s only with a driver >= "
+                         "%s; this one is %s", r->version.s, major, cc, rw->min_driver.s, x->h->driver.s);
+                return false;
+            }
+            return true;
+        }
+        if (listed && cuda) {
+            snprintf(why, size, "cuDNN %s (cuda%d build) supports compute capability %s only with CUDA %s to %s",
+                     r->version.s, major, cc, listed->cuda_min.s, listed->cuda_max.s);
+            return false;
+        }
+        if (listed)
+            return true;
+    }
     if (b && b->nccs) {
         if (ccs_runs(b->ccs, b->nccs, gpu, &ptx))
             return true;
@@ -282,7 +310,7 @@ static void check_cudnn_gpus(const struct rctx *x, struct cand *c)
                 if (!ge_matrix_cudnn_build(cd, c->cudnn_major))
                     continue;
                 char w[200];
-                if (cudnn_runs(x->m, cd, c->cudnn_major, x->h->gpus[g], w, sizeof w))
+                if (cudnn_runs(x, cd, c->cudnn_major, x->h->gpus[g], c->has_cuda ? &c->cuda : NULL, w, sizeof w))
                     yes++;
                 else if (no++ == 0)
                     ge_strlcpy(why, w, sizeof why);
@@ -300,7 +328,7 @@ static void check_cudnn_gpus(const struct rctx *x, struct cand *c)
     }
     for (int g = 0; g < x->h->ngpus; g++) {
         char why[200];
-        if (!cudnn_runs(x->m, c->cudnn_rel, c->cudnn_major, x->h->gpus[g], why, sizeof why))
+        if (!cudnn_runs(x, c->cudnn_rel, c->cudnn_major, x->h->gpus[g], c->has_cuda ? &c->cuda : NULL, why, sizeof why))
             fail(c, GE_REASON_GPU, "%s (GPU %d)", why, g);
     }
 }
@@ -539,7 +567,8 @@ static bool numpy_below_2_possible(const struct ge_req *r)
 }
 
 static const struct ge_cudnn_release *cudnn_for(const struct rctx *x, int major, const struct ge_version *cuda,
-                                                const struct ge_version *at_least, bool use_req);
+                                                const struct ge_version *at_least, bool use_req, bool *by_rule);
+static const struct ge_cudnn_release *cudnn_for_any_gpu(const struct rctx *x, int major, const struct ge_version *cuda);
 
 static void check_conflicts(const struct rctx *x, struct cand *c)
 {
@@ -559,10 +588,17 @@ static void check_conflicts(const struct rctx *x, struct cand *c)
                  !(c->cudnn_rel->has_full && ge_req_match(x->cudnn_req, &c->cudnn_rel->full.v)))
             fail(c, GE_REASON_CONFLICT, "%s comes with cuDNN %s, which '%s' excludes", c->out->label,
                  c->cudnn_rel->version.s, x->cudnn_req->text);
-    } else if (x->cudnn_req && !cudnn_for(x, c->cudnn_major, &c->cuda, NULL, true)) {
-        /* a plain toolkit: some cuDNN the request allows must have a build for it */
-        fail(c, GE_REASON_CONFLICT, "no cuDNN matching '%s' has a build for CUDA %s", x->cudnn_req->text,
-             c->cuda_rel->version.s);
+    } else if (x->cudnn_req && !cudnn_for(x, c->cudnn_major, &c->cuda, NULL, true, NULL)) {
+        /* a plain toolkit: some cuDNN the request allows must have a build for it; when one has,
+         * but not for this machine's GPUs, the GPU is the reason */
+        const struct ge_cudnn_release *any = cudnn_for_any_gpu(x, c->cudnn_major, &c->cuda);
+        char why[200] = "";
+        for (int g = 0; any && g < x->h->ngpus && !why[0]; g++)
+            if (!cudnn_runs(x, any, c->cudnn_major, x->h->gpus[g], &c->cuda, why, sizeof why))
+                fail(c, GE_REASON_GPU, "%s (GPU %d)", why, g);
+        if (!why[0])
+            fail(c, GE_REASON_CONFLICT, "no cuDNN matching '%s' has a build for CUDA %s", x->cudnn_req->text,
+                 c->cuda_rel->version.s);
     }
     if (x->numpy_req && numpy_rule(c)[0] && !numpy_below_2_possible(x->numpy_req))
         fail(c, GE_REASON_CONFLICT, "torch %s needs NumPy < 2, which '%s' excludes", c->tr->version.s,
@@ -572,8 +608,10 @@ static void check_conflicts(const struct rctx *x, struct cand *c)
 /* ---- building candidates ---- */
 
 static const struct ge_cudnn_release *cudnn_for(const struct rctx *x, int major, const struct ge_version *cuda,
-                                                const struct ge_version *at_least, bool use_req)
+                                                const struct ge_version *at_least, bool use_req, bool *by_rule)
 {
+    if (by_rule)
+        *by_rule = false;
     for (size_t i = x->m->ncudnn; i-- > 0;) {
         const struct ge_cudnn_release *r = &x->m->cudnn[i];
         const struct ge_cudnn_build *b = ge_matrix_cudnn_build(r, major);
@@ -581,11 +619,15 @@ static const struct ge_cudnn_release *cudnn_for(const struct rctx *x, int major,
             continue;
         if (at_least && ge_version_cmp(&r->version.v, at_least) < 0)
             continue;
-        if (use_req && x->cudnn_req && !ge_req_match(x->cudnn_req, &r->version.v))
+        if (use_req && x->cudnn_req && !ge_req_match(x->cudnn_req, &r->version.v) &&
+            !(r->has_full && ge_req_match(x->cudnn_req, &r->full.v)))
             continue;
         if (cuda && b->has_cuda_min && !minor_le(&b->cuda_min.v, cuda))
             continue;
-        if (cuda && b->has_cuda_max && !minor_le(cuda, &b->cuda_max.v))
+        /* a CUDA minor newer than the build lists: only under the sourced rule that a cudaNN build
+         * runs with every later NN.y (cudnn.json policies) */
+        bool beyond = cuda && b->has_cuda_max && !minor_le(cuda, &b->cuda_max.v);
+        if (beyond && !x->m->rule_cudnn_major_build)
             continue;
         if (x->h->driver_known && b->min_driver.has_linux && strcmp(x->h->platform, "linux") == 0 &&
             ge_version_cmp(&x->h->driver.v, &b->min_driver.linux_x86_64.v) < 0)
@@ -593,13 +635,26 @@ static const struct ge_cudnn_release *cudnn_for(const struct rctx *x, int major,
         bool gpus_ok = true;
         for (int g = 0; x->h->gpus_known && g < x->h->ngpus; g++) {
             char why[200];
-            if (!cudnn_runs(x->m, r, major, x->h->gpus[g], why, sizeof why))
+            if (!cudnn_runs(x, r, major, x->h->gpus[g], cuda, why, sizeof why))
                 gpus_ok = false;
         }
-        if (gpus_ok)
+        if (gpus_ok) {
+            if (by_rule)
+                *by_rule = beyond;
             return r;
+        }
     }
     return NULL;
+}
+
+/* cudnn_for without the host's GPUs: the newest requested cuDNN with a build for CUDA cuda at all. */
+static const struct ge_cudnn_release *cudnn_for_any_gpu(const struct rctx *x, int major, const struct ge_version *cuda)
+{
+    struct rctx y = *x;
+    struct ge_host_facts h = *x->h;
+    h.gpus_known = false;
+    y.h = &h;
+    return cudnn_for(&y, major, cuda, NULL, true, NULL);
 }
 
 static void cuda_of(const struct rctx *x, struct cand *c, const struct ge_ver *cuda)
@@ -701,7 +756,7 @@ static int build_candidates(struct rctx *x, struct cand **out, size_t *n, struct
                         }
                     }
                 if (r->has_cudnn && !c->cudnn_rel)
-                    c->cudnn_rel = cudnn_for(x, c->cudnn_major, &c->cuda, NULL, false);
+                    c->cudnn_rel = cudnn_for(x, c->cudnn_major, &c->cuda, NULL, false, NULL);
             }
         }
         break;
@@ -899,9 +954,17 @@ static void build_plan(const struct rctx *x, const struct cand *c, struct ge_pla
     if (!cd && (c->fw == GE_PKG_CUDA || c->fw == GE_PKG_JAX) && c->has_cuda) {
         struct ge_version tv = tk ? tk->version.v : c->cuda;
         const struct ge_version *floor = c->fw == GE_PKG_JAX && c->jx->has_cudnn_min ? &c->jx->cudnn_min.v : NULL;
-        cd = cudnn_for(x, c->cudnn_major, &tv, floor, true);
+        bool by_rule;
+        cd = cudnn_for(x, c->cudnn_major, &tv, floor, true, &by_rule);
         if (!cd)
             note(p, "no cuDNN in the matrix is known to fit CUDA %u with this machine", (unsigned)tv.part[0]);
+        else if (by_rule) {
+            char t[24];
+            const struct ge_cudnn_build *b = ge_matrix_cudnn_build(cd, c->cudnn_major);
+            note(p, "cuDNN %s's cuda%d build lists CUDA up to %s; CUDA %s runs it by a rule, not a listed fact "
+                    "(data/cudnn.json policy 'cuda-major-build')", cd->version.s, c->cudnn_major, b->cuda_max.s,
+                 fmtv(&tv, t, sizeof t));
+        }
     }
     if (cd && (k = add_pkg(p, "cudnn"))) {
         ge_strlcpy(k->version, cd->has_full ? cd->full.s : cd->version.s, sizeof k->version);
