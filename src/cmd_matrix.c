@@ -4,14 +4,16 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "gaps.h"
 #include "matrix.h"
 #include "out.h"
 #include "str.h"
 
-enum { OPT_JSON };
+enum { OPT_JSON, OPT_GAPS };
 
 static const struct ge_opt matrix_opts[] = {
     [OPT_JSON] = {"json", 0, false, NULL, "print one JSON document (also on failure)", NULL},
+    [OPT_GAPS] = {"gaps", 0, false, NULL, "list every fact the matrix lacks (of TABLE, or of all)", NULL},
     {NULL, 0, false, NULL, NULL, NULL},
 };
 
@@ -163,6 +165,8 @@ static cJSON *tf_json(const struct ge_matrix *m)
         add_ver(o, "cudnn", r->has_cudnn, &r->cudnn);
         tristate(o, "and_cuda_extra", r->and_cuda);
         cJSON_AddBoolToObject(o, "windows_native_gpu", r->windows_gpu);
+        char sm[8];
+        ge_json_add_strn(o, "min_sm", r->has_min_sm ? ge_cc_format(r->min_sm, sm, sizeof sm) : NULL);
         cJSON_AddItemToArray(a, o);
     }
     return a;
@@ -192,6 +196,69 @@ static cJSON *jax_json(const struct ge_matrix *m)
         cJSON_AddItemToArray(a, o);
     }
     return a;
+}
+
+static cJSON *branch_json(int branch)
+{
+    char b[16];
+    snprintf(b, sizeof b, "R%d", branch);
+    return branch ? cJSON_CreateString(b) : cJSON_CreateNull();
+}
+
+static cJSON *archs_json(const struct ge_matrix *m)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; i < m->narchs; i++) {
+        const struct ge_gpu_arch *g = &m->archs[i];
+        cJSON *o = cJSON_CreateObject();
+        char cc[8];
+        cJSON_AddStringToObject(o, "cc", ge_cc_format(g->cc, cc, sizeof cc));
+        cJSON_AddStringToObject(o, "name", g->name);
+        cJSON_AddItemToObject(o, "first_branch", branch_json(g->first_branch));
+        cJSON_AddItemToObject(o, "last_branch", branch_json(g->last_branch));
+        cJSON_AddItemToArray(a, o);
+    }
+    return a;
+}
+
+/* ---- gaps ---- */
+
+/* The gaps of table t (-1: all), as text or into doc. */
+static int show_gaps(struct ge_ctx *ctx, const struct ge_matrix *m, int t, cJSON *doc)
+{
+    struct ge_gaps g;
+    if (ge_gaps_find(m, &g) < 0)
+        return ge_err_set(&ctx->err, GE_EXIT_FAILURE, "out of memory");
+    cJSON *arr = doc ? cJSON_AddArrayToObject(doc, "gaps") : NULL;
+    size_t n = 0;
+    const char *last = "";
+    for (size_t i = 0; i < g.n; i++) {
+        const struct ge_gap *x = &g.v[i];
+        if (t >= 0 && (int)x->file != t)
+            continue;
+        n++;
+        if (arr) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "file", ge_matrix_file_name(x->file));
+            cJSON_AddStringToObject(o, "record", x->record);
+            cJSON_AddStringToObject(o, "fact", x->fact);
+            cJSON_AddStringToObject(o, "what", x->what);
+            cJSON_AddItemToArray(arr, o);
+            continue;
+        }
+        if (strcmp(last, ge_matrix_file_name(x->file)) != 0) {
+            last = ge_matrix_file_name(x->file);
+            printf("%s%s%s\n", ge_out_style(GE_STYLE_BOLD), last, ge_out_style(GE_STYLE_RESET));
+        }
+        printf("  %-40s %s\n", x->record, x->what);
+    }
+    if (arr)
+        cJSON_AddNumberToObject(doc, "count", (double)n);
+    else
+        printf("%s%zu fact%s missing%s\n", n ? "\n" : "", n, n == 1 ? "" : "s",
+               n ? "; an answer that needs one is 'incomplete-data', never a guess" : "");
+    ge_gaps_fini(&g);
+    return 0;
 }
 
 /* ---- text ---- */
@@ -240,6 +307,18 @@ static void text_cuda(const struct ge_matrix *m)
     header("driver branch -> newest CUDA it runs natively");
     for (size_t i = 0; i < m->nbranches; i++)
         printf("R%d  %s\n", m->branches[i].branch, m->branches[i].cuda.s);
+    printf("\n");
+    header("gpu architecture                                   drivers");
+    for (size_t i = 0; i < m->narchs; i++) {
+        const struct ge_gpu_arch *a = &m->archs[i];
+        char cc[8], from[16] = "", to[16] = "";
+        if (a->first_branch)
+            snprintf(from, sizeof from, "R%d", a->first_branch);
+        if (a->last_branch)
+            snprintf(to, sizeof to, "R%d", a->last_branch);
+        printf("%-5s %-45s %s%s%s\n", ge_cc_format(a->cc, cc, sizeof cc), a->name, from[0] ? from : "any",
+               " to ", to[0] ? to : "newest");
+    }
 }
 
 static void text_cudnn(const struct ge_matrix *m)
@@ -325,13 +404,15 @@ static void text_torch(const struct ge_matrix *m)
 
 static void text_tf(const struct ge_matrix *m)
 {
-    header("tensorflow  python     cuda   cudnn  [and-cuda]  windows gpu");
+    header("tensorflow  python     cuda   cudnn  min sm  [and-cuda]  windows gpu");
     for (size_t i = m->ntf; i-- > 0;) {
         const struct ge_tf_release *r = &m->tf[i];
-        char py[64];
+        char py[64], sm[8] = "-";
         ge_matrix_python_list(r->python, r->npython, "-", py, sizeof py);
-        printf("%-11s %-10s %-6s %-6s %-11s %s\n", r->version.s, py, or_dash(r->has_cuda, &r->cuda),
-               or_dash(r->has_cudnn, &r->cudnn), r->and_cuda < 0 ? "-" : r->and_cuda ? "yes" : "no",
+        if (r->has_min_sm)
+            ge_cc_format(r->min_sm, sm, sizeof sm);
+        printf("%-11s %-10s %-6s %-6s %-7s %-11s %s\n", r->version.s, py, or_dash(r->has_cuda, &r->cuda),
+               or_dash(r->has_cudnn, &r->cudnn), sm, r->and_cuda < 0 ? "-" : r->and_cuda ? "yes" : "no",
                r->windows_gpu ? "yes" : "no");
     }
 }
@@ -376,9 +457,20 @@ static void text_summary(const struct ge_matrix *m)
 
 static int matrix_run(struct ge_ctx *ctx, int argc, char **argv)
 {
-    bool json = false;
-    int first;
-    if (ge_cli_parse_json_only(ctx, argc, argv, OPT_JSON, &json, &first) < 0)
+    bool json = false, gaps = false;
+    struct ge_cli_iter it;
+    ge_cli_iter_init(&it, ctx, argc, argv);
+    const char *arg;
+    int o;
+    while ((o = ge_cli_next(&it, &arg)) >= 0) {
+        if (o == OPT_JSON)
+            json = true;
+        else if (o == OPT_GAPS)
+            gaps = true;
+    }
+    int first = it.optind;
+    ge_cli_iter_fini(&it);
+    if (o == -2)
         return ctx->err.status;
     if (argc - first > 1) {
         ge_cli_usage(ctx, "'matrix' takes at most one table, not %d", argc - first);
@@ -407,7 +499,13 @@ static int matrix_run(struct ge_ctx *ctx, int argc, char **argv)
         cJSON *dv = cJSON_AddObjectToObject(doc, "data_version");
         for (int f = 0; f < GE_MF_COUNT; f++)
             cJSON_AddStringToObject(dv, ge_matrix_file_name((enum ge_matrix_file)f), m->data_version[f]);
-        if (t < 0 || t == 0) {
+        if (gaps) {
+            if (show_gaps(ctx, m, t, doc) < 0) {
+                cJSON_Delete(doc);
+                ge_matrix_free(m);
+                return ctx->err.status;
+            }
+        } else if (t < 0 || t == 0) {
             cJSON_AddItemToObject(doc, "cuda", cuda_json(m));
             cJSON *mv = cJSON_AddArrayToObject(doc, "minor_version_compat");
             for (size_t i = 0; i < m->nmvc; i++) {
@@ -425,19 +523,25 @@ static int matrix_run(struct ge_ctx *ctx, int argc, char **argv)
                 cJSON_AddStringToObject(x, "cuda", m->branches[i].cuda.s);
                 cJSON_AddItemToArray(br, x);
             }
+            cJSON_AddItemToObject(doc, "gpu_architectures", archs_json(m));
         }
-        if (t < 0 || t == 1)
+        if (!gaps && (t < 0 || t == 1))
             cJSON_AddItemToObject(doc, "cudnn", cudnn_json(m));
-        if (t < 0 || t == 2) {
+        if (!gaps && (t < 0 || t == 2)) {
             cJSON_AddStringToObject(doc, "torch_index_url", m->torch_index_url);
             cJSON_AddItemToObject(doc, "torch", torch_json(m));
         }
-        if (t < 0 || t == 3)
+        if (!gaps && (t < 0 || t == 3))
             cJSON_AddItemToObject(doc, "tensorflow", tf_json(m));
-        if (t < 0 || t == 4)
+        if (!gaps && (t < 0 || t == 4))
             cJSON_AddItemToObject(doc, "jax", jax_json(m));
         if (ge_out_json(doc) == 0)
             ctx->json_printed = true;
+    } else if (gaps) {
+        if (show_gaps(ctx, m, t, NULL) < 0) {
+            ge_matrix_free(m);
+            return ctx->err.status;
+        }
     } else {
         switch (t) {
         case 0: text_cuda(m); break;
@@ -458,7 +562,8 @@ const struct ge_cmd ge_cmd_matrix = {
     "show what the compatibility matrix knows",
     "Show the compatibility matrix gpuenv resolves with: without a TABLE, its files, data versions and\n"
     "newest releases; with one, every release of CUDA, cuDNN, PyTorch, TensorFlow or JAX with what\n"
-    "it needs (drivers, Python, CUDA, cuDNN, GPU architectures). --json prints the typed data.",
+    "it needs (drivers, Python, CUDA, cuDNN, GPU architectures). --json prints the typed data.\n"
+    "--gaps lists every fact the matrix lacks: an answer that needs one is 'incomplete-data'.",
     matrix_opts,
     matrix_run,
     false,

@@ -132,6 +132,35 @@ int ge_host_detect(const struct ge_host_req *req, struct ge_driver_info *info, s
     return ge_driver_probe(&o, info, err);
 }
 
+/* Whether a GPU of capability cc can run on the driver of f, by the branches of its architecture
+ * (on Linux; Windows numbers a branch's drivers past its name, R580: 580-58x, so the last branch
+ * is not checked there). */
+static int gpu_driver_possible(const struct ge_matrix *m, const struct ge_host_facts *f, struct ge_cc cc,
+                               struct ge_err *err)
+{
+    const struct ge_gpu_arch *a = ge_matrix_gpu_arch(m, cc);
+    if (!a)
+        return 0;
+    int branch = (int)f->driver.v.part[0];
+    char c[8];
+    ge_cc_format(cc, c, sizeof c);
+    if (a->first_branch && branch < a->first_branch) {
+        ge_err_set(err, GE_EXIT_USAGE, "no driver older than branch R%d runs a compute capability %s GPU (%s), so "
+                   "driver %s with GPU %s is not a machine that exists", a->first_branch, c, a->name, f->driver.s, c);
+        ge_err_hint(err, "give the driver version and GPU as that machine reports them ('gpuenv detect' there, "
+                         "or nvidia-smi); 'gpuenv matrix cuda' lists each architecture's drivers");
+        return -1;
+    }
+    if (a->last_branch && branch > a->last_branch && strcmp(f->platform, "linux") == 0) {
+        ge_err_set(err, GE_EXIT_USAGE, "branch R%d is the last driver for compute capability %s GPUs (%s), so driver "
+                   "%s with GPU %s is not a machine that exists", a->last_branch, c, a->name, f->driver.s, c);
+        ge_err_hint(err, "give the driver version and GPU as that machine reports them ('gpuenv detect' there, "
+                         "or nvidia-smi); 'gpuenv matrix cuda' lists each architecture's drivers");
+        return -1;
+    }
+    return 0;
+}
+
 int ge_host_gather(const struct ge_host_req *req, const char *python, const char *platform, const char *arch,
                    const struct ge_matrix *m, struct ge_host_view *hi, struct ge_err *err)
 {
@@ -232,6 +261,11 @@ int ge_host_gather(const struct ge_host_req *req, const char *python, const char
     } else {
         ge_strlcpy(f->arch, strcmp(u.machine, "arm64") == 0 ? "aarch64" : u.machine, sizeof f->arch);
     }
+    /* a described machine must be one that can exist: each GPU within its drivers' branches */
+    if (ge_host_req_overrides(req) && f->driver_known && f->gpus_known)
+        for (int i = 0; i < f->ngpus; i++)
+            if (gpu_driver_possible(m, f, f->gpus[i], err) < 0)
+                return -1;
     return 0;
 }
 

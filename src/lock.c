@@ -43,6 +43,8 @@ cJSON *ge_lock_python_json(const struct ge_lockfile *l, bool for_output)
         cJSON_AddNullToObject(py, "index_url");
     else
         cJSON_AddStringToObject(py, "index_url", l->py_index);
+    if (l->py_find_links[0])
+        cJSON_AddStringToObject(py, "find_links", l->py_find_links);
     cJSON *rq = cJSON_AddArrayToObject(py, "requirements");
     for (int i = 0; i < l->py_n; i++)
         cJSON_AddItemToArray(rq, cJSON_CreateString(l->py_reqs[i]));
@@ -202,6 +204,14 @@ int ge_lock_parse(const char *text, struct ge_lockfile *l, struct ge_err *err)
             str_field(py, "version", l->py_python, sizeof l->py_python, "python", err) < 0 ||
             str_field(py, "index_url", l->py_index, sizeof l->py_index, "python", err) < 0)
             goto out;
+        const cJSON *fl = cJSON_GetObjectItemCaseSensitive(py, "find_links");
+        if (fl && (!cJSON_IsString(fl) || strlen(fl->valuestring) >= sizeof l->py_find_links ||
+                   !ge_startswith(fl->valuestring, "https://") || strpbrk(fl->valuestring, " \n\r\t"))) {
+            ge_err_set(err, GE_EXIT_BAD_DATA, "gpuenv.lock: python: 'find_links' is malformed");
+            goto out;
+        }
+        if (fl)
+            ge_strlcpy(l->py_find_links, fl->valuestring, sizeof l->py_find_links);
         const cJSON *rq = cJSON_GetObjectItemCaseSensitive(py, "requirements");
         if (!cJSON_IsArray(rq)) {
             ge_err_set(err, GE_EXIT_BAD_DATA, "gpuenv.lock: python: 'requirements' is missing");
@@ -253,7 +263,7 @@ int ge_lock_same_archives(const struct ge_lockfile *a, const struct ge_lockfile 
 int ge_lock_same_python(const struct ge_lockfile *a, const struct ge_lockfile *b)
 {
     if (strcmp(a->py_framework, b->py_framework) != 0 || strcmp(a->py_python, b->py_python) != 0 ||
-        strcmp(a->py_index, b->py_index) != 0 || a->py_n != b->py_n)
+        strcmp(a->py_index, b->py_index) != 0 || strcmp(a->py_find_links, b->py_find_links) != 0 || a->py_n != b->py_n)
         return 0;
     for (int i = 0; i < a->py_n; i++)
         if (strcmp(a->py_reqs[i], b->py_reqs[i]) != 0)

@@ -44,6 +44,7 @@ struct ge_lockfile {
     char py_framework_version[24]; /* as the framework reports it: 2.4.1+cu124 */
     char py_python[16];      /* the interpreter's X.Y */
     char py_index[256];      /* the extra index, "" for none */
+    char py_find_links[128]; /* pip's --find-links, "" for none */
     int py_n;
     char py_reqs[GE_LOCK_MAX_PY_REQS][96];
 };

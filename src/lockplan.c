@@ -262,6 +262,7 @@ int ge_lockplan_make(const struct ge_lockplan_req *o, struct ge_lockfile *want, 
         ge_strlcpy(want->py_framework_version, py.version, sizeof want->py_framework_version);
         ge_strlcpy(want->py_python, py.python, sizeof want->py_python);
         ge_strlcpy(want->py_index, py.index_url, sizeof want->py_index);
+        ge_strlcpy(want->py_find_links, py.find_links, sizeof want->py_find_links);
         for (int i = 0; i < py.n && i < GE_LOCK_MAX_PY_REQS; i++)
             ge_strlcpy(want->py_reqs[want->py_n++], py.reqs[i], sizeof want->py_reqs[0]);
     }

@@ -48,6 +48,15 @@ struct ge_cuda_ccs {
     struct ge_cc ccs[GE_MAX_CCS];
 };
 
+/* The drivers a GPU architecture runs on, at branch granularity (R570 = 570.x on Linux): from the
+ * branch of the first CUDA release that targets it, to the last branch that supports it. 0: no
+ * bound known. A machine outside these bounds cannot exist. */
+struct ge_gpu_arch {
+    struct ge_cc cc;
+    char name[48];          /* "Blackwell (GB20x)" */
+    int first_branch, last_branch;
+};
+
 /* A support-matrix row that narrows a build: these capabilities (and this driver) for this range
  * of CUDA minors only (cuDNN 9.10.2: 10.0 and 12.0 with CUDA 12.8+ and driver >= 570.26). */
 #define GE_MAX_ROWS 4
@@ -125,10 +134,13 @@ struct ge_tf_release {
     struct ge_ver cuda, cudnn;
     int and_cuda;           /* the tensorflow[and-cuda] extra: 1, 0, -1 not known */
     bool windows_gpu;
+    bool has_min_sm;        /* the oldest GPU its wheels run on, where the project states it */
+    struct ge_cc min_sm;
 };
 
 struct ge_jax_extra {
     char name[24];          /* cuda12, cuda12_local */
+    char find_links[96];    /* where pip finds its jaxlib (JAX's own wheel page, 0.4.x), "" for PyPI */
     bool local;
     bool has_cuda_min, has_cudnn_min, has_min_driver, has_min_sm;
     struct ge_ver cuda_min, cudnn_min, min_driver;
@@ -137,7 +149,8 @@ struct ge_jax_extra {
 
 #define GE_MAX_EXTRAS 8
 struct ge_jax_release {
-    struct ge_ver version;
+    struct ge_ver version;  /* 0.4.25, or 0.9.0.1 */
+    char numpy[24];         /* install_requires' NumPy floor (">=1.22"), "" when not known */
     int npython;
     struct ge_ver python[GE_MAX_PY];
     int nextras;
@@ -149,11 +162,12 @@ enum ge_matrix_file { GE_MF_CUDA, GE_MF_CUDNN, GE_MF_TORCH, GE_MF_TF, GE_MF_JAX,
 struct ge_matrix {
     char dir[4096];
     char data_version[GE_MF_COUNT][16];
-    size_t ncuda, nmvc, nbranches, nccs, ncudnn, ntorch, ntf, njax;
+    size_t ncuda, nmvc, nbranches, nccs, ncudnn, ntorch, ntf, njax, narchs;
     struct ge_cuda_release *cuda; /* every array ascending by version */
     struct ge_cuda_mvc *mvc;
     struct ge_branch *branches;
     struct ge_cuda_ccs *ccs;
+    struct ge_gpu_arch *archs;    /* ascending by compute capability */
     struct ge_cudnn_release *cudnn;
     struct ge_torch_release *torch;
     struct ge_tf_release *tf;
@@ -202,6 +216,9 @@ const struct ge_cudnn_build *ge_matrix_cudnn_build(const struct ge_cudnn_release
 
 /* Whether compute capability cc is a real one: some CUDA release of the matrix targets it (its
  * nvcc list) or a torch build lists it, or it is older than all of them (Kepler's 3.0, Fermi). */
+/* The driver bounds of the architecture of cc, or NULL when the matrix has none. */
+const struct ge_gpu_arch *ge_matrix_gpu_arch(const struct ge_matrix *m, struct ge_cc cc);
+
 bool ge_matrix_cc_known(const struct ge_matrix *m, struct ge_cc cc);
 
 /* A torch variant's GPU architectures: "7.5 8.0 9.0+PTX", "-" for none. */

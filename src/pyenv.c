@@ -55,6 +55,7 @@ void ge_py_plan_from(const struct ge_plan *plan, const char *pytorch_mirror, str
         } else if (strcmp(k->name, "tensorflow") == 0 || strcmp(k->name, "jax") == 0) {
             ge_strlcpy(out->framework, k->name, sizeof out->framework);
             ge_strlcpy(out->version, k->version, sizeof out->version);
+            ge_strlcpy(out->find_links, k->find_links, sizeof out->find_links);
             if (k->extra[0])
                 add_req(out, "%s[%s]==%s", k->name, k->extra, k->version);
             else
@@ -76,6 +77,8 @@ void ge_py_requirements_txt(const struct ge_py_plan *p, struct ge_buf *out)
                 p->framework, p->python);
     if (p->index_url[0]) /* an extra index: everything else comes from pip's own configuration */
         ge_buf_addf(out, "--extra-index-url %s\n", p->index_url);
+    if (p->find_links[0])
+        ge_buf_addf(out, "--find-links %s\n", p->find_links);
     for (int i = 0; i < p->n; i++)
         ge_buf_addf(out, "%s\n", p->reqs[i]);
 }

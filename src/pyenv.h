@@ -19,6 +19,7 @@ struct ge_py_plan {
     char version[24];      /* the framework's version, as its module reports it ("2.4.1+cu124") */
     char python[16];       /* X.Y the plan is for */
     char index_url[256];   /* an extra index (PyTorch's for a variant PyPI lacks), or "" */
+    char find_links[128];  /* a page of wheels to look in (JAX's, for 0.4.x CUDA jaxlibs), or "" */
     int n;
     char reqs[GE_PY_MAX_REQS][96]; /* "torch==2.4.1+cu124", "numpy<2" */
     bool needs_toolkit;    /* the framework loads the prefix's CUDA toolkit and cuDNN at run time */

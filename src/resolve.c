@@ -456,6 +456,12 @@ static void check_gpus(const struct rctx *x, struct cand *c, bool *ptx_only)
             }
             break;
         default: { /* tensorflow and plain toolkits: what the toolkit can target */
+            if (c->fw == GE_PKG_TENSORFLOW && c->tf->has_min_sm && ge_cc_cmp(gpu, c->tf->min_sm) < 0) {
+                char mn[8];
+                fail(c, GE_REASON_GPU, "%s needs compute capability %s or newer; GPU %d is %s", c->out->label,
+                     fmtcc(c->tf->min_sm, mn, sizeof mn), g, cc);
+                break;
+            }
             if (!c->has_cuda) {
                 unknown(c, GE_REASON_GPU, "the matrix lacks the CUDA version of %s", c->out->label);
                 return;
@@ -783,8 +789,10 @@ static int build_candidates(struct rctx *x, struct cand **out, size_t *n, struct
                 for (char *p = en[j]; *p; p++)
                     if (*p == '_')
                         *p = '-';
+                /* bare jax: each release's own CUDA extras that bring CUDA through pip (cuda12, and
+                 * 0.4.x's cuda12_pip); not the local ones, nor 'cuda', an alias */
                 take[j] = want ? strcmp(en[j], want) == 0
-                               : !(e->local || strstr(en[j], "-pip") || strncmp(en[j], "cuda", 4) != 0 || !en[j][4]);
+                               : !(e->local || strncmp(en[j], "cuda", 4) != 0 || !en[j][4]);
                 if (take[j] && atoi(en[j] + 4) > newest)
                     newest = atoi(en[j] + 4);
                 any_extra = any_extra || take[j];
@@ -922,7 +930,10 @@ static void build_plan(const struct rctx *x, const struct cand *c, struct ge_pla
         if ((k = add_pkg(p, "jax"))) {
             ge_strlcpy(k->version, v, sizeof k->version);
             ge_strlcpy(k->extra, c->jx->name, sizeof k->extra);
+            ge_strlcpy(k->find_links, c->jx->find_links, sizeof k->find_links);
             ge_buf_addf(&pip, "pip install 'jax[%s]==%s'", c->jx->name, v);
+            if (c->jx->find_links[0])
+                ge_buf_addf(&pip, " -f %s", c->jx->find_links);
             if (c->jx->local)
                 note(p, "jax[%s] uses the CUDA toolkit and cuDNN installed on the system (below)", c->jx->name);
         }
@@ -1002,9 +1013,11 @@ static void build_plan(const struct rctx *x, const struct cand *c, struct ge_pla
 
 /* Why nothing fits. When some candidate fails on nothing but facts the matrix lacks, that is
  * the answer (incomplete-data, never a guessed refusal); else the dimension on which every
- * candidate is refused, else a conflict between requirements. */
-static int classify(const struct ge_plan *p)
+ * candidate is refused; else the one fact of the machine that alone keeps the newest candidate
+ * out (*alone: the others fail on more than that); else a conflict between requirements. */
+static int classify(const struct ge_plan *p, bool *alone)
 {
+    *alone = false;
     for (size_t i = 0; i < p->ncands; i++)
         if (p->cands[i].fails == (1u << GE_REASON_DATA))
             return GE_REASON_DATA;
@@ -1016,16 +1029,34 @@ static int classify(const struct ge_plan *p)
         if (all)
             return r;
     }
+    for (size_t i = 0; i < p->ncands; i++)
+        for (int r = GE_REASON_PYTHON; r <= GE_REASON_DRIVER; r++)
+            if (p->cands[i].fails == (1u << r)) {
+                *alone = true;
+                return r;
+            }
     return GE_REASON_CONFLICT;
+}
+
+/* The newest candidate refused on dimension r alone, else the newest refused on it. */
+static const struct ge_candidate *first_on(const struct ge_plan *p, int r)
+{
+    for (size_t i = 0; i < p->ncands; i++)
+        if (p->cands[i].fails == (1u << r))
+            return &p->cands[i];
+    for (size_t i = 0; i < p->ncands; i++)
+        if (p->cands[i].fails & (1u << r))
+            return &p->cands[i];
+    return NULL;
 }
 
 /* The reason to show for dimension r: the newest candidate refused on it, else the newest one
  * the matrix could not check on it. */
 static const char *first_why(const struct ge_plan *p, int r)
 {
-    for (size_t i = 0; i < p->ncands; i++)
-        if (p->cands[i].fails & (1u << r))
-            return p->cands[i].why[r];
+    const struct ge_candidate *c = first_on(p, r);
+    if (c)
+        return c->why[r];
     for (size_t i = 0; i < p->ncands; i++)
         if (p->cands[i].unknown & (1u << r))
             return p->cands[i].why[GE_REASON_DATA];
@@ -1045,8 +1076,11 @@ static void requirements_text(const struct ge_req *reqs, int n, char *buf, size_
 static void explain_failure(const struct rctx *x, struct ge_plan *p, const struct ge_req *reqs, int nreqs,
                             struct ge_err *err)
 {
-    int r = classify(p);
+    bool alone;
+    int r = classify(p, &alone);
     p->reason = reason_codes[r];
+    /* "every candidate" when all are refused on r; else only those that fit otherwise are */
+    const char *which = alone ? " that fits the rest of this machine" : "";
     char what[256], gp[256] = "", cc[8];
     requirements_text(reqs, nreqs, what, sizeof what);
     const struct ge_host_facts *h = x->h;
@@ -1056,8 +1090,8 @@ static void explain_failure(const struct rctx *x, struct ge_plan *p, const struc
         ge_err_hint(err, "describe a linux x86_64 machine with --platform linux --arch x86_64, or see 'gpuenv matrix'");
         return;
     case GE_REASON_PYTHON:
-        ge_err_set(err, GE_EXIT_NO_SOLUTION, "cannot satisfy '%s': no candidate supports Python %s",
-                   what, h->python_known ? h->python.s : "asked for");
+        ge_err_set(err, GE_EXIT_NO_SOLUTION, "cannot satisfy '%s': no candidate%s supports Python %s",
+                   what, which, h->python_known ? h->python.s : "asked for");
         ge_err_hint(err, "%s; pick a Python it supports with --python X.Y", first_why(p, r));
         return;
     case GE_REASON_GPU:
@@ -1065,7 +1099,8 @@ static void explain_failure(const struct rctx *x, struct ge_plan *p, const struc
             size_t l = strlen(gp);
             snprintf(gp + l, sizeof gp - l, "%s%s", g ? ", " : "", fmtcc(h->gpus[g], cc, sizeof cc));
         }
-        ge_err_set(err, GE_EXIT_NO_SOLUTION, "cannot satisfy '%s': no candidate runs on compute capability %s", what, gp);
+        ge_err_set(err, GE_EXIT_NO_SOLUTION, "cannot satisfy '%s': no candidate%s runs on compute capability %s",
+                   what, which, gp);
         ge_err_hint(err, "%s", first_why(p, r));
         return;
     case GE_REASON_DATA: {
@@ -1094,8 +1129,8 @@ static void explain_failure(const struct rctx *x, struct ge_plan *p, const struc
             ge_err_set(err, GE_EXIT_NO_SOLUTION, "cannot satisfy '%s': driver %s supports up to CUDA %s", what,
                        h->driver.s, fmtv(&h->driver_cuda, dc, sizeof dc));
         else
-            ge_err_set(err, GE_EXIT_NO_SOLUTION, "cannot satisfy '%s': driver %s is too old for every candidate",
-                       what, h->driver.s);
+            ge_err_set(err, GE_EXIT_NO_SOLUTION, "cannot satisfy '%s': driver %s is too old for every candidate%s",
+                       what, h->driver.s, which);
         if (best)
             ge_err_hint(err, "a driver >= %s would allow %s", best->needed_driver.s, best->label);
         else

@@ -87,6 +87,7 @@ int ge_venv_build(struct ge_venv_txn *t, const struct ge_lockfile *l, const stru
     ge_strlcpy(py.framework, l->py_framework, sizeof py.framework);
     ge_strlcpy(py.python, l->py_python, sizeof py.python);
     ge_strlcpy(py.index_url, l->py_index, sizeof py.index_url);
+    ge_strlcpy(py.find_links, l->py_find_links, sizeof py.find_links);
     for (int i = 0; i < l->py_n; i++)
         ge_strlcpy(py.reqs[py.n++], l->py_reqs[i], sizeof py.reqs[0]);
     struct ge_buf txt;

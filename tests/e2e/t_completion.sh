@@ -21,6 +21,7 @@ test_bash_completion() {
         try "gpuenv help "
         try "gpuenv detect --gpu 8."
         try "gpuenv matrix t"
+        try "gpuenv matrix --ga"
     ' _ "$ROOT" >"$OUT" 2>"$ERR"
     RC=$?
     assert_rc 0
@@ -33,6 +34,7 @@ auto|always|never|
 detect|resolve|install|lock|list|remove|env|run|shell|modulefile|cache|matrix|help|exit-status|
 8.0|8.6|8.7|8.9|
 torch|tensorflow|
+--gaps|
 W
     cmp -s "$T/want" "$OUT" || { diff "$T/want" "$OUT"; fail "bash completions"; }
 }
@@ -50,6 +52,7 @@ test_zsh_completion() {
         try gpuenv ""
         try gpuenv detect --
         try gpuenv --color ne
+        try gpuenv matrix --ga
     ' _ "$ROOT" >"$OUT" 2>"$ERR"
     RC=$?
     assert_rc 0
@@ -58,6 +61,7 @@ detect,resolve,install,lock,list,remove,env,run,shell,modulefile,cache,matrix,he
 --json,--quiet,--verbose,--help[ ]
 --driver=,--gpu=,--color=[]
 never[ ]
+--gaps[ ]
 W
     cmp -s "$T/want" "$OUT" || { diff "$T/want" "$OUT"; fail "zsh completions"; }
 }
@@ -65,7 +69,7 @@ W
 test_fish_completion() {
     command -v fish >/dev/null 2>&1 || { echo "fish missing: 'make deps' installs it"; exit 1; }
     bin_on_path
-    fish --no-config -c "source '$ROOT/completions/gpuenv.fish'; complete -C 'gpuenv de'; complete -C 'gpuenv detect --dr'; complete -C 'gpuenv --color='" >"$OUT" 2>"$ERR"
+    fish --no-config -c "source '$ROOT/completions/gpuenv.fish'; complete -C 'gpuenv de'; complete -C 'gpuenv detect --dr'; complete -C 'gpuenv --color='; complete -C 'gpuenv matrix --ga'" >"$OUT" 2>"$ERR"
     RC=$?
     assert_rc 0
     cat >"$T/want" <<'W'
@@ -74,6 +78,7 @@ detect
 --color=always
 --color=auto
 --color=never
+--gaps
 W
     cmp -s "$T/want" "$OUT" || { diff "$T/want" "$OUT"; fail "fish completions"; }
 }

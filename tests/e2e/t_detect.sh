@@ -164,8 +164,8 @@ test_overrides_describe_another_machine() {
 }
 
 test_bad_overrides_exit_2() {
-    gp detect --driver 580
-    assert_rc 2; assert_err_has "invalid driver version '580' in --driver"
+    gp detect --driver 580.x
+    assert_rc 2; assert_err_has "invalid driver version '580.x' in --driver"
     GPUENV_GPUS="nine" gp detect --json
     assert_rc 2; assert_err_has "invalid compute capability 'nine' in GPUENV_GPUS"
     json 'd["error"]["kind"] == "usage"'

@@ -25,6 +25,8 @@ test_tables_as_text() {
     assert_out_has "12.4.1   CUDA 12.4 Update 1"
     assert_out_has "CUDA 12.x  linux >= 525.60.13"
     assert_out_has "R535  12.2"
+    assert_out_has "12.0  Blackwell (GB20x: RTX 50xx, RTX PRO 6000)     R570 to newest"
+    assert_out_has "3.7   Kepler (GK210: Tesla K80)                     any to R470"
     gp matrix torch
     assert_rc 0
     assert_out_has "cu130*"
@@ -32,7 +34,8 @@ test_tables_as_text() {
     gp matrix cudnn
     assert_rc 0; assert_out_has "9.10.2.21"
     gp matrix tensorflow
-    assert_rc 0; assert_out_has "2.15.0      3.9-3.11   12.2   8.9    yes"
+    assert_rc 0; assert_out_has "2.15.0      3.9-3.11   12.2   8.9    3.5     yes"
+    assert_out_has "2.17.1      3.9-3.12   12.3   8.9    6.0     yes"
     gp matrix jax
     assert_rc 0; assert_out_has "cuda12"
 }
@@ -46,9 +49,46 @@ test_json_holds_the_typed_tables() {
     json '[r["version"] for r in d["cuda"]] == sorted([r["version"] for r in d["cuda"]], key=lambda v: [int(x) for x in v.split(".")])'
     json 'next(m for m in d["minor_version_compat"] if m["major"] == 12)["min_driver"]["linux-x86_64"] == "525.60.13"'
     json 'any(v["name"] == "cu124" for r in d["torch"] for v in r["variants"])'
+    json 'next(a for a in d["gpu_architectures"] if a["cc"] == "10.0")["first_branch"] == "R570"'
+    json 'next(a for a in d["gpu_architectures"] if a["cc"] == "6.1")["last_branch"] == "R580" and next(a for a in d["gpu_architectures"] if a["cc"] == "6.1")["first_branch"] is None'
+    json 'next(r for r in d["tensorflow"] if r["version"] == "2.17.0")["min_sm"] == "6.0"'
     gp matrix torch --json
     assert_rc 0
     json '"torch" in d and "cuda" not in d and d["torch_index_url"].endswith("{variant}")'
+}
+
+test_gaps_list_each_missing_fact() {
+    # a copy of the data with facts taken out: each shows up once, under its file and record
+    mkdir -p "$T/data"
+    cp "$ROOT"/data/*.json "$T/data/"
+    python3 - "$T/data" <<'PY'
+import json, sys
+d = sys.argv[1]
+tf = json.load(open(d + "/tensorflow.json"))
+r = next(r for r in tf["releases"] if r["version"] == "2.19.0")
+del r["cudnn"], r["min_sm"]
+json.dump(tf, open(d + "/tensorflow.json", "w"))
+jx = json.load(open(d + "/jax.json"))
+r = next(r for r in jx["releases"] if r["version"] == "0.6.0")
+e = next(e for e in r["extras"] if e["name"] == "cuda12")
+del e["min_driver"]
+json.dump(jx, open(d + "/jax.json", "w"))
+PY
+    GPUENV_DATA_DIR="$T/data" gp matrix tensorflow --gaps
+    assert_rc 0
+    assert_out_has "tensorflow 2.19.0                        the cuDNN it was tested with"
+    assert_out_has "tensorflow 2.19.0                        the oldest GPU its wheels run on"
+    assert_out_has "2 facts missing"
+    assert_out_lacks "jax"
+    GPUENV_DATA_DIR="$T/data" gp matrix --gaps --json
+    assert_rc 0
+    json 'd["ok"] and d["count"] == len(d["gaps"]) and {"file": "jax.json", "record": "jax 0.6.0 [cuda12]", "fact": "min_driver", "what": "the oldest driver it runs on"} in d["gaps"]'
+    json '"torch" not in d and "cuda" not in d and all(set(g) == {"file", "record", "fact", "what"} for g in d["gaps"])'
+    # the shipped data: TensorFlow and JAX are complete
+    GPUENV_DATA_DIR="$ROOT/data" gp matrix jax --gaps
+    assert_rc 0; assert_out_has "0 facts missing"
+    GPUENV_DATA_DIR="$ROOT/data" gp matrix tensorflow --gaps --json
+    assert_rc 0; json 'd["count"] == 0 and d["gaps"] == []'
 }
 
 test_bad_table_and_arguments() {

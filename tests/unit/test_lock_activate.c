@@ -23,6 +23,7 @@ static void sample(struct ge_lockfile *l)
     strcpy(l->py_framework_version, "2.4.1+cu124");
     strcpy(l->py_python, "3.11");
     strcpy(l->py_index, "https://download.pytorch.org/whl/cu124");
+    strcpy(l->py_find_links, "https://example.org/wheels.html");
     l->py_n = 2;
     strcpy(l->py_reqs[0], "torch==2.4.1+cu124");
     strcpy(l->py_reqs[1], "numpy<2");
@@ -60,6 +61,11 @@ START_TEST(lock_round_trip)
     ck_assert_str_eq(b.py_index, "https://download.pytorch.org/whl/cu124");
     strcpy(b.py_reqs[1], "numpy<3");
     ck_assert(!ge_lock_same_python(&a, &b));
+    strcpy(b.py_reqs[1], "numpy<2");
+    /* a page of wheels (JAX 0.4.x) goes round the lock, and a different one is a different venv */
+    ck_assert_str_eq(b.py_find_links, "https://example.org/wheels.html");
+    strcpy(a.py_find_links, "https://storage.googleapis.com/jax-releases/jax_cuda_releases.html");
+    ck_assert(!ge_lock_same_python(&a, &b));
     b.archives[0].sha256[0] = 'f';
     ck_assert(!ge_lock_same_archives(&a, &b));
     ge_lock_fini(&a);
@@ -87,6 +93,8 @@ static const struct {
     {"\"archives\"", "\"files\"", "'archives' is missing"},
     {"\"numpy<2\"", "\"--index-url=http://evil\"", "python: requirements are malformed"},
     {"\"https://download.pytorch.org/whl/cu124\"", "\"ftp://x\"", "python: 'index_url' is malformed"},
+    {"\"https://example.org/wheels.html\"", "\"http://example.org/w.html\"", "python: 'find_links' is malformed"},
+    {"\"https://example.org/wheels.html\"", "7", "python: 'find_links' is malformed"},
     {"\"framework\":\t\"torch\"", "\"framework\":\t7", "python: 'framework' is missing or malformed"},
 };
 

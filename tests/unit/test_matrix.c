@@ -50,6 +50,18 @@ START_TEST(fixture_loads_sorted_with_lookups)
     ck_assert_str_eq(m->torch[0].numpy, "<2");
     ck_assert_int_eq(m->tf[0].and_cuda, 1);
     ck_assert(m->jax[0].extras[0].has_min_sm && m->jax[0].extras[0].min_sm.minor == 2);
+    ck_assert(!m->tf[0].has_min_sm);
+    /* GPU architectures: sorted, looked up by exact capability */
+    ck_assert_uint_eq(m->narchs, 2);
+    struct ge_cc cc = {6, 0};
+    const struct ge_gpu_arch *a = ge_matrix_gpu_arch(m, cc);
+    ck_assert(a == &m->archs[0] && a->first_branch == 0 && a->last_branch == 580);
+    cc = (struct ge_cc){12, 0};
+    a = ge_matrix_gpu_arch(m, cc);
+    ck_assert(a && a->first_branch == 570 && a->last_branch == 0);
+    ck_assert_str_eq(a->name, "Blackwell (GB20x)");
+    cc = (struct ge_cc){8, 6};
+    ck_assert_ptr_null(ge_matrix_gpu_arch(m, cc));
     ge_matrix_free(m);
 }
 END_TEST
@@ -107,6 +119,11 @@ static const struct {
     {"jax.json", "\"min_sm\": \"5.2\"", "\"min_sm\": \"sm5\"", "min_sm is not a compute capability"},
     {"jax.json", "\"python\": [\"3.10\", \"3.11\", \"3.12\", \"3.13\"]", "\"python\": [\"3\"]", "python '3' is not a well-formed version"},
     {"jax.json", "}\n    ]\n}", "}\n    ]\n", "jax.json: top level: not valid JSON (near line"},
+    {"cuda.json", "\"first_branch\": \"R570\"", "\"first_branch\": \"570\"", "gpu_architectures[0]: first_branch is not like R580"},
+    {"cuda.json", "\"first_branch\": \"R570\"", "\"first_branch\": \"R590\", \"last_branch\": \"R580\"", "first_branch is after last_branch"},
+    {"cuda.json", "\"cc\": \"6.0\"", "\"cc\": \"12.0\"", "gpu architecture 12.0 is listed twice"},
+    {"cuda.json", "\"cc\": \"6.0\"", "\"cc\": \"six\"", "gpu_architectures[1]: cc is not a compute capability"},
+    {"tensorflow.json", "\"cudnn\": \"8.9\"", "\"cudnn\": \"8.9\", \"min_sm\": \"6\"", "tensorflow.json: releases[0]: min_sm is not a compute capability"},
 };
 
 START_TEST(every_defect_is_refused_with_its_place)
@@ -239,7 +256,7 @@ START_TEST(damaged_or_forged_caches_are_never_used)
     size_t arrays = a->ncuda * sizeof *a->cuda + a->nmvc * sizeof *a->mvc + a->nbranches * sizeof *a->branches +
                     a->nccs * sizeof *a->ccs + a->ncudnn * sizeof *a->cudnn;
     size_t header = len - 8 - sizeof *a - arrays - a->ntorch * sizeof *a->torch - a->ntf * sizeof *a->tf -
-                    a->njax * sizeof *a->jax;
+                    a->njax * sizeof *a->jax - a->narchs * sizeof *a->archs;
     size_t torch0 = header + sizeof *a + arrays;
     ck_assert(a->ntorch > 0 && a->torch[0].nvariants > 0);
     static const struct {

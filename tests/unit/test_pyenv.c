@@ -83,6 +83,20 @@ START_TEST(tensorflow_and_jax_extras_decide_the_toolkit)
     strcpy(k->extra, "cuda12-local");
     ge_py_plan_from(&plan, NULL, &py);
     ck_assert(py.needs_toolkit);
+    ck_assert_str_eq(py.find_links, "");
+    /* 0.4.x: jaxlib's CUDA wheels are on JAX's own page, which requirements.txt names */
+    k = &plan.pkgs[0];
+    strcpy(k->version, "0.4.20");
+    strcpy(k->extra, "cuda12-pip");
+    strcpy(k->find_links, "https://storage.googleapis.com/jax-releases/jax_cuda_releases.html");
+    ge_py_plan_from(&plan, NULL, &py);
+    ck_assert_str_eq(py.find_links, k->find_links);
+    struct ge_buf b;
+    ge_buf_init(&b);
+    ge_py_requirements_txt(&py, &b);
+    ck_assert_ptr_nonnull(strstr(ge_buf_str(&b), "\n--find-links https://storage.googleapis.com/jax-releases/"
+                                                 "jax_cuda_releases.html\njax[cuda12-pip]==0.4.20\n"));
+    ge_buf_fini(&b);
     plan.npkgs = 0;
     pkg(&plan, "cuda-toolkit", "12.4.1");
     ge_py_plan_from(&plan, NULL, &py);
