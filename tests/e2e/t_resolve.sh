@@ -11,6 +11,16 @@ test_resolver_cases() {
     [ "${n:-0}" -ge 60 ] || fail "only ${n:-0} resolver cases"
 }
 
+# Every release of every framework and toolkit in data/ resolves on some GPU its data says it
+# supports, on each platform it has builds for (tests/resolve/coverage.py).
+test_every_release_resolves_somewhere() {
+    python3 "$ROOT/tests/resolve/coverage.py" >"$OUT" 2>"$ERR"; RC=$?
+    cat "$OUT"
+    assert_rc 0
+    n=$(sed -n 's/^\([0-9]*\) releases checked, 0 resolve.*/\1/p' "$OUT")
+    [ "${n:-0}" -ge 400 ] || fail "only ${n:-0} releases checked"
+}
+
 test_text_output_shows_plan_pip_and_rejections() {
     export GPUENV_DATA_DIR="$ROOT/data"
     gp resolve torch --driver 535.104.05 --gpu 8.0 --python 3.11
@@ -31,12 +41,12 @@ test_text_output_shows_plan_pip_and_rejections() {
 
 test_failure_is_one_error_with_hint_and_exit_3() {
     export GPUENV_DATA_DIR="$ROOT/data"
-    gp resolve torch --driver 418.67 --gpu 8.0 --python 3.10
+    gp resolve torch --driver 418.67 --gpu 7.0 --python 3.10
     assert_rc 3; assert_out_empty
     assert_err_has "gpuenv: error: cannot satisfy 'torch': driver 418.67"
     assert_err_has "hint: a driver >= 450.80.02 would allow torch"
     assert_err_lines 2
-    gp resolve torch --driver 418.67 --gpu 8.0 --python 3.10 --json
+    gp resolve torch --driver 418.67 --gpu 7.0 --python 3.10 --json
     assert_rc 3
     json 'd["ok"] is False and "plan" not in d and d["error"]["code"] == "unsat" and d["error"]["reason"] == "driver-too-old" and d["error"]["exit"] == 3 and len(d["rejected"]) > 0'
     json 'list(d)[:4] == ["schema", "ok", "host", "error"]'
