@@ -146,10 +146,17 @@ static int cache_run(struct ge_ctx *ctx, int argc, char **argv)
     char archives[PATH_MAX], trees[PATH_MAX];
     snprintf(archives, sizeof archives, "%s/archives", dir);
     snprintf(trees, sizeof trees, "%s/trees", dir);
-    size_t narch, ntrees;
+    /* NVIDIA's manifests fetched before, one folder per kind */
+    char manifests[PATH_MAX], kinds[2][PATH_MAX + 8];
+    snprintf(manifests, sizeof manifests, "%s/manifests", dir);
+    snprintf(kinds[0], sizeof kinds[0], "%s/cuda", manifests);
+    snprintf(kinds[1], sizeof kinds[1], "%s/cudnn", manifests);
+    size_t narch, ntrees, nm0, nm1;
     uint64_t ba = folder_usage(archives, &narch), bt = folder_usage(trees, &ntrees);
+    uint64_t bm = folder_usage(kinds[0], &nm0) + folder_usage(kinds[1], &nm1);
     int status = GE_EXIT_OK;
-    if (clean && (ge_store_remove_tree(archives, &ctx->err) < 0 || ge_store_remove_tree(trees, &ctx->err) < 0))
+    if (clean && (ge_store_remove_tree(archives, &ctx->err) < 0 || ge_store_remove_tree(trees, &ctx->err) < 0 ||
+                  ge_store_remove_tree(manifests, &ctx->err) < 0))
         status = ctx->err.status;
     ge_store_close(&s);
     if (status != GE_EXIT_OK)
@@ -161,19 +168,23 @@ static int cache_run(struct ge_ctx *ctx, int argc, char **argv)
         cJSON_AddNumberToObject(doc, "archive_bytes", (double)ba);
         cJSON_AddNumberToObject(doc, "trees", (double)ntrees);
         cJSON_AddNumberToObject(doc, "tree_bytes", (double)bt);
+        cJSON_AddNumberToObject(doc, "manifests", (double)(nm0 + nm1));
+        cJSON_AddNumberToObject(doc, "manifest_bytes", (double)bm);
         cJSON_AddBoolToObject(doc, "cleaned", clean);
         if (ge_out_json(doc) == 0)
             ctx->json_printed = true;
     } else {
-        printf("%s %s\n  %zu archives, %.1f MiB\n  %zu unpacked trees, %.1f MiB (hard-linked into prefixes)\n",
-               clean ? "cleaned" : "cache", dir, narch, (double)ba / 1048576.0, ntrees, (double)bt / 1048576.0);
+        printf("%s %s\n  %zu archives, %.1f MiB\n  %zu unpacked trees, %.1f MiB (hard-linked into prefixes)\n"
+               "  %zu NVIDIA manifests, %.1f KiB\n", clean ? "cleaned" : "cache", dir, narch, (double)ba / 1048576.0,
+               ntrees, (double)bt / 1048576.0, nm0 + nm1, (double)bm / 1024.0);
     }
     return GE_EXIT_OK;
 }
 
 const struct ge_cmd ge_cmd_cache = {
     "cache", "list | clean | verify", "show, empty or verify the download cache",
-    "'list' shows the cache's archives and unpacked trees and their sizes; 'clean' removes them all\n"
+    "'list' shows the cache's archives, unpacked trees and NVIDIA manifests and their sizes; 'clean'\n"
+    "removes them all\n"
     "(installed prefixes keep their files: they are hard links); 'verify' reads every archive and\n"
     "unpacked file back against the SHA-256 recorded for it, removes what is damaged, and exits with\n"
     "status 5 when it found any.",

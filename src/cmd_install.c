@@ -416,7 +416,7 @@ static int want_lock(struct ge_ctx *ctx, const struct opts *o, const struct ge_p
         goto out;
     }
     struct ge_lockplan_req lr = {&o->req, o->python, o->platform, o->arch, o->ro, o->reqs, o->nreqs,
-                                 o->components, o->pytorch_mirror, o->no_python, o->python_only};
+                                 o->components, o->pytorch_mirror, o->no_python, o->python_only, o->mirror};
     if (o->nreqs == 0 && have_lock && o->locked) { /* re-resolve what the lock asked for */
         static char *saved[GE_LOCK_MAX_REQS];
         for (int i = 0; i < have.nreqs; i++)
@@ -452,6 +452,18 @@ static int want_lock(struct ge_ctx *ctx, const struct opts *o, const struct ge_p
                    want->cuda, want->cudnn[0] ? " with cuDNN " : "", want->cudnn, have.cuda,
                    have.cudnn[0] ? " with cuDNN " : "", have.cudnn);
         ge_err_hint(&ctx->err, "run 'gpuenv lock' to update the lock, or install without --locked");
+        goto out;
+    }
+    bool cuda_changed = want->cuda_manifest[0] && have.cuda_manifest[0] &&
+                        strcmp(want->cuda_manifest, have.cuda_manifest) != 0;
+    bool cudnn_changed = want->cudnn_manifest[0] && have.cudnn_manifest[0] &&
+                         strcmp(want->cudnn_manifest, have.cudnn_manifest) != 0;
+    if (o->locked && (cuda_changed || cudnn_changed)) {
+        ge_err_set(&ctx->err, GE_EXIT_LOCKED, "--locked: NVIDIA's manifest of %s %s changed since gpuenv.lock was "
+                   "written (its SHA-256 differs)", cuda_changed ? "CUDA" : "cuDNN",
+                   cuda_changed ? want->cuda : want->cudnn);
+        ge_err_hint(&ctx->err, "a changed manifest is never installed silently: check the mirror, or run 'gpuenv lock' "
+                               "to pin what it now says");
         goto out;
     }
     rc = 0;
@@ -495,7 +507,7 @@ static int run_install(struct ge_ctx *ctx, int argc, char **argv, bool write_onl
             goto out;
     } else {
         /* a lock from a repository is checked against NVIDIA's manifests before it is trusted */
-        if (from_lock && ge_lockplan_check(&want, &notes, &ctx->err) < 0)
+        if (from_lock && ge_lockplan_check(&want, o.mirror, &notes, &ctx->err) < 0)
             goto out;
         struct ge_install_opts io = {o.mirror, o.jobs, o.max_ratio, o.verify, o.no_python, !from_lock,
                                      o.python_exe, o.system_site, ge_log_level() < GE_LOG_NORMAL, doing};

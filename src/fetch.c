@@ -25,6 +25,7 @@ static struct {
     __typeof__(&curl_easy_setopt) easy_setopt;
     __typeof__(&curl_easy_getinfo) easy_getinfo;
     __typeof__(&curl_easy_cleanup) easy_cleanup;
+    __typeof__(&curl_easy_perform) easy_perform;
     __typeof__(&curl_easy_strerror) easy_strerror;
     __typeof__(&curl_multi_init) multi_init;
     __typeof__(&curl_multi_add_handle) multi_add_handle;
@@ -42,6 +43,7 @@ static const struct ge_lazy_sym curl_syms[] = {
     {"curl_easy_setopt", (void **)&cu.easy_setopt},
     {"curl_easy_getinfo", (void **)&cu.easy_getinfo},
     {"curl_easy_cleanup", (void **)&cu.easy_cleanup},
+    {"curl_easy_perform", (void **)&cu.easy_perform},
     {"curl_easy_strerror", (void **)&cu.easy_strerror},
     {"curl_multi_init", (void **)&cu.multi_init},
     {"curl_multi_add_handle", (void **)&cu.multi_add_handle},
@@ -446,4 +448,86 @@ int ge_fetch_run(struct ge_fetch_job *jobs, size_t n, const struct ge_fetch_opts
             return -1;
         }
     return 0;
+}
+
+/* ---- one small document into memory ---- */
+
+struct text_sink {
+    struct ge_buf *out;
+    size_t max;
+    bool too_big, no_memory;
+};
+
+static size_t on_text(char *p, size_t size, size_t nmemb, void *ud)
+{
+    struct text_sink *t = ud;
+    size_t n = size * nmemb;
+    if (t->out->len + n > t->max) {
+        t->too_big = true;
+        return 0;
+    }
+    if (ge_buf_add(t->out, p, n) < 0) {
+        t->no_memory = true;
+        return 0;
+    }
+    return n;
+}
+
+int ge_fetch_text(const char *url, size_t max, long timeout_s, struct ge_buf *out, struct ge_err *err)
+{
+    if (ge_lazy_load(&libcurl, err) < 0)
+        return -1;
+    static bool global_done;
+    if (!global_done && cu.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return ge_err_set(err, GE_EXIT_FAILURE, "libcurl failed to initialise");
+    global_done = true;
+    char why[CURL_ERROR_SIZE + 64] = "";
+    long code = 0;
+    CURLcode last = CURLE_OK;
+    /* a transient failure (no connection, a 5xx, a stall) is tried twice more, a second apart */
+    for (int attempt = 0; attempt < 3; attempt++) {
+        CURL *e = cu.easy_init();
+        if (!e)
+            return ge_err_set(err, GE_EXIT_FAILURE, "libcurl could not create a transfer");
+        char cerr[CURL_ERROR_SIZE] = "";
+        struct text_sink t = {out, max, false, false};
+        out->len = 0;
+        cu.easy_setopt(e, CURLOPT_URL, url);
+        cu.easy_setopt(e, CURLOPT_WRITEFUNCTION, on_text);
+        cu.easy_setopt(e, CURLOPT_WRITEDATA, &t);
+        cu.easy_setopt(e, CURLOPT_ERRORBUFFER, cerr);
+        cu.easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+        cu.easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
+        cu.easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https,http,file");
+        cu.easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "https,http");
+        cu.easy_setopt(e, CURLOPT_USERAGENT, "gpuenv/" GPUENV_VERSION);
+        cu.easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 30L);
+        cu.easy_setopt(e, CURLOPT_TIMEOUT, timeout_s);
+        cu.easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+        CURLcode rc = last = cu.easy_perform(e);
+        code = 0;
+        cu.easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
+        cu.easy_cleanup(e);
+        if (t.no_memory)
+            return ge_err_set(err, GE_EXIT_FAILURE, "out of memory");
+        if (t.too_big)
+            return ge_err_set(err, GE_EXIT_BAD_DATA, "%s: more than %zu bytes: refused", url, max);
+        bool http = ge_startswith(url, "http");
+        if (rc == CURLE_OK && (!http || (code >= 200 && code < 300)))
+            return 0;
+        if (rc == CURLE_OK)
+            snprintf(why, sizeof why, "HTTP %ld", code);
+        else
+            snprintf(why, sizeof why, "%s", cerr[0] ? cerr : cu.easy_strerror(rc));
+        bool transient = rc == CURLE_OK ? code >= 500 || code == 429
+                                        : rc != CURLE_FILE_COULDNT_READ_FILE && rc != CURLE_UNSUPPORTED_PROTOCOL &&
+                                              rc != CURLE_URL_MALFORMAT;
+        if (!transient)
+            break;
+        if (attempt < 2)
+            sleep(1);
+    }
+    bool missing = code == 404 || code == 410 || last == CURLE_FILE_COULDNT_READ_FILE;
+    ge_err_set(err, missing ? GE_EXIT_BAD_DATA : GE_EXIT_FAILURE, "cannot fetch %s: %s", url, why);
+    return -1;
 }

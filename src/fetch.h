@@ -10,6 +10,7 @@
 
 #include "digest.h"
 #include "err.h"
+#include "str.h"
 
 struct ge_fetch_job {
     /* in */
@@ -42,5 +43,10 @@ struct ge_fetch_opts {
  * failure; every job's own status and error say what happened to it. A failed job leaves no file
  * at dest; a partial .part is kept only when it holds verified-so-far bytes worth resuming. */
 int ge_fetch_run(struct ge_fetch_job *jobs, size_t n, const struct ge_fetch_opts *opts, struct ge_err *err);
+
+/* Fetch one small document (https, http or file URL) into out, at most max bytes, within
+ * timeout_s seconds; transient failures are tried again. 0, or -1 with err: GE_EXIT_BAD_DATA when
+ * the server says there is no such file (404) or it is larger than max, else GE_EXIT_FAILURE. */
+int ge_fetch_text(const char *url, size_t max, long timeout_s, struct ge_buf *out, struct ge_err *err);
 
 #endif

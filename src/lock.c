@@ -68,6 +68,13 @@ int ge_lock_write(const char *path, const struct ge_lockfile *l, struct ge_err *
     cJSON_AddStringToObject(pk, "cuda-toolkit", l->cuda);
     cJSON_AddStringToObject(pk, "cudnn", l->cudnn);
     cJSON_AddStringToObject(pk, "cudnn_build", l->cudnn_build);
+    if (l->cuda_manifest[0] || l->cudnn_manifest[0]) {
+        cJSON *ms = cJSON_AddObjectToObject(doc, "manifests");
+        if (l->cuda_manifest[0])
+            cJSON_AddStringToObject(ms, "cuda-toolkit", l->cuda_manifest);
+        if (l->cudnn_manifest[0])
+            cJSON_AddStringToObject(ms, "cudnn", l->cudnn_manifest);
+    }
     cJSON *as = cJSON_AddArrayToObject(doc, "archives");
     for (size_t i = 0; i < l->n; i++) {
         const struct ge_lock_archive *a = &l->archives[i];
@@ -153,6 +160,20 @@ int ge_lock_parse(const char *text, struct ge_lockfile *l, struct ge_err *err)
         (l->cudnn[0] && !ge_name_safe(l->cudnn)) || (l->cudnn_build[0] && !ge_name_safe(l->cudnn_build))) {
         ge_err_set(err, GE_EXIT_BAD_DATA, "gpuenv.lock: the platform or a package version is malformed");
         goto out;
+    }
+    const cJSON *ms = cJSON_GetObjectItemCaseSensitive(doc, "manifests");
+    if (ms) {
+        const cJSON *mc = cJSON_GetObjectItemCaseSensitive(ms, "cuda-toolkit"),
+                    *md = cJSON_GetObjectItemCaseSensitive(ms, "cudnn");
+        if (!cJSON_IsObject(ms) || (mc && (!cJSON_IsString(mc) || !ge_sha256_valid(mc->valuestring))) ||
+            (md && (!cJSON_IsString(md) || !ge_sha256_valid(md->valuestring)))) {
+            ge_err_set(err, GE_EXIT_BAD_DATA, "gpuenv.lock: 'manifests' is malformed");
+            goto out;
+        }
+        if (mc)
+            ge_strlcpy(l->cuda_manifest, mc->valuestring, sizeof l->cuda_manifest);
+        if (md)
+            ge_strlcpy(l->cudnn_manifest, md->valuestring, sizeof l->cudnn_manifest);
     }
     const cJSON *as = cJSON_GetObjectItemCaseSensitive(doc, "archives");
     if (!cJSON_IsArray(as)) {

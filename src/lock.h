@@ -37,6 +37,9 @@ struct ge_lockfile {
     char cuda[24];           /* the toolkit version installed, "" without one */
     char cudnn[24];
     char cudnn_build[16];
+    /* the SHA-256 of NVIDIA's manifest each package's archives were pinned from, "" when not
+     * recorded (locks before it): a locked install refuses a manifest that changed since */
+    char cuda_manifest[65], cudnn_manifest[65];
     size_t n;
     struct ge_lock_archive *archives;
     /* the framework's Python environment ("python" in the file, null without one) */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "manifest.h"
+#include "manifest_src.h"
 #include "matrix.h"
 #include "path.h"
 #include "pyenv.h"
@@ -34,69 +35,17 @@ static const char *const default_components[] = {
     "libnvjpeg", "cudnn", NULL,
 };
 
-/* The manifest of kind (cuda, cudnn) for version, from GPUENV_MANIFEST_PATH first, then the
- * data folder's redist/: exactly that version, else the newest one of its minor (with a note). */
-static struct ge_manifest *find_manifest(const char *datadir, const char *kind, const char *version, bool exact,
-                                         struct ge_notes *notes, char *found, size_t fsize, struct ge_err *err)
+/* The manifest of kind for exactly version (ge_manifest_obtain), with a note when it was fetched. */
+static struct ge_manifest *find_manifest(const char *datadir, const char *origin, const char *kind,
+                                         const char *version, struct ge_notes *notes, struct ge_manifest_got *got,
+                                         struct ge_err *err)
 {
-    char dirs[16][2048];
-    int nd = 0;
-    const char *mp = getenv("GPUENV_MANIFEST_PATH");
-    if (mp && mp[0]) {
-        char *copy = strdup(mp), *save = NULL;
-        for (char *t = copy ? strtok_r(copy, ":", &save) : NULL; t && nd < 15; t = strtok_r(NULL, ":", &save))
-            snprintf(dirs[nd++], sizeof dirs[0], "%.2000s", t);
-        free(copy);
-    }
-    snprintf(dirs[nd++], sizeof dirs[0], "%.2000s/redist", datadir);
-    struct ge_version want;
-    if (ge_version_parse(&want, version, 2, 4) < 0)
-        return ge_err_set(err, GE_EXIT_BAD_DATA, "malformed %s version '%s'", kind, version), NULL;
-    char best[4096] = "";
-    struct ge_version bestv = {{0}, 0};
-    for (int i = 0; i < nd; i++) {
-        char p[4096];
-        snprintf(p, sizeof p, "%.2047s/%.8s/redistrib_%u.%u.%u.json", dirs[i], kind, (unsigned)want.part[0],
-                 (unsigned)want.part[1], (unsigned)want.part[2]);
-        if (access(p, R_OK) == 0) {
-            snprintf(best, sizeof best, "%s", p);
-            bestv = want;
-            bestv.n = 3;
-            break;
-        }
-    }
-    if (!best[0] && !exact) {
-        /* the newest manifest of the same minor, from the first folder that has one: a site's
-         * folder in GPUENV_MANIFEST_PATH wins over the shipped ones */
-        for (int i = 0; i < nd && !best[0]; i++) {
-            char sub[2100];
-            snprintf(sub, sizeof sub, "%.2047s/%.8s", dirs[i], kind);
-            char cand[4096];
-            for (unsigned patch = 0; patch < 20; patch++) {
-                struct ge_version v = {{want.part[0], want.part[1], patch, 0}, 3};
-                snprintf(cand, sizeof cand, "%s/redistrib_%u.%u.%u.json", sub, (unsigned)v.part[0],
-                         (unsigned)v.part[1], patch);
-                if (access(cand, R_OK) == 0 && ge_version_cmp(&v, &bestv) > 0) {
-                    bestv = v;
-                    snprintf(best, sizeof best, "%s", cand);
-                }
-            }
-        }
-        if (best[0]) {
-            char bv[32];
-            ge_notes_add(notes, "no manifest for %s %s: installing %s, the newest %u.%u release with one", kind, version,
-                 ge_version_format(&bestv, bv, sizeof bv), (unsigned)want.part[0], (unsigned)want.part[1]);
-        }
-    }
-    if (!best[0]) {
-        ge_err_set(err, GE_EXIT_BAD_DATA, "no NVIDIA manifest for %s %u.%u in %s/redist or GPUENV_MANIFEST_PATH", kind,
-                   (unsigned)want.part[0], (unsigned)want.part[1], datadir);
-        ge_err_hint(err, "put NVIDIA's redistrib_X.Y.Z.json in a folder's %s/ and name the folder in "
-                         "GPUENV_MANIFEST_PATH, or pick a version gpuenv ships ('gpuenv matrix')", kind);
+    struct ge_manifest_src src = {datadir, origin, false};
+    if (ge_manifest_obtain(&src, kind, version, got, err) < 0)
         return NULL;
-    }
-    ge_strlcpy(found, best, fsize);
-    return ge_manifest_load(best, err);
+    if (got->fetched)
+        ge_notes_add(notes, "fetched NVIDIA's manifest of %s %s from %s", kind, version, got->from);
+    return got->m;
 }
 
 static bool wanted(const char *components, const char *name)
@@ -286,21 +235,17 @@ int ge_lockplan_make(const struct ge_lockplan_req *o, struct ge_lockfile *want, 
         ge_strlcpy(want->host_python, hv->f.python.s, sizeof want->host_python);
 
     if (want_nvidia) {
-        char found[4096];
-        if (!(cm = find_manifest(dir, "cuda", tk->version, false, notes, found, sizeof found, err)))
+        struct ge_manifest_got got;
+        if (!(cm = find_manifest(dir, o->origin, "cuda", tk->version, notes, &got, err)))
             goto out;
-        ge_strlcpy(want->cuda, cm->label[0] ? cm->label : tk->version, sizeof want->cuda);
-        if (!cm->label[0]) { /* the oldest manifests have no label: the file name tells */
-            const char *b = strrchr(found, '_');
-            if (b) {
-                snprintf(want->cuda, sizeof want->cuda, "%.*s", (int)(strlen(b + 1) - 5), b + 1);
-            }
-        }
+        ge_strlcpy(want->cuda, tk->version, sizeof want->cuda);
+        ge_strlcpy(want->cuda_manifest, got.sha256, sizeof want->cuda_manifest);
         if (add_archives(want, cm, "cuda-toolkit", "cuda", plat, "", o->components, notes, err) < 0)
             goto out;
         if (cd && wanted(o->components, "cudnn")) {
-            if (!(dm = find_manifest(dir, "cudnn", cd->version, false, notes, found, sizeof found, err)))
+            if (!(dm = find_manifest(dir, o->origin, "cudnn", cd->version, notes, &got, err)))
                 goto out;
+            ge_strlcpy(want->cudnn_manifest, got.sha256, sizeof want->cudnn_manifest);
             ge_strlcpy(want->cudnn, cd->version, sizeof want->cudnn);
             ge_strlcpy(want->cudnn_build, cd->build, sizeof want->cudnn_build);
             for (size_t i = 0; i < dm->n; i++)
@@ -350,7 +295,7 @@ static int check_archive(const struct ge_lock_archive *a, const struct ge_manife
     return -1;
 }
 
-int ge_lockplan_check(const struct ge_lockfile *l, struct ge_notes *notes, struct ge_err *err)
+int ge_lockplan_check(const struct ge_lockfile *l, const char *origin, struct ge_notes *notes, struct ge_err *err)
 {
     if (l->n == 0)
         return 0;
@@ -359,10 +304,10 @@ int ge_lockplan_check(const struct ge_lockfile *l, struct ge_notes *notes, struc
         return -1;
     static const struct {
         const char *package, *kind;
-        size_t version_off;
+        size_t version_off, sha_off;
     } kinds[] = {
-        {"cuda-toolkit", "cuda", offsetof(struct ge_lockfile, cuda)},
-        {"cudnn", "cudnn", offsetof(struct ge_lockfile, cudnn)},
+        {"cuda-toolkit", "cuda", offsetof(struct ge_lockfile, cuda), offsetof(struct ge_lockfile, cuda_manifest)},
+        {"cudnn", "cudnn", offsetof(struct ge_lockfile, cudnn), offsetof(struct ge_lockfile, cudnn_manifest)},
     };
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
         bool any = false;
@@ -371,21 +316,31 @@ int ge_lockplan_check(const struct ge_lockfile *l, struct ge_notes *notes, struc
         if (!any)
             continue;
         const char *version = (const char *)l + kinds[k].version_off;
-        char found[4096];
+        const char *locked_sha = (const char *)l + kinds[k].sha_off;
+        struct ge_manifest_got got;
         struct ge_err e;
         ge_err_clear(&e);
-        struct ge_manifest *m = version[0] ? find_manifest(dir, kinds[k].kind, version, true, notes, found, sizeof found, &e)
-                                           : NULL;
+        struct ge_manifest *m = version[0] ? find_manifest(dir, origin, kinds[k].kind, version, notes, &got, &e) : NULL;
         if (!m) {
-            ge_notes_add(notes, "no %s %s manifest here to cross-check gpuenv.lock against: its digests are trusted "
-                                "as they are", kinds[k].kind, version[0] ? version : "(no version)");
+            /* the archives' own digests still hold; a manifest that cannot be had is said */
+            ge_notes_add(notes, "no %s %s manifest to cross-check gpuenv.lock against (%s): its digests are trusted "
+                                "as they are", kinds[k].kind, version[0] ? version : "(no version)",
+                         e.msg[0] ? e.msg : "no version");
             continue;
         }
-        const char *file = strrchr(found, '/');
+        if (locked_sha[0] && strcmp(locked_sha, got.sha256) != 0) {
+            ge_err_set(err, GE_EXIT_BAD_DATA, "NVIDIA's manifest %s of %s %s (%s) is not the one gpuenv.lock was "
+                       "written from: its SHA-256 is %.12s..., the lock's %.12s...", got.file, kinds[k].kind, version,
+                       got.from, got.sha256, locked_sha);
+            ge_err_hint(err, "a changed manifest is never installed silently: check the mirror, or run 'gpuenv lock' "
+                             "to pin what it now says");
+            ge_manifest_free(m);
+            return -1;
+        }
         int rc = 0;
         for (size_t i = 0; i < l->n && rc == 0; i++)
             if (strcmp(l->archives[i].package, kinds[k].package) == 0)
-                rc = check_archive(&l->archives[i], m, kinds[k].kind, file ? file + 1 : found, err);
+                rc = check_archive(&l->archives[i], m, kinds[k].kind, got.file, err);
         ge_manifest_free(m);
         if (rc < 0)
             return -1;

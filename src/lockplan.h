@@ -28,19 +28,22 @@ struct ge_lockplan_req {
     const char *components;              /* --components, NULL for the default set */
     const char *pytorch_mirror;
     bool no_python, python_only;
+    const char *origin;                  /* --mirror: where manifests not at hand are fetched from */
 };
 
 /* Resolve req and fill want (ge_lock_init'ed by the caller): the requirements, the host it was
  * checked against (also left in hv), the framework's Python part, and the archives of the plan's
- * toolkit and cuDNN from the manifests (GPUENV_MANIFEST_PATH, then the data folder's redist/).
+ * toolkit and cuDNN from NVIDIA's manifests of exactly those releases (ge_manifest_obtain), whose
+ * SHA-256 the lock records.
  * 0, or -1 with err (usage 2, no solution 3, bad data 5). */
 int ge_lockplan_make(const struct ge_lockplan_req *req, struct ge_lockfile *want, struct ge_host_view *hv,
                      struct ge_notes *notes, struct ge_err *err);
 
 /* Check every archive of l against the manifest it came from (the same lookup as
- * ge_lockplan_make): the same URL path, size and SHA-256 for its component, platform and variant.
- * A lock that disagrees is refused (GE_EXIT_BAD_DATA naming the archive). Where no manifest of the
- * locked release can be found, a note says that the lock could not be cross-checked. */
-int ge_lockplan_check(const struct ge_lockfile *l, struct ge_notes *notes, struct ge_err *err);
+ * ge_lockplan_make, fetching from origin where needed): the manifest itself is the one the lock
+ * recorded (its SHA-256), and each archive has the same URL path, size and SHA-256 for its
+ * component, platform and variant. A lock that disagrees is refused (GE_EXIT_BAD_DATA). Where no
+ * manifest of the locked release can be had, a note says that the lock could not be cross-checked. */
+int ge_lockplan_check(const struct ge_lockfile *l, const char *origin, struct ge_notes *notes, struct ge_err *err);
 
 #endif

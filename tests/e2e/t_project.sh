@@ -87,7 +87,7 @@ test_failures_leave_the_previous_environment_whole() {
     before=$(tree_of "$P/.gpuenv")
     # a mirror that serves other bytes than the manifest lists
     python3 "$ROOT/tests/fake/make_mirror.py" "$T/other" || fail "mirror"
-    for f in $(cd "$T/other/mirror" && find . -name '*12.4.1*'); do
+    for f in $(cd "$T/other/mirror" && find . -name '*12.4.1*' ! -name 'redistrib_*'); do
         printf 'X' | dd of="$T/fx/mirror/$f" bs=1 seek=40 conv=notrunc 2>/dev/null   # same size, other bytes
     done
     gp install -C "$P" --driver 550.54.15 --gpu 8.0 'cuda==12.4.*'
@@ -193,14 +193,87 @@ test_two_installs_at_once_on_one_project_and_cache() {
     return 0
 }
 
-test_newest_manifest_of_the_minor_stands_in_for_a_missing_one() {
+test_manifests_come_from_the_mirror_for_exactly_the_release() {
     setup_project
-    mv "$T/fx/manifests/cuda/redistrib_12.4.1.json" "$T/fx/manifests/cuda/redistrib_12.4.0.json"
-    gp install -C "$P" --driver 550.54.15 --gpu 8.0 'cuda==12.4.*'
+    unset GPUENV_MANIFEST_PATH
+    # over HTTP, as from NVIDIA: fetched beside the archives, checked, cached, its digest locked
+    python3 "$ROOT/tests/fake/http_server.py" "$T/fx/mirror" >"$T/port" 2>"$T/http.log" &
+    SRV=$!
+    trap 'kill $SRV 2>/dev/null; rm -rf "$T"' EXIT
+    i=0; while [ ! -s "$T/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+    H="http://127.0.0.1:$(head -1 "$T/port")"
+    GPUENV_MIRROR="$H" gp install -C "$P" --driver 550.54.15 --gpu 8.0 'cuda==12.4.*'
     assert_rc 0
-    assert_out_has "note: no manifest for cuda 12.4.1: installing 12.4.0, the newest 12.4 release with one"
-    rm "$T/fx/manifests/cuda/redistrib_12.4.0.json"
-    GPUENV_DATA_DIR="$ROOT/tests/data/matrix-min" gp lock -C "$P" --driver 550.54.15 --gpu 8.0 'cuda==12.4.*'
+    assert_out_has "fetched NVIDIA's manifest of cuda 12.4.1 from $H/compute/cuda/redist/redistrib_12.4.1.json"
+    grep -q "GET /compute/cuda/redist/redistrib_12.4.1.json" "$T/http.log" || fail "not fetched over HTTP"
+    cmp -s "$T/cache/manifests/cuda/redistrib_12.4.1.json" "$T/fx/mirror/compute/cuda/redist/redistrib_12.4.1.json" ||
+        fail "the fetched manifest was not cached"
+    python3 - "$P/gpuenv.lock" "$T/fx/mirror/compute" <<'PY' || fail "the lock's manifests"
+import hashlib, json, sys
+l = json.load(open(sys.argv[1]))
+for kind, f in (("cuda-toolkit", "cuda/redist/redistrib_12.4.1.json"), ("cudnn", "cudnn/redist/redistrib_9.1.0.json")):
+    assert l["manifests"][kind] == hashlib.sha256(open(sys.argv[2] + "/" + f, "rb").read()).hexdigest(), (kind, l)
+PY
+    # a damaged cache entry is fetched again
+    printf 'garbage' >"$T/cache/manifests/cuda/redistrib_12.4.1.json"
+    GPUENV_MIRROR="$H" gp lock -C "$P" --driver 550.54.15 --gpu 8.0 'cuda==12.4.*'
+    assert_rc 0
+    assert_out_has "fetched NVIDIA's manifest of cuda 12.4.1"
+    # the cache serves the next run: the mirror need not have it any more
+    mv "$T/fx/mirror/compute/cuda/redist/redistrib_12.4.1.json" "$T/m.json"
+    GPUENV_MIRROR="$H" gp lock -C "$P" --driver 550.54.15 --gpu 8.0 'cuda==12.4.*'
+    assert_rc 0
+    assert_out_lacks "fetched NVIDIA's manifest of cuda"
+    gp cache list --json
+    assert_rc 0; json 'd["manifests"] == 2 and d["manifest_bytes"] > 0'
+    gp cache clean
+    assert_rc 0; assert_out_has "2 NVIDIA manifests"
+    [ ! -e "$T/cache/manifests" ] || fail "'cache clean' kept the manifests"
+    # a release the origin has no manifest of is refused, never stood in for by a neighbour
+    GPUENV_MIRROR="$H" gp lock -C "$P" --driver 550.54.15 --gpu 8.0 'cuda==12.4.*' --json
     assert_rc 5
-    assert_err_has "no NVIDIA manifest for cuda 12.4"
+    json 'd["error"]["exit"] == 5 and "redistrib_12.4.1.json" in d["error"]["message"] and "GPUENV_MANIFEST_PATH" in d["error"]["hint"]'
+    # a mirror that serves another release's manifest under this name
+    cp "$T/fx/mirror/compute/cuda/redist/redistrib_12.0.0.json" "$T/fx/mirror/compute/cuda/redist/redistrib_12.4.1.json"
+    GPUENV_MIRROR="$H" gp lock -C "$P" --driver 550.54.15 --gpu 8.0 'cuda==12.4.*'
+    assert_rc 5
+    assert_err_has "names another release (cuda 12.0.0): it is not NVIDIA's manifest of cuda 12.4.1"
+    [ ! -e "$T/cache/manifests/cuda/redistrib_12.4.1.json" ] || fail "a wrong manifest was cached"
+    # a damaged one
+    printf '{"release_label": "12.4.1", ' >"$T/fx/mirror/compute/cuda/redist/redistrib_12.4.1.json"
+    GPUENV_MIRROR="$H" gp lock -C "$P" --driver 550.54.15 --gpu 8.0 'cuda==12.4.*'
+    assert_rc 5; assert_err_lines 2
+    # a mirror that fails now and then is retried; a dead one is exit 1
+    mv "$T/m.json" "$T/fx/mirror/compute/cuda/redist/redistrib_12.4.1.json"
+    GPUENV_MIRROR="$H/fail500-1" gp lock -C "$P" --driver 550.54.15 --gpu 8.0 'cuda==12.4.*'
+    assert_rc 0
+    rm -rf "$T/cache/manifests"
+    GPUENV_MIRROR="http://127.0.0.1:1" gp lock -C "$P" --driver 550.54.15 --gpu 8.0 'cuda==12.4.*'
+    assert_rc 1; assert_err_has "hint: check the network or --mirror"
+    # shipped and GPUENV_MANIFEST_PATH manifests serve first, with no network at all
+    GPUENV_MANIFEST_PATH="$T/fx/manifests" GPUENV_MIRROR="http://127.0.0.1:1" \
+        gp lock -C "$P" --driver 550.54.15 --gpu 8.0 'cuda==12.4.*'
+    assert_rc 0
+}
+
+test_a_changed_manifest_is_never_installed_silently() {
+    setup_project
+    gp install -C "$P" --driver 550.54.15 --gpu 8.0 'cuda==12.0.*'
+    assert_rc 0
+    # the same archives, but the manifest was edited since the lock (here: its date)
+    sed -i 's/"release_date": "[^"]*"/"release_date": "2099-01-01"/' "$T/fx/manifests/cuda/redistrib_12.0.0.json"
+    gp install -C "$P" --locked --driver 550.54.15 --gpu 8.0 'cuda==12.0.*' --json
+    assert_rc 7
+    json 'd["error"]["kind"] == "locked" and "manifest of CUDA 12.0.0 changed" in d["error"]["message"]'
+    # installing from the lock alone checks it against the manifest too
+    rm -rf "$P/.gpuenv"
+    gp install -C "$P"
+    assert_rc 5
+    assert_err_has "is not the one gpuenv.lock was written from"
+    [ ! -e "$P/.gpuenv" ] || fail "a prefix was made"
+    # 'gpuenv lock' pins what it now says
+    gp lock -C "$P" --driver 550.54.15 --gpu 8.0 'cuda==12.0.*'
+    assert_rc 0
+    gp install -C "$P"
+    assert_rc 0
 }

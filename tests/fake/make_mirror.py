@@ -6,7 +6,8 @@
 
 OUT/mirror/compute/{cuda,cudnn}/redist/... holds tar.xz archives laid out like NVIDIA's (one top
 folder: bin/, include/, lib/, LICENSE); OUT/manifests/{cuda,cudnn}/redistrib_X.Y.Z.json lists them
-with their real sha256 and size, for CUDA 12.4.1 and 12.0.0 and cuDNN 9.1.0 (a cuda12 build).
+with their real sha256 and size, for CUDA 12.4.1 and 12.0.0 and cuDNN 9.1.0 (a cuda12 build); the
+mirror serves the same manifests beside the archives, as NVIDIA does.
 Each option makes CUDA 12.4.1 hostile the way a compromised mirror and manifest would (every
 manifest entry still matches its file):
   --evil            cuda_cudart holds a symlink that escapes its folder
@@ -132,9 +133,12 @@ def cudnn(version, full):
 
 
 def write(kind, version, m):
-    d = os.path.join(out, "manifests", kind)
-    os.makedirs(d, exist_ok=True)
-    json.dump(m, open(os.path.join(d, "redistrib_%s.json" % version), "w"), indent=4)
+    # in a manifest folder (GPUENV_MANIFEST_PATH) and, as NVIDIA serves it, beside the archives
+    text = json.dumps(m, indent=4)
+    for d in (os.path.join(out, "manifests", kind), os.path.join(out, "mirror", "compute", kind, "redist")):
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "redistrib_%s.json" % version), "w") as f:
+            f.write(text)
 
 
 cuda("12.4.1")
