@@ -61,7 +61,7 @@ CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 # sanitized: they are dlopen'ed by a sanitized binary that already carries the runtime.
 FAKE_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -O1 -g -fPIC -shared -Wall -Wextra -Werror
 
-.PHONY: all check check-unit check-e2e check-live check-clang lint install uninstall clean deps fuzz fuzz-smoke
+.PHONY: all check check-unit check-e2e check-tools check-live check-clang lint install uninstall clean deps fuzz fuzz-smoke
 
 all: gpuenv
 
@@ -102,13 +102,17 @@ $(B)/fake/libnvidia-ml.so.1: tests/fake/fake_nvml.c
 
 FAKES = $(B)/fake/libcuda.so.1 $(B)/fake/libnvidia-ml.so.1
 
-check: check-unit check-e2e lint
+check: check-unit check-e2e check-tools lint
 
 check-unit: $(B)/unit_tests $(FAKES)
 	GPUENV_FAKE_DIR=$(CURDIR)/$(B)/fake CK_DEFAULT_TIMEOUT=30 $(B)/unit_tests
 
 check-e2e: $(B)/gpuenv $(FAKES)
 	GPUENV=$(CURDIR)/$(B)/gpuenv GPUENV_FAKE_DIR=$(CURDIR)/$(B)/fake sh tests/e2e/run.sh
+
+# The maintainers' tools of tools/ (tools/regen.py), on fixture repositories the test builds.
+check-tools:
+	python3 tests/tools/test_regen.py
 
 # Compares gpuenv detect with nvidia-smi where a real driver is present (opt-in).
 check-live: $(B)/gpuenv
