@@ -431,6 +431,8 @@ static int load_cudnn(struct pctx *c, const cJSON *doc, struct ge_matrix *m)
             return bad(c, "a policy needs its rule in words");
         if (cJSON_IsString(id) && strcmp(id->valuestring, "cuda-major-build") == 0)
             m->rule_cudnn_major_build = true;
+        else if (cJSON_IsString(id) && strcmp(id->valuestring, "hardware-forward-compat") == 0)
+            m->rule_cudnn_forward_compat = true;
         else
             return bad(c, "unknown policy '%s'", cJSON_IsString(id) ? id->valuestring : "?");
     }
@@ -650,6 +652,9 @@ static int load_tf(struct pctx *c, const cJSON *doc, struct ge_matrix *m)
             opt_tristate(c, e, "windows_native_gpu", &win) < 0 ||
             opt_cc(c, e, "min_sm", &r->has_min_sm, &r->min_sm) < 0)
             return -1;
+        opt_str(e, "numpy", r->numpy, sizeof r->numpy);
+        if (r->numpy[0] && strcmp(r->numpy, "<2") != 0)
+            return bad(c, "numpy rule '%s' is not understood (only \"<2\")", r->numpy);
         r->windows_gpu = win == 1;
         i++;
     }

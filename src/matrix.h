@@ -136,6 +136,7 @@ struct ge_tf_release {
     bool windows_gpu;
     bool has_min_sm;        /* the oldest GPU its wheels run on, where the project states it */
     struct ge_cc min_sm;
+    char numpy[8];          /* "<2" (built against NumPy 1.x), or "" */
 };
 
 struct ge_jax_extra {
@@ -176,6 +177,9 @@ struct ge_matrix {
     /* cudnn.json's policy 'cuda-major-build': a cuDNN build for CUDA NN runs with every later
      * NN.y, its cuda_max being the newest minor when it was released (a sourced rule) */
     bool rule_cudnn_major_build;
+    /* cudnn.json's policy 'hardware-forward-compat': from cuDNN 9.0, a build for CUDA >= 12 runs
+     * on GPUs newer than every capability it supports natively (through PTX) */
+    bool rule_cudnn_forward_compat;
     bool from_cache;           /* loaded from the compiled cache, not parsed */
 };
 

@@ -27,7 +27,7 @@ int ge_cache_dir(char *out, size_t size)
     return -1;
 }
 
-#define CACHE_MAGIC "GEMTX003"
+#define CACHE_MAGIC "GEMTX004"
 
 /* What the cache must match: the layout of this build's structs and the identity of each file. */
 struct cache_header {
@@ -238,7 +238,7 @@ static bool ok_tf(const struct ge_tf_release *r)
 {
     return ok_ver(&r->version) && ok_py(r->python, r->npython) && ok_bool(&r->has_cuda) && ok_bool(&r->has_cudnn) &&
            ok_ver(&r->cuda) && ok_ver(&r->cudnn) && ok_tri(r->and_cuda) && ok_bool(&r->windows_gpu) &&
-           ok_bool(&r->has_min_sm) && ok_cc(r->min_sm);
+           ok_bool(&r->has_min_sm) && ok_cc(r->min_sm) && OK_STR(r->numpy);
 }
 
 static bool ok_jax(const struct ge_jax_release *r)
@@ -281,7 +281,7 @@ static bool cache_sane(const struct ge_matrix *m)
         if (!OK_STR(m->data_version[f]))
             return false;
     if (!OK_STR(m->torch_index_url) || !strstr(m->torch_index_url, "{variant}") || !ok_bool(&m->from_cache) ||
-        !ok_bool(&m->rule_cudnn_major_build))
+        !ok_bool(&m->rule_cudnn_major_build) || !ok_bool(&m->rule_cudnn_forward_compat))
         return false;
     CHECK_TABLE(cuda, ncuda, ok_cuda, version)
     CHECK_ROWS(mvc, nmvc, ok_mvc)

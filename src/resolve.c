@@ -74,6 +74,8 @@ static bool label_matches(const struct rctx *x, const struct ge_torch_variant *v
 /* NumPy's rule for a torch candidate: its platform's own, else its release's ("<2" or ""). */
 static const char *numpy_rule(const struct cand *c)
 {
+    if (c->fw == GE_PKG_TENSORFLOW)
+        return c->tf->numpy;
     if (c->fw != GE_PKG_TORCH)
         return "";
     return c->tv->numpy[0] ? c->tv->numpy : c->tr->numpy;
@@ -221,6 +223,41 @@ static void ccs_list(const struct ge_cc *ccs, int n, char *buf, size_t size)
     ge_buf_fini(&b);
 }
 
+/* The oldest CUDA of r's cuda<major> build, and its minimum Linux driver: the build's own, else
+ * those of the nearest older release of the same cuDNN major that states them. Neither floor ever
+ * went down within a cuDNN major (cuDNN 9's cuda11 builds: CUDA 11.8 and driver 450.80.02 in every
+ * support matrix from 9.0.0 to 9.10.2; cuda12: 12.0 and 525.60.13), so a release whose matrix is
+ * not published is held to its predecessor's. NULL: not known at all. */
+static const struct ge_cudnn_build *cudnn_floor_build(const struct rctx *x, const struct ge_cudnn_release *r,
+                                                      int major, bool want_driver)
+{
+    for (const struct ge_cudnn_release *o = r; o >= x->m->cudnn; o--) {
+        if (o->version.v.part[0] != r->version.v.part[0])
+            break;
+        const struct ge_cudnn_build *b = ge_matrix_cudnn_build(o, major);
+        if (b && (want_driver ? b->min_driver.has_linux : b->has_cuda_min))
+            return b;
+    }
+    return NULL;
+}
+
+/* cuDNN's hardware forward compatibility (data/cudnn.json policy 'hardware-forward-compat'): from
+ * cuDNN 9.0.0, a build for CUDA 12 or newer runs on a GPU newer than every capability it supports
+ * natively, by JIT-compiling the PTX it carries; cuDNN 8 and the cuda11 builds do not. */
+static bool cudnn_forward_compat(const struct rctx *x, const struct ge_cudnn_release *r, int major)
+{
+    return x->m->rule_cudnn_forward_compat && r->version.v.part[0] >= 9 && major >= 12;
+}
+
+/* Whether r's cuda<major> build runs on gpu only in forward-compatibility mode: newer than every
+ * capability it lists, under the policy. */
+static bool cudnn_forward_only(const struct rctx *x, const struct ge_cudnn_release *r, int major, struct ge_cc gpu)
+{
+    const struct ge_cudnn_build *b = ge_matrix_cudnn_build(r, major);
+    bool ptx;
+    return b && b->nccs && cudnn_forward_compat(x, r, major) && ccs_runs(b->ccs, b->nccs, gpu, &ptx) && ptx;
+}
+
 /* Whether cuDNN release r (its cuda<major> build) supports gpu, used with CUDA cuda (NULL: not
  * known). Support-matrix rows that narrow the build decide first: a capability listed only for
  * some CUDA minors (and a driver) holds there alone. Then the build's own list; otherwise the
@@ -235,6 +272,25 @@ static bool cudnn_runs(const struct rctx *x, const struct ge_cudnn_release *r, i
     fmtcc(gpu, cc, sizeof cc);
     const struct ge_cudnn_build *b = ge_matrix_cudnn_build(r, major);
     bool ptx;
+    /* Without forward compatibility a build runs only where it has native code, and it cannot have
+     * code for a GPU newer than every target of the newest CUDA it supports (its own, else its
+     * predecessor's): cuDNN 8.9.7 (CUDA <= 12.2, up to 9.0) on a Blackwell GPU. */
+    if (!cudnn_forward_compat(x, r, major)) {
+        const struct ge_cudnn_build *cb = NULL;
+        for (const struct ge_cudnn_release *o = r; o >= m->cudnn && !cb; o--) {
+            if (o->version.v.part[0] != r->version.v.part[0])
+                break;
+            const struct ge_cudnn_build *ob = ge_matrix_cudnn_build(o, major);
+            if (ob && ob->has_cuda_max)
+                cb = ob;
+        }
+        const struct ge_cuda_ccs *cs = cb ? ge_matrix_cuda_ccs(m, &cb->cuda_max.v) : NULL;
+        if (cs && ccs_runs(cs->ccs, cs->nccs, gpu, &ptx) && ptx) {
+            snprintf(why, size, "cuDNN %s (cuda%d build, CUDA <= %s) has no code for compute capability %s; "
+                     "only from 9.0, with CUDA 12+, it runs on newer GPUs", r->version.s, major, cb->cuda_max.s, cc);
+            return false;
+        }
+    }
     if (b && b->nrows) {
         const struct ge_cudnn_row *listed = NULL;
         for (int i = 0; i < b->nrows; i++) {
@@ -261,9 +317,19 @@ static bool cudnn_runs(const struct rctx *x, const struct ge_cudnn_release *r, i
             return true;
     }
     if (b && b->nccs) {
-        if (ccs_runs(b->ccs, b->nccs, gpu, &ptx))
+        if (ccs_runs(b->ccs, b->nccs, gpu, &ptx) && (!ptx || cudnn_forward_compat(x, r, major)))
             return true;
-        snprintf(why, size, "cuDNN %s (cuda%d build) does not support compute capability %s", r->version.s, major, cc);
+        if (ptx) {
+            struct ge_cc top = b->ccs[0];
+            for (int i = 1; i < b->nccs; i++)
+                if (ge_cc_cmp(b->ccs[i], top) > 0)
+                    top = b->ccs[i];
+            snprintf(why, size, "cuDNN %s (cuda%d build) supports compute capabilities up to %s, not %s: cuDNN runs on "
+                     "newer GPUs only from 9.0, with CUDA 12+", r->version.s, major,
+                     fmtcc(top, mn, sizeof mn), cc);
+        } else
+            snprintf(why, size, "cuDNN %s (cuda%d build) does not support compute capability %s", r->version.s, major,
+                     cc);
         return false;
     }
     if (b && b->has_ccs_min) {
@@ -292,7 +358,7 @@ static bool cudnn_runs(const struct rctx *x, const struct ge_cudnn_release *r, i
     return true;
 }
 
-static void check_cudnn_gpus(const struct rctx *x, struct cand *c)
+static void check_cudnn_gpus(const struct rctx *x, struct cand *c, bool *ptx_only)
 {
     if (!x->h->gpus_known || x->h->ngpus == 0)
         return;
@@ -302,12 +368,17 @@ static void check_cudnn_gpus(const struct rctx *x, struct cand *c)
          * the GPU, so does the wheel's; when none does, neither does it; else it is a gap. */
         if (c->fw != GE_PKG_TORCH)
             return;
+        /* the release's other variants tell the cuDNN major it bundles (torch 2.4 on: cuDNN 9) */
+        unsigned dnn_major = 0;
+        for (int v = 0; v < c->tr->nvariants; v++)
+            if (c->tr->variants[v].has_cudnn)
+                dnn_major = c->tr->variants[v].cudnn.v.part[0];
         for (int g = 0; g < x->h->ngpus; g++) {
             int yes = 0, no = 0;
             char why[200] = "";
             for (size_t d = 0; d < x->m->ncudnn; d++) {
                 const struct ge_cudnn_release *cd = &x->m->cudnn[d];
-                if (!ge_matrix_cudnn_build(cd, c->cudnn_major))
+                if (!ge_matrix_cudnn_build(cd, c->cudnn_major) || (dnn_major && cd->version.v.part[0] != dnn_major))
                     continue;
                 char w[200];
                 if (cudnn_runs(x, cd, c->cudnn_major, x->h->gpus[g], c->has_cuda ? &c->cuda : NULL, w, sizeof w))
@@ -330,6 +401,8 @@ static void check_cudnn_gpus(const struct rctx *x, struct cand *c)
         char why[200];
         if (!cudnn_runs(x, c->cudnn_rel, c->cudnn_major, x->h->gpus[g], c->has_cuda ? &c->cuda : NULL, why, sizeof why))
             fail(c, GE_REASON_GPU, "%s (GPU %d)", why, g);
+        else if (cudnn_forward_only(x, c->cudnn_rel, c->cudnn_major, x->h->gpus[g]))
+            *ptx_only = true; /* PTX JIT: the driver must run the build's CUDA natively */
     }
 }
 
@@ -483,7 +556,7 @@ static void check_gpus(const struct rctx *x, struct cand *c, bool *ptx_only)
         if (ptx)
             *ptx_only = true;
     }
-    check_cudnn_gpus(x, c);
+    check_cudnn_gpus(x, c, ptx_only);
 }
 
 static void check_driver(const struct rctx *x, struct cand *c, bool ptx_only)
@@ -573,7 +646,8 @@ static bool numpy_below_2_possible(const struct ge_req *r)
 }
 
 static const struct ge_cudnn_release *cudnn_for(const struct rctx *x, int major, const struct ge_version *cuda,
-                                                const struct ge_version *at_least, bool use_req, bool *by_rule);
+                                                const struct ge_version *at_least, bool use_req, bool *by_rule,
+                                                bool same_major);
 static const struct ge_cudnn_release *cudnn_for_any_gpu(const struct rctx *x, int major, const struct ge_version *cuda);
 
 static void check_conflicts(const struct rctx *x, struct cand *c)
@@ -594,7 +668,7 @@ static void check_conflicts(const struct rctx *x, struct cand *c)
                  !(c->cudnn_rel->has_full && ge_req_match(x->cudnn_req, &c->cudnn_rel->full.v)))
             fail(c, GE_REASON_CONFLICT, "%s comes with cuDNN %s, which '%s' excludes", c->out->label,
                  c->cudnn_rel->version.s, x->cudnn_req->text);
-    } else if (x->cudnn_req && !cudnn_for(x, c->cudnn_major, &c->cuda, NULL, true, NULL)) {
+    } else if (x->cudnn_req && !cudnn_for(x, c->cudnn_major, &c->cuda, NULL, true, NULL, false)) {
         /* a plain toolkit: some cuDNN the request allows must have a build for it; when one has,
          * but not for this machine's GPUs, the GPU is the reason */
         const struct ge_cudnn_release *any = cudnn_for_any_gpu(x, c->cudnn_major, &c->cuda);
@@ -602,19 +676,30 @@ static void check_conflicts(const struct rctx *x, struct cand *c)
         for (int g = 0; any && g < x->h->ngpus && !why[0]; g++)
             if (!cudnn_runs(x, any, c->cudnn_major, x->h->gpus[g], &c->cuda, why, sizeof why))
                 fail(c, GE_REASON_GPU, "%s (GPU %d)", why, g);
+        const struct ge_cudnn_build *fd = any ? cudnn_floor_build(x, any, c->cudnn_major, true) : NULL;
+        if (!why[0] && fd && x->h->driver_known && strcmp(x->h->platform, "linux") == 0 &&
+            ge_version_cmp(&x->h->driver.v, &fd->min_driver.linux_x86_64.v) < 0) {
+            snprintf(why, sizeof why, "x");
+            if (!c->out->has_needed_driver ||
+                ge_version_cmp(&c->out->needed_driver.v, &fd->min_driver.linux_x86_64.v) < 0)
+                c->out->needed_driver = fd->min_driver.linux_x86_64;
+            c->out->has_needed_driver = true;
+            fail(c, GE_REASON_DRIVER, "cuDNN %s (cuda%d build) needs a driver >= %s; this one is %s", any->version.s,
+                 c->cudnn_major, fd->min_driver.linux_x86_64.s, x->h->driver.s);
+        }
         if (!why[0])
             fail(c, GE_REASON_CONFLICT, "no cuDNN matching '%s' has a build for CUDA %s", x->cudnn_req->text,
                  c->cuda_rel->version.s);
     }
     if (x->numpy_req && numpy_rule(c)[0] && !numpy_below_2_possible(x->numpy_req))
-        fail(c, GE_REASON_CONFLICT, "torch %s needs NumPy < 2, which '%s' excludes", c->tr->version.s,
-             x->numpy_req->text);
+        fail(c, GE_REASON_CONFLICT, "%s needs NumPy < 2, which '%s' excludes", c->out->label, x->numpy_req->text);
 }
 
 /* ---- building candidates ---- */
 
 static const struct ge_cudnn_release *cudnn_for(const struct rctx *x, int major, const struct ge_version *cuda,
-                                                const struct ge_version *at_least, bool use_req, bool *by_rule)
+                                                const struct ge_version *at_least, bool use_req, bool *by_rule,
+                                                bool same_major)
 {
     if (by_rule)
         *by_rule = false;
@@ -623,20 +708,23 @@ static const struct ge_cudnn_release *cudnn_for(const struct rctx *x, int major,
         const struct ge_cudnn_build *b = ge_matrix_cudnn_build(r, major);
         if (!b)
             continue;
-        if (at_least && ge_version_cmp(&r->version.v, at_least) < 0)
+        if (at_least && (ge_version_cmp(&r->version.v, at_least) < 0 ||
+                         (same_major && r->version.v.part[0] != at_least->part[0])))
             continue;
         if (use_req && x->cudnn_req && !ge_req_match(x->cudnn_req, &r->version.v) &&
             !(r->has_full && ge_req_match(x->cudnn_req, &r->full.v)))
             continue;
-        if (cuda && b->has_cuda_min && !minor_le(&b->cuda_min.v, cuda))
+        const struct ge_cudnn_build *fc = cudnn_floor_build(x, r, major, false);
+        if (cuda && fc && !minor_le(&fc->cuda_min.v, cuda))
             continue;
         /* a CUDA minor newer than the build lists: only under the sourced rule that a cudaNN build
          * runs with every later NN.y (cudnn.json policies) */
         bool beyond = cuda && b->has_cuda_max && !minor_le(cuda, &b->cuda_max.v);
         if (beyond && !x->m->rule_cudnn_major_build)
             continue;
-        if (x->h->driver_known && b->min_driver.has_linux && strcmp(x->h->platform, "linux") == 0 &&
-            ge_version_cmp(&x->h->driver.v, &b->min_driver.linux_x86_64.v) < 0)
+        const struct ge_cudnn_build *fd = cudnn_floor_build(x, r, major, true);
+        if (x->h->driver_known && fd && strcmp(x->h->platform, "linux") == 0 &&
+            ge_version_cmp(&x->h->driver.v, &fd->min_driver.linux_x86_64.v) < 0)
             continue;
         bool gpus_ok = true;
         for (int g = 0; x->h->gpus_known && g < x->h->ngpus; g++) {
@@ -653,14 +741,16 @@ static const struct ge_cudnn_release *cudnn_for(const struct rctx *x, int major,
     return NULL;
 }
 
-/* cudnn_for without the host's GPUs: the newest requested cuDNN with a build for CUDA cuda at all. */
+/* cudnn_for without the host's GPUs and driver: the newest requested cuDNN with a build for CUDA
+ * cuda at all. */
 static const struct ge_cudnn_release *cudnn_for_any_gpu(const struct rctx *x, int major, const struct ge_version *cuda)
 {
     struct rctx y = *x;
     struct ge_host_facts h = *x->h;
     h.gpus_known = false;
+    h.driver_known = false;
     y.h = &h;
-    return cudnn_for(&y, major, cuda, NULL, true, NULL);
+    return cudnn_for(&y, major, cuda, NULL, true, NULL, false);
 }
 
 static void cuda_of(const struct rctx *x, struct cand *c, const struct ge_ver *cuda)
@@ -749,20 +839,34 @@ static int build_candidates(struct rctx *x, struct cand **out, size_t *n, struct
             c->version = r->version.v;
             if (r->has_cuda) {
                 cuda_of(x, c, &r->cuda);
-                /* the tested cuDNN series: the newest release of it with a build for this CUDA;
-                 * failing that, the newest cuDNN that fits the toolkit */
+                /* the tested cuDNN series: the newest release of it with a build for this CUDA,
+                 * when it runs here; else, since TensorFlow loads any cuDNN of the same major
+                 * with an equal or higher minor (stream_executor/cuda/cuda_dnn.cc), the newest
+                 * such that runs here (cuDNN 8.1 has no Hopper code, 8.9 has); else the tested
+                 * series all the same, so that the GPU check says why; failing all, the newest
+                 * cuDNN that fits the toolkit */
+                const struct ge_cudnn_release *tested = NULL;
                 if (r->has_cudnn)
-                    for (size_t d = m->ncudnn; d-- > 0;) {
+                    for (size_t d = m->ncudnn; d-- > 0 && !tested;) {
                         const struct ge_cudnn_release *cd = &m->cudnn[d];
                         bool same = cd->version.v.part[0] == r->cudnn.v.part[0] &&
                                     (r->cudnn.v.n < 2 || cd->version.v.part[1] == r->cudnn.v.part[1]);
-                        if (same && ge_matrix_cudnn_build(cd, c->cudnn_major)) {
-                            c->cudnn_rel = cd;
-                            break;
-                        }
+                        if (same && ge_matrix_cudnn_build(cd, c->cudnn_major))
+                            tested = cd;
                     }
+                if (tested) {
+                    const struct ge_cudnn_release *newer = cudnn_for(x, c->cudnn_major, &c->cuda, &r->cudnn.v, false,
+                                                                     NULL, true);
+                    bool runs = true;
+                    for (int g = 0; x->h->gpus_known && g < x->h->ngpus; g++) {
+                        char why[200];
+                        if (!cudnn_runs(x, tested, c->cudnn_major, x->h->gpus[g], &c->cuda, why, sizeof why))
+                            runs = false;
+                    }
+                    c->cudnn_rel = !runs && newer ? newer : tested;
+                }
                 if (r->has_cudnn && !c->cudnn_rel)
-                    c->cudnn_rel = cudnn_for(x, c->cudnn_major, &c->cuda, NULL, false, NULL);
+                    c->cudnn_rel = cudnn_for(x, c->cudnn_major, &c->cuda, NULL, false, NULL, false);
             }
         }
         break;
@@ -966,7 +1070,7 @@ static void build_plan(const struct rctx *x, const struct cand *c, struct ge_pla
         struct ge_version tv = tk ? tk->version.v : c->cuda;
         const struct ge_version *floor = c->fw == GE_PKG_JAX && c->jx->has_cudnn_min ? &c->jx->cudnn_min.v : NULL;
         bool by_rule;
-        cd = cudnn_for(x, c->cudnn_major, &tv, floor, true, &by_rule);
+        cd = cudnn_for(x, c->cudnn_major, &tv, floor, true, &by_rule, false);
         if (!cd)
             note(p, "no cuDNN in the matrix is known to fit CUDA %u with this machine", (unsigned)tv.part[0]);
         else if (by_rule) {
@@ -977,6 +1081,20 @@ static void build_plan(const struct rctx *x, const struct cand *c, struct ge_pla
                  fmtv(&tv, t, sizeof t));
         }
     }
+    if (cd && c->fw == GE_PKG_TENSORFLOW && c->tf->has_cudnn && c->tf->cudnn.v.n >= 2 &&
+        (cd->version.v.part[0] != c->tf->cudnn.v.part[0] || cd->version.v.part[1] != c->tf->cudnn.v.part[1]))
+        note(p, "tensorflow %s was tested with cuDNN %s, which has no code for a GPU here; it loads any cuDNN %u of an "
+                "equal or newer minor, so cuDNN %s is used", c->tf->version.s, c->tf->cudnn.s,
+             (unsigned)c->tf->cudnn.v.part[0], cd->version.s);
+    for (int g = 0; cd && x->h->gpus_known && g < x->h->ngpus; g++)
+        if (cudnn_forward_only(x, cd, c->cudnn_major, x->h->gpus[g])) {
+            char cc[8];
+            note(p, "cuDNN %s's support matrix does not list compute capability %s (GPU %d): it runs there in "
+                    "forward-compatibility mode, JIT-compiling its PTX, slower and with limits, by a rule, not a listed "
+                    "fact (data/cudnn.json policy 'hardware-forward-compat')", cd->version.s,
+                 fmtcc(x->h->gpus[g], cc, sizeof cc), g);
+            break;
+        }
     if (cd && (k = add_pkg(p, "cudnn"))) {
         ge_strlcpy(k->version, cd->has_full ? cd->full.s : cd->version.s, sizeof k->version);
         snprintf(k->build, sizeof k->build, "cuda%d", c->cudnn_major);

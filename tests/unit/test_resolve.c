@@ -129,9 +129,20 @@ START_TEST(gpu_rules_cubin_ptx_and_dropped)
     ck_assert_msg(strstr(p.cands[0].why[GE_REASON_GPU], "has no code for compute capability 3.7"), "%s",
                   p.cands[0].why[GE_REASON_GPU]);
     ge_plan_fini(&p);
-    /* 12.0: only 9.0's PTX runs, which a native driver must JIT */
+    /* 12.0: only 9.0's PTX runs, which a native driver must JIT; its cuDNN 9.1 (listing up to 9.0)
+     * runs there in forward-compatibility mode, said as a rule */
     h = host("550.54.15", "12.0", "3.12");
     ck_assert_int_eq(resolve(&h, "torch", false, &p, &err), 0);
+    bool said = false;
+    for (int i = 0; i < p.nnotes; i++)
+        said = said || strstr(p.notes[i], "policy 'hardware-forward-compat'");
+    ck_assert(said);
+    ge_plan_fini(&p);
+    /* cuDNN 8 has no forward compatibility: 8.9.7 (CUDA <= 12.2, up to 9.0) on 12.0 is refused */
+    h = host("550.54.15", "12.0", "3.12");
+    ck_assert_int_eq(resolve(&h, "cudnn==8.9.7", false, &p, &err), -1);
+    ck_assert_str_eq(p.reason, "unsupported-gpu");
+    ck_assert_msg(strstr(err.hint, "only from 9.0, with CUDA 12+"), "%s", err.hint);
     ge_plan_fini(&p);
     h = host("535.104.05", "12.0", "3.12");
     ck_assert_int_eq(resolve(&h, "torch", false, &p, &err), -1);
