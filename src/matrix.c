@@ -1,6 +1,7 @@
 /* matrix.c: load the data folder's JSON into typed structs, validating as it goes; no cJSON pointer leaves. */
 #define _GNU_SOURCE
 #include "matrix.h"
+#include "req.h"
 
 #include <cJSON.h>
 #include <errno.h>
@@ -676,8 +677,11 @@ static int load_jax(struct pctx *c, const cJSON *doc, struct ge_matrix *m)
         if (req_ver(c, e, "version", &r->version, 3, 4) < 0 || parse_python(c, e, r->python, &r->npython) < 0)
             return -1;
         opt_str(e, "numpy", r->numpy, sizeof r->numpy);
-        if (ge_has_control(r->numpy))
-            return bad(c, "numpy is malformed");
+        struct ge_req nr;
+        struct ge_err ne;
+        if (r->numpy[0] && (ge_has_control(r->numpy) || ge_req_parse(&nr, r->numpy, &ne) < 0 ||
+                            nr.pkg != GE_PKG_NUMPY || nr.nextras || nr.local[0]))
+            return bad(c, "numpy '%s' is not a NumPy requirement such as \"numpy>=1.22,<2\"", r->numpy);
         const cJSON *xs = cJSON_GetObjectItemCaseSensitive(e, "extras"), *x;
         if (!cJSON_IsArray(xs))
             return bad(c, "extras is not a list");

@@ -76,6 +76,8 @@ static const char *numpy_rule(const struct cand *c)
 {
     if (c->fw == GE_PKG_TENSORFLOW)
         return c->tf->numpy;
+    if (c->fw == GE_PKG_JAX) /* "numpy>=1.22,<2": its constraint part */
+        return strncmp(c->jr->numpy, "numpy", 5) == 0 ? c->jr->numpy + 5 : c->jr->numpy;
     if (c->fw != GE_PKG_TORCH)
         return "";
     return c->tv->numpy[0] ? c->tv->numpy : c->tr->numpy;
@@ -264,10 +266,22 @@ static bool cudnn_forward_only(const struct rctx *x, const struct ge_cudnn_relea
  * nearest older release of the same cuDNN major whose build lists capabilities gives a floor,
  * since NVIDIA never brings a dropped architecture back (cuDNN 9.0 dropped Kepler for every later
  * 9.x). No data at all: not refused. why gets the reason. */
+static bool cudnn_runs_d(const struct rctx *x, const struct ge_cudnn_release *r, int major, struct ge_cc gpu,
+                         const struct ge_version *cuda, char *why, size_t size, bool *by_driver);
+
 static bool cudnn_runs(const struct rctx *x, const struct ge_cudnn_release *r, int major, struct ge_cc gpu,
                        const struct ge_version *cuda, char *why, size_t size)
 {
+    bool by_driver;
+    return cudnn_runs_d(x, r, major, gpu, cuda, why, size, &by_driver);
+}
+
+/* cudnn_runs, and *by_driver when only the driver keeps a support-matrix row from applying */
+static bool cudnn_runs_d(const struct rctx *x, const struct ge_cudnn_release *r, int major, struct ge_cc gpu,
+                         const struct ge_version *cuda, char *why, size_t size, bool *by_driver)
+{
     const struct ge_matrix *m = x->m;
+    *by_driver = false;
     char cc[8], mn[8];
     fmtcc(gpu, cc, sizeof cc);
     const struct ge_cudnn_build *b = ge_matrix_cudnn_build(r, major);
@@ -292,7 +306,9 @@ static bool cudnn_runs(const struct rctx *x, const struct ge_cudnn_release *r, i
         }
     }
     if (b && b->nrows) {
-        const struct ge_cudnn_row *listed = NULL;
+        /* every row that lists the GPU and this CUDA is tried: one whose driver floor this driver
+         * meets is enough (9.10.2: sm_80 with CUDA 12.8 under 12.x's 525.60.13 row as well as 570.26's) */
+        const struct ge_cudnn_row *listed = NULL, *low = NULL;
         for (int i = 0; i < b->nrows; i++) {
             const struct ge_cudnn_row *rw = &b->rows[i];
             if (!ccs_runs(rw->ccs, rw->nccs, gpu, &ptx) || ptx)
@@ -302,11 +318,17 @@ static bool cudnn_runs(const struct rctx *x, const struct ge_cudnn_release *r, i
                 continue;
             if (rw->has_driver && x->h->driver_known && strcmp(x->h->platform, "linux") == 0 &&
                 ge_version_cmp(&x->h->driver.v, &rw->min_driver.v) < 0) {
-                snprintf(why, size, "cuDNN %s (cuda%d build) supports compute capability %s only with a driver >= "
-                         "%s; this one is %s", r->version.s, major, cc, rw->min_driver.s, x->h->driver.s);
-                return false;
+                if (!low || ge_version_cmp(&rw->min_driver.v, &low->min_driver.v) < 0)
+                    low = rw;
+                continue;
             }
             return true;
+        }
+        if (low) {
+            snprintf(why, size, "cuDNN %s (cuda%d build) supports compute capability %s only with a driver >= "
+                     "%s; this one is %s", r->version.s, major, cc, low->min_driver.s, x->h->driver.s);
+            *by_driver = true;
+            return false;
         }
         if (listed && cuda) {
             snprintf(why, size, "cuDNN %s (cuda%d build) supports compute capability %s only with CUDA %s to %s",
@@ -399,8 +421,10 @@ static void check_cudnn_gpus(const struct rctx *x, struct cand *c, bool *ptx_onl
     }
     for (int g = 0; g < x->h->ngpus; g++) {
         char why[200];
-        if (!cudnn_runs(x, c->cudnn_rel, c->cudnn_major, x->h->gpus[g], c->has_cuda ? &c->cuda : NULL, why, sizeof why))
-            fail(c, GE_REASON_GPU, "%s (GPU %d)", why, g);
+        bool by_driver;
+        if (!cudnn_runs_d(x, c->cudnn_rel, c->cudnn_major, x->h->gpus[g], c->has_cuda ? &c->cuda : NULL, why,
+                          sizeof why, &by_driver))
+            fail(c, by_driver ? GE_REASON_DRIVER : GE_REASON_GPU, "%s (GPU %d)", why, g);
         else if (cudnn_forward_only(x, c->cudnn_rel, c->cudnn_major, x->h->gpus[g]))
             *ptx_only = true; /* PTX JIT: the driver must run the build's CUDA natively */
     }
@@ -632,17 +656,41 @@ static void check_driver(const struct rctx *x, struct cand *c, bool ptx_only)
 }
 
 /* Whether NumPy's rule "<2" leaves room for the user's numpy requirement. */
-static bool numpy_below_2_possible(const struct ge_req *r)
+/* Whether some NumPy release satisfies both the user's requirement and a framework's rule ("<2",
+ * ">=1.22,<2"): the versions either names, and their neighbours, are the only places where the
+ * answer can change, so trying them decides it. */
+static bool numpy_compatible(const struct ge_req *user, const char *rule)
 {
-    for (int i = 0; i < r->nspecs; i++) {
-        const struct ge_spec *s = &r->specs[i];
-        bool two = s->v.part[0] >= 2;
-        if ((s->op == GE_OP_GE || s->op == GE_OP_GT || s->op == GE_OP_COMPAT) && two)
-            return false;
-        if (s->op == GE_OP_EQ && two)
-            return false;
-    }
-    return true;
+    char text[64];
+    struct ge_req r;
+    struct ge_err e;
+    if (snprintf(text, sizeof text, "numpy%s", rule) >= (int)sizeof text || ge_req_parse(&r, text, &e) < 0)
+        return true; /* the loader checked it; nothing to hold against the user */
+    const struct ge_req *both[2] = {user, &r};
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < both[k]->nspecs; i++) {
+            const struct ge_version *v = &both[k]->specs[i].v;
+            struct ge_version probe[5];
+            for (int j = 0; j < 5; j++) {
+                probe[j] = *v;
+                probe[j].n = 3;
+                for (int q = v->n; q < 3; q++)
+                    probe[j].part[q] = 0;
+            }
+            probe[1].part[2]++;                                     /* just above */
+            probe[2].part[1]++, probe[2].part[2] = 0;               /* next minor */
+            probe[3].part[0]++, probe[3].part[1] = probe[3].part[2] = 0; /* next major */
+            if (probe[4].part[2] > 0)                               /* just below */
+                probe[4].part[2]--;
+            else if (probe[4].part[1] > 0)
+                probe[4].part[1]--, probe[4].part[2] = 999;
+            else if (probe[4].part[0] > 0)
+                probe[4].part[0]--, probe[4].part[1] = probe[4].part[2] = 999;
+            for (int j = 0; j < 5; j++)
+                if (ge_req_match(user, &probe[j]) && ge_req_match(&r, &probe[j]))
+                    return true;
+        }
+    return false;
 }
 
 static const struct ge_cudnn_release *cudnn_for(const struct rctx *x, int major, const struct ge_version *cuda,
@@ -691,8 +739,13 @@ static void check_conflicts(const struct rctx *x, struct cand *c)
             fail(c, GE_REASON_CONFLICT, "no cuDNN matching '%s' has a build for CUDA %s", x->cudnn_req->text,
                  c->cuda_rel->version.s);
     }
-    if (x->numpy_req && numpy_rule(c)[0] && !numpy_below_2_possible(x->numpy_req))
-        fail(c, GE_REASON_CONFLICT, "%s needs NumPy < 2, which '%s' excludes", c->out->label, x->numpy_req->text);
+    if (x->numpy_req && numpy_rule(c)[0] && !numpy_compatible(x->numpy_req, numpy_rule(c))) {
+        if (strcmp(numpy_rule(c), "<2") == 0)
+            fail(c, GE_REASON_CONFLICT, "%s needs NumPy < 2, which '%s' excludes", c->out->label, x->numpy_req->text);
+        else
+            fail(c, GE_REASON_CONFLICT, "%s needs numpy%s, which '%s' excludes", c->out->label, numpy_rule(c),
+                 x->numpy_req->text);
+    }
 }
 
 /* ---- building candidates ---- */
@@ -1070,7 +1123,9 @@ static void build_plan(const struct rctx *x, const struct cand *c, struct ge_pla
         struct ge_version tv = tk ? tk->version.v : c->cuda;
         const struct ge_version *floor = c->fw == GE_PKG_JAX && c->jx->has_cudnn_min ? &c->jx->cudnn_min.v : NULL;
         bool by_rule;
-        cd = cudnn_for(x, c->cudnn_major, &tv, floor, true, &by_rule, false);
+        /* JAX's wheels link the cuDNN major they were built with ("the CuDNN major must match",
+         * jax-v0.4.8 README): the extra's minimum sets it */
+        cd = cudnn_for(x, c->cudnn_major, &tv, floor, true, &by_rule, floor != NULL);
         if (!cd)
             note(p, "no cuDNN in the matrix is known to fit CUDA %u with this machine", (unsigned)tv.part[0]);
         else if (by_rule) {
@@ -1099,15 +1154,18 @@ static void build_plan(const struct rctx *x, const struct cand *c, struct ge_pla
         ge_strlcpy(k->version, cd->has_full ? cd->full.s : cd->version.s, sizeof k->version);
         snprintf(k->build, sizeof k->build, "cuda%d", c->cudnn_major);
     }
-    if (numpy_rule(c)[0] && (k = add_pkg(p, "numpy"))) {
-        ge_strlcpy(k->constraint, numpy_rule(c), sizeof k->constraint);
-        ge_buf_addf(&pip, " 'numpy%s'", numpy_rule(c));
-    } else if (x->numpy_req && (k = add_pkg(p, "numpy"))) {
-        char f[64];
-        ge_req_format(x->numpy_req, f, sizeof f);
-        ge_strlcpy(k->constraint, f + strlen("numpy"), sizeof k->constraint);
-        if (pip.len)
-            ge_buf_addf(&pip, " '%s'", f);
+    /* the framework's NumPy rule and the user's requirement, both (they were checked to meet) */
+    char user_np[64] = "";
+    if (x->numpy_req)
+        ge_req_format(x->numpy_req, user_np, sizeof user_np);
+    const char *user_specs = user_np[0] ? user_np + strlen("numpy") : "";
+    if (strcmp(user_specs, numpy_rule(c)) == 0)
+        user_specs = "";
+    if ((numpy_rule(c)[0] || user_specs[0]) && (k = add_pkg(p, "numpy"))) {
+        snprintf(k->constraint, sizeof k->constraint, "%s%s%s", numpy_rule(c),
+                 numpy_rule(c)[0] && user_specs[0] ? "," : "", user_specs);
+        if (numpy_rule(c)[0] || pip.len)
+            ge_buf_addf(&pip, " 'numpy%s'", k->constraint);
     }
     if (c->fw == GE_PKG_TORCH && pip.len) {
         char url[160];

@@ -64,7 +64,7 @@ struct ge_plan_pkg {
     char index_url[160];
     char find_links[96];        /* jax 0.4.x: JAX's wheel page for its CUDA jaxlib, "" for none */
     char build[16];             /* cuda12, for cudnn */
-    char constraint[16];        /* "<2", for numpy */
+    char constraint[96];        /* "<2", ">=1.22,<2", with the user's own NumPy specifiers, for numpy */
     int pypi_default;           /* torch: 1 when the variant is PyPI's own build, 0 not, -1 unknown */
 };
 
