@@ -180,6 +180,8 @@ static cJSON *jax_json(const struct ge_matrix *m)
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "version", r->version.s);
         cJSON_AddItemToObject(o, "python", python_json(r->python, r->npython));
+        ge_json_add_strn(o, "numpy", r->numpy[0] ? r->numpy : NULL);
+        cJSON_AddBoolToObject(o, "linux_aarch64", r->linux_aarch64);
         cJSON *xs = cJSON_AddArrayToObject(o, "extras");
         for (int j = 0; j < r->nextras; j++) {
             const struct ge_jax_extra *x = &r->extras[j];

@@ -682,6 +682,10 @@ static int load_jax(struct pctx *c, const cJSON *doc, struct ge_matrix *m)
         if (r->numpy[0] && (ge_has_control(r->numpy) || ge_req_parse(&nr, r->numpy, &ne) < 0 ||
                             nr.pkg != GE_PKG_NUMPY || nr.nextras || nr.local[0]))
             return bad(c, "numpy '%s' is not a NumPy requirement such as \"numpy>=1.22,<2\"", r->numpy);
+        int a64;
+        if (opt_tristate(c, e, "linux_aarch64", &a64) < 0)
+            return -1;
+        r->linux_aarch64 = a64 == 1;
         const cJSON *xs = cJSON_GetObjectItemCaseSensitive(e, "extras"), *x;
         if (!cJSON_IsArray(xs))
             return bad(c, "extras is not a list");

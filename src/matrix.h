@@ -156,6 +156,7 @@ struct ge_jax_release {
     struct ge_ver python[GE_MAX_PY];
     int nextras;
     struct ge_jax_extra extras[GE_MAX_EXTRAS];
+    bool linux_aarch64;     /* its CUDA wheels exist for Linux aarch64 too (docs/installation.md at the tag) */
 };
 
 enum ge_matrix_file { GE_MF_CUDA, GE_MF_CUDNN, GE_MF_TORCH, GE_MF_TF, GE_MF_JAX, GE_MF_COUNT };

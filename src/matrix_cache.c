@@ -243,7 +243,8 @@ static bool ok_tf(const struct ge_tf_release *r)
 
 static bool ok_jax(const struct ge_jax_release *r)
 {
-    if (!ok_ver(&r->version) || !OK_STR(r->numpy) || !ok_py(r->python, r->npython) || r->nextras < 0 ||
+    if (!ok_ver(&r->version) || !OK_STR(r->numpy) || !ok_py(r->python, r->npython) || !ok_bool(&r->linux_aarch64) ||
+        r->nextras < 0 ||
         r->nextras > GE_MAX_EXTRAS)
         return false;
     for (int i = 0; i < r->nextras; i++) {

@@ -458,8 +458,13 @@ static void check_platform(const struct rctx *x, struct cand *c)
         }
         break;
     case GE_PKG_JAX:
-        if (!linux64)
-            fail(c, GE_REASON_PLATFORM, "the matrix holds jax's CUDA builds for linux x86_64 only, not %s %s", plat, arch);
+        if (strcmp(plat, "linux") == 0 && strcmp(arch, "aarch64") == 0) {
+            if (!c->jr->linux_aarch64)
+                fail(c, GE_REASON_PLATFORM, "jax %s has no CUDA wheels for linux aarch64 (they come with 0.4.30)",
+                     c->jr->version.s);
+        } else if (!linux64) {
+            fail(c, GE_REASON_PLATFORM, "jax's CUDA builds are for linux x86_64 and aarch64, not %s %s", plat, arch);
+        }
         break;
     default:
         if (strcmp(arch, "x86_64") != 0 && strcmp(arch, "aarch64") != 0)

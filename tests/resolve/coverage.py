@@ -80,7 +80,10 @@ for r in m["jax"]:
     py = r["python"][-1] if r["python"] else None
     for x in r["extras"]:
         gpus = [cc for cc in known if not x["min_sm"] or vt(cc) >= vt(x["min_sm"])]
-        check("jax %s [%s]" % (r["version"], x["name"]), "jax[%s]==%s" % (x["name"].replace("_", "-"), r["version"]), gpus, py)
+        req = "jax[%s]==%s" % (x["name"].replace("_", "-"), r["version"])
+        check("jax %s [%s]" % (r["version"], x["name"]), req, gpus, py)
+        if r["linux_aarch64"]:
+            check("jax %s [%s] on linux-aarch64" % (r["version"], x["name"]), req, gpus, py, arch="aarch64")
 for r in m["cuda"]:
     check("cuda-toolkit %s" % r["version"], "cuda-toolkit==" + r["version"], r["ccs"] and sorted(r["ccs"], key=vt, reverse=True) or known, None)
 
