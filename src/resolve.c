@@ -703,10 +703,26 @@ static const struct ge_cudnn_release *cudnn_for(const struct rctx *x, int major,
                                                 bool same_major);
 static const struct ge_cudnn_release *cudnn_for_any_gpu(const struct rctx *x, int major, const struct ge_version *cuda);
 
+/* JAX supports every CUDA of its extra's major from the extra's minimum on ("built with CUDA 12.8;
+ * all versions of CUDA 12.1 or newer remain supported", CHANGELOG 0.6.0): whether one matches. */
+static bool jax_cuda_possible(const struct rctx *x, const struct cand *c)
+{
+    for (size_t i = 0; i < x->m->ncuda; i++) {
+        const struct ge_version *v = &x->m->cuda[i].version.v;
+        if (v->part[0] == c->cuda.part[0] && minor_le(&c->cuda, v) && ge_req_match(x->cuda_req, v))
+            return true;
+    }
+    return false;
+}
+
 static void check_conflicts(const struct rctx *x, struct cand *c)
 {
     char cv[24];
-    if (x->cuda_req && c->fw != GE_PKG_CUDA) {
+    if (x->cuda_req && c->fw == GE_PKG_JAX && c->has_cuda) {
+        if (!jax_cuda_possible(x, c))
+            fail(c, GE_REASON_CONFLICT, "%s needs CUDA %u.%u or a newer %u.x, which '%s' excludes", c->out->label,
+                 (unsigned)c->cuda.part[0], (unsigned)c->cuda.part[1], (unsigned)c->cuda.part[0], x->cuda_req->text);
+    } else if (x->cuda_req && c->fw != GE_PKG_CUDA) {
         const struct ge_version *v = c->cuda_rel ? &c->cuda_rel->version.v : (c->has_cuda ? &c->cuda : NULL);
         if (!v)
             unknown(c, GE_REASON_CONFLICT, "the matrix lacks the CUDA version of %s", c->out->label);
@@ -714,7 +730,17 @@ static void check_conflicts(const struct rctx *x, struct cand *c)
             fail(c, GE_REASON_CONFLICT, "%s is built for CUDA %s, which '%s' excludes", c->out->label,
                  fmtv(v, cv, sizeof cv), x->cuda_req->text);
     }
-    if (x->cudnn_req && c->fw != GE_PKG_CUDA) {
+    if (x->cudnn_req && c->fw == GE_PKG_JAX && c->has_cuda) {
+        /* chosen with the plan: some requested cuDNN of the extra's major from its minimum on */
+        const struct ge_version *floor = c->jx->has_cudnn_min ? &c->jx->cudnn_min.v : NULL;
+        struct rctx y = *x;
+        struct ge_host_facts h = *x->h;
+        h.gpus_known = h.driver_known = false;
+        y.h = &h;
+        if (!cudnn_for(&y, c->cudnn_major, NULL, floor, true, NULL, floor != NULL))
+            fail(c, GE_REASON_CONFLICT, "%s needs a cuDNN %s%s for CUDA %u, which '%s' excludes", c->out->label,
+                 floor ? ">= " : "", floor ? c->jx->cudnn_min.s : "", (unsigned)c->cuda.part[0], x->cudnn_req->text);
+    } else if (x->cudnn_req && c->fw != GE_PKG_CUDA) {
         if (!c->cudnn_rel)
             unknown(c, GE_REASON_CONFLICT, "the matrix lacks the cuDNN version of %s", c->out->label);
         else if (!ge_req_match(x->cudnn_req, &c->cudnn_rel->version.v) &&

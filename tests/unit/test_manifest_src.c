@@ -91,6 +91,7 @@ START_TEST(fetched_from_the_origin_checked_and_cached)
     ck_assert_str_eq(got.sha256, sha);
     ge_manifest_free(got.m);
     rm_rf(e.d);
+    free(e.d);
 }
 END_TEST
 
@@ -124,6 +125,7 @@ START_TEST(site_folders_serve_first_then_shipped_then_cache)
     ck_assert_int_eq(size_of_first(got.m), 3);
     ge_manifest_free(got.m);
     rm_rf(e.d);
+    free(e.d);
 }
 END_TEST
 
@@ -170,6 +172,7 @@ START_TEST(never_another_release_and_errors_are_classified)
     ge_err_clear(&err);
     ck_assert_int_eq(ge_manifest_obtain(&s, "../cuda", "12.4.1", &got, &err), -1);
     rm_rf(e.d);
+    free(e.d);
 }
 END_TEST
 
