@@ -233,7 +233,7 @@ static int resolve_run(struct ge_ctx *ctx, int argc, char **argv)
         ge_log_warn("cannot check the driver: %s", hi->driver_note[0] ? hi->driver_note : "no driver given");
         if (ge_log_level() >= GE_LOG_NORMAL) /* a warning's hint goes with the warning under -q */
             ge_log_hint("describe the machine with --driver VERSION (and --gpu CC), or GPUENV_DRIVER");
-    } else if (hi->driver_note[0]) {
+    } else if (hi->driver_note[0] && !f->driver_branch_only) { /* a bare branch is said in the plan's notes */
         ge_log_warn("%s", hi->driver_note);
     }
     if (!f->gpus_known)

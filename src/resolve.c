@@ -1129,6 +1129,9 @@ static void build_plan(const struct rctx *x, const struct cand *c, struct ge_pla
     default:
         break;
     }
+    if (x->h->driver_branch_only)
+        note(p, "driver %s is read as branch R%s at its oldest release; give the full version nvidia-smi prints "
+                "for an exact answer", x->h->driver.s, x->h->driver.s);
     /* the toolkit: the build's own CUDA, or for jax the newest of its major the driver runs */
     const struct ge_cuda_release *tk = c->cuda_rel;
     if (c->fw == GE_PKG_JAX && c->has_cuda) {
