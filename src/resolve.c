@@ -715,9 +715,38 @@ static bool jax_cuda_possible(const struct rctx *x, const struct cand *c)
     return false;
 }
 
+/* A torchaudio whose version is an older torch release's (torchaudio 2.11.0 beside torch 2.12 to
+ * 2.14, after torchaudio went into maintenance) exists only for that release's variants: there is
+ * no cu132 torchaudio 2.11.0 (pytorch/audio#4194). NULL when it has this variant. */
+static const struct ge_torch_release *audio_lacks_variant(const struct rctx *x, const struct cand *c)
+{
+    if (!c->tr->has_audio || ge_version_cmp(&c->tr->audio.v, &c->tr->version.v) == 0)
+        return NULL;
+    for (size_t i = 0; i < x->m->ntorch; i++) {
+        const struct ge_torch_release *o = &x->m->torch[i];
+        if (ge_version_cmp(&o->version.v, &c->tr->audio.v) != 0)
+            continue;
+        for (int j = 0; j < o->nvariants; j++)
+            if (strcmp(o->variants[j].name, c->tv->name) == 0 && strcmp(o->variants[j].platform, c->tv->platform) == 0)
+                return NULL;
+        return o;
+    }
+    return NULL; /* its own release is not in the matrix: nothing to hold against it */
+}
+
 static void check_conflicts(const struct rctx *x, struct cand *c)
 {
     char cv[24];
+    const struct ge_torch_release *ao = x->audio_req && c->fw == GE_PKG_TORCH ? audio_lacks_variant(x, c) : NULL;
+    if (ao) {
+        char list[96] = "";
+        for (int j = 0; j < ao->nvariants; j++)
+            if (strcmp(ao->variants[j].platform, c->tv->platform) == 0)
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", list[0] ? ", " : "",
+                         ao->variants[j].name);
+        fail(c, GE_REASON_CONFLICT, "torchaudio %s, the companion of %s, has no %s build: it is built for torch %s's "
+             "variants (%s)", c->tr->audio.s, c->out->label, c->tv->name, ao->version.s, list);
+    }
     if (x->cuda_req && c->fw == GE_PKG_JAX && c->has_cuda) {
         if (!jax_cuda_possible(x, c))
             fail(c, GE_REASON_CONFLICT, "%s needs CUDA %u.%u or a newer %u.x, which '%s' excludes", c->out->label,
