@@ -599,9 +599,20 @@ static void check_driver(const struct rctx *x, struct cand *c, bool ptx_only)
         }
         c->out->has_needed_driver = true;
         c->out->needed_driver = c->jx->min_driver;
-        if (h->driver_known && ge_version_cmp(&h->driver.v, &c->jx->min_driver.v) < 0)
+        if (h->driver_known && ge_version_cmp(&h->driver.v, &c->jx->min_driver.v) < 0) {
             fail(c, GE_REASON_DRIVER, "%s needs a driver >= %s; this one is %s", c->out->label,
                  c->jx->min_driver.s, h->driver.s);
+        } else if (x->o->strict && c->has_cuda && driver_native(x, &c->cuda) == 0) {
+            /* --strict: the driver must run the extra's oldest CUDA natively, not through
+             * minor-version compatibility */
+            int branch;
+            const struct ge_ver *nm = minor_min_driver(x, &c->cuda, &branch);
+            if (nm && ge_version_cmp(&nm->v, &c->out->needed_driver.v) > 0)
+                c->out->needed_driver = *nm;
+            fail(c, GE_REASON_DRIVER, "--strict: %s needs a driver that runs CUDA %u.%u natively (>= %s); this one is "
+                 "%s", c->out->label, (unsigned)c->cuda.part[0], (unsigned)c->cuda.part[1], nm ? nm->s : "?",
+                 h->driver.s);
+        }
         return;
     }
     if (!c->has_cuda) {
