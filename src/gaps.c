@@ -49,6 +49,13 @@ static int cudnn_gaps(const struct ge_matrix *m, struct ge_gaps *g)
 {
     for (size_t i = m->ncudnn; i-- > 0;) {
         const struct ge_cudnn_release *r = &m->cudnn[i];
+        if (r->nbuilds == 0) {
+            char rec[64];
+            snprintf(rec, sizeof rec, "cudnn %s", r->version.s);
+            if (add(g, GE_MF_CUDNN, rec, "builds", "which CUDA majors it has builds for (without them it is never "
+                                                   "chosen)") < 0)
+                return -1;
+        }
         for (int b = 0; b < r->nbuilds; b++) {
             const struct ge_cudnn_build *x = &r->builds[b];
             char rec[64];

@@ -56,6 +56,12 @@ START_TEST(each_missing_fact_is_one_gap)
     ck_assert(has_gap(&g, GE_MF_TORCH, "torch 2.4.1 cu124 linux-x86_64", "arch"));
     ck_assert(!has_gap(&g, GE_MF_TORCH, "torch 2.4.1 cu124 linux-x86_64", "ptx"));
     ge_gaps_fini(&g);
+    /* a cuDNN release without any build is one gap (it could never be chosen), not one per fact */
+    m->cudnn[0].nbuilds = 0;
+    ck_assert_int_eq(ge_gaps_find(m, &g), 0);
+    ck_assert(has_gap(&g, GE_MF_CUDNN, "cudnn 8.9.7", "builds"));
+    ck_assert(!has_gap(&g, GE_MF_CUDNN, "cudnn 8.9.7 cuda12", "ccs"));
+    ge_gaps_fini(&g);
     ge_matrix_free(m);
 }
 END_TEST
