@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include "out.h"
 #include "python.h"
@@ -223,7 +224,23 @@ int ge_host_gather(const struct ge_host_req *req, const char *python, const char
         }
 
     char xy[16];
-    if (python) {
+    if (python && strchr(python, '/')) {
+        /* an interpreter: the plan is for its version (as install's --python PATH) */
+        if (access(python, X_OK) != 0) {
+            ge_err_set(err, GE_EXIT_USAGE, "--python '%s': not an executable file", python);
+            ge_err_hint(err, "give an interpreter's path or a version X.Y, such as 3.12");
+            return -1;
+        }
+        if (ge_python_version_of(python, xy, sizeof xy) < 0) {
+            ge_err_set(err, GE_EXIT_USAGE, "--python '%s' did not say its version", python);
+            ge_err_hint(err, "give the version as X.Y instead, such as 3.12");
+            return -1;
+        }
+        ge_version_parse(&f->python.v, xy, 2, 2);
+        ge_strlcpy(f->python.s, xy, sizeof f->python.s);
+        f->python_known = true;
+        ge_strlcpy(hi->python_source, python, sizeof hi->python_source);
+    } else if (python) {
         if (ge_python_xy(python, xy, sizeof xy) < 0) {
             ge_err_set(err, GE_EXIT_USAGE, "invalid --python '%s': give X.Y, such as 3.12", python);
             ge_err_hint(err, "see 'gpuenv help resolve'");

@@ -93,6 +93,7 @@ test_fallbacks_to_files_folders_and_commands() {
         try() { COMP_LINE=$1; COMP_POINT=${#1}; COMPREPLY=(); _gpuenv; printf "%s|" "${COMPREPLY[@]}"; echo; }
         try "gpuenv run -C so"
         try "gpuenv install --python some"
+        try "gpuenv resolve --python some"
         try "gpuenv run -- gpuen"
         try "gpuenv run -C somedir gpuen"
     ' _ "$ROOT" >"$OUT" 2>"$ERR"
@@ -100,6 +101,7 @@ test_fallbacks_to_files_folders_and_commands() {
     assert_rc 0
     cat >"$T/want" <<'W'
 somedir|
+somedir|somefile|
 somedir|somefile|
 gpuenv|
 gpuenv|
@@ -114,12 +116,15 @@ W
             try() { words=("$@"); CURRENT=$#; _gpuenv; }
             try gpuenv run -C ""
             try gpuenv install --python 3.1
+            try gpuenv resolve --python 3.1
             try gpuenv run -C d -- python tr
         ' _ "$ROOT" >"$OUT" 2>"$ERR"
         RC=$?
         assert_rc 0
         cat >"$T/want" <<'W'
 FILES -/
+FILES
+3.10,3.11,3.12,3.13,3.14[ ]
 FILES
 3.10,3.11,3.12,3.13,3.14[ ]
 NORMAL python,tr 2
@@ -133,5 +138,9 @@ W
         assert_out_line "somedir/"
         assert_out_line "somefile"
         grep -q "^gpuenv" "$OUT" || fail "fish: no command offered after run --"
+        fish --no-config -c "source '$ROOT/completions/gpuenv.fish'; complete -C 'gpuenv resolve --python some'" >"$OUT" 2>"$ERR"
+        RC=$?
+        assert_rc 0
+        assert_out_line "somefile"
     fi
 }

@@ -95,6 +95,20 @@ test_usage_errors_exit_2() {
     assert_rc 2; json 'd["error"]["kind"] == "usage"'
     gp resolve 'jax[rocm]' --driver 580.65.06
     assert_rc 2; assert_err_has "jax has no extra 'rocm'"
+    gp resolve torch --driver 580.65.06 --python "$T/nowhere/python3"
+    assert_rc 2; assert_err_has "not an executable file"
+    gp resolve torch --driver 580.65.06 --python /bin/true
+    assert_rc 2; assert_err_has "did not say its version"
+}
+
+test_python_given_as_an_interpreter() {
+    export GPUENV_DATA_DIR="$ROOT/data"
+    # a fake interpreter that answers as Python 3.9 would: the plan is for 3.9
+    mkdir -p "$T/venv/bin"
+    printf '#!/bin/sh\necho 3.9\n' >"$T/venv/bin/python"; chmod +x "$T/venv/bin/python"
+    gp resolve torch --driver 580.65.06 --gpu 8.0 --python "$T/venv/bin/python" --json
+    assert_rc 0
+    json 'd["host"]["python"] == {"version": "3.9", "source": "'"$T"'/venv/bin/python"} and d["plan"]["packages"][0]["version"] == "2.8.0"'
 }
 
 test_damaged_data_exits_5() {
