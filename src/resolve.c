@@ -1367,11 +1367,29 @@ static void explain_failure(const struct rctx *x, struct ge_plan *p, const struc
     case GE_REASON_DRIVER: {
         /* The smallest fix: the lowest driver that would let a candidate through that fails on
          * nothing else. */
-        const struct ge_candidate *best = NULL;
+        /* ... among drivers the GPUs can have: none past an architecture's last branch (a Kepler
+         * GPU never gets a driver newer than R470) */
+        unsigned cap = 0;
+        const struct ge_gpu_arch *capped = NULL;
+        int capped_gpu = -1;
+        for (int g = 0; h->gpus_known && strcmp(h->platform, "linux") == 0 && g < h->ngpus; g++) {
+            const struct ge_gpu_arch *a = ge_matrix_gpu_arch(x->m, h->gpus[g]);
+            if (a && a->last_branch > 0 && (!cap || (unsigned)a->last_branch < cap)) {
+                cap = (unsigned)a->last_branch;
+                capped = a;
+                capped_gpu = g;
+            }
+        }
+        const struct ge_candidate *best = NULL, *beyond = NULL;
         for (size_t i = 0; i < p->ncands; i++) {
             const struct ge_candidate *c = &p->cands[i];
-            if ((c->fails & ~(1u << GE_REASON_DRIVER)) == 0 && c->has_needed_driver &&
-                (!best || ge_version_cmp(&c->needed_driver.v, &best->needed_driver.v) < 0))
+            if ((c->fails & ~(1u << GE_REASON_DRIVER)) != 0 || !c->has_needed_driver)
+                continue;
+            if (cap && c->needed_driver.v.part[0] > cap) {
+                beyond = beyond ? beyond : c;
+                continue;
+            }
+            if (!best || ge_version_cmp(&c->needed_driver.v, &best->needed_driver.v) < 0)
                 best = c;
         }
         char dc[16];
@@ -1383,6 +1401,9 @@ static void explain_failure(const struct rctx *x, struct ge_plan *p, const struc
                        what, h->driver.s, which);
         if (best)
             ge_err_hint(err, "a driver >= %s would allow %s", best->needed_driver.s, best->label);
+        else if (beyond)
+            ge_err_hint(err, "%s needs a driver >= %s, but GPU %d (%s) has no driver past R%u: no driver runs both",
+                        beyond->label, beyond->needed_driver.s, capped_gpu, capped->name, cap);
         else
             ge_err_hint(err, "%s", first_why(p, r));
         return;
