@@ -6,7 +6,7 @@ out=$1
 here=$(cd "$(dirname "$0")" && pwd)
 root="$here/../.."
 mkdir -p "$out"
-for f in version req manifest lock matrix matrix_cache extract tree_index; do mkdir -p "$out/$f"; done
+for f in version req manifest lock matrix matrix_cache extract tree_index fatbin; do mkdir -p "$out/$f"; done
 i=0
 for v in 12.4.1 580.159.04 581.57 9.0 sm_90 sm_100a compute_86 1.2.3.4 0.0 99.9 12.; do
     printf '%s' "$v" >"$out/version/$i"; i=$((i + 1))
@@ -38,3 +38,8 @@ cat >"$out/lock/0" <<'L'
  "python": {"framework": "torch", "framework_version": "2.4.1+cu124", "version": "3.12",
    "index_url": "https://download.pytorch.org/whl/cu124", "requirements": ["torch==2.4.1+cu124", "numpy<2"]}}
 L
+# nvcc's own output: whole libraries, and their .nv_fatbin sections alone
+cp "$root"/tests/data/fatbin/*.so "$out/fatbin/"
+for f in "$root"/tests/data/fatbin/both.so "$root"/tests/data/fatbin/two.so; do
+    objcopy -O binary --only-section=.nv_fatbin "$f" "$out/fatbin/section-$(basename "$f" .so)" 2>/dev/null || true
+done

@@ -1,0 +1,28 @@
+/* fuzz_fatbin.c: ELF files and .nv_fatbin sections; whatever is accepted holds sane entries, and
+ * every refusal says why. */
+#include <stdlib.h>
+
+#include "fatbin.h"
+#include "fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct ge_fatbin fb;
+    struct ge_err err;
+    for (int as_section = 0; as_section < 2; as_section++) {
+        ge_err_clear(&err);
+        int rc = as_section ? ge_fatbin_parse_section(data, size, "fuzz", &fb, &err)
+                            : ge_fatbin_parse_elf(data, size, "fuzz.so", &fb, &err);
+        if (rc < 0 && err.status == 0)
+            abort();
+        for (size_t i = 0; rc == 0 && i < fb.n; i++) {
+            if (fb.v[i].arch == 0 || fb.v[i].arch > 1000 || fb.v[i].size > size)
+                abort();
+            struct ge_cc cc = {(int)(fb.v[i].arch / 10), (int)(fb.v[i].arch % 10)};
+            if (fb.v[i].suffix == 0 && ge_fatbin_fit(&fb, cc, NULL) == GE_FIT_NONE)
+                abort(); /* an entry for exactly this GPU always serves it */
+        }
+        ge_fatbin_fini(&fb);
+    }
+    return 0;
+}
