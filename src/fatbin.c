@@ -126,6 +126,7 @@ static int walk_section(const struct src *s, uint64_t off, uint64_t size, struct
                     .compressed = (flags & (FLAG_LZ4 | FLAG_ZSTD)) != 0,
                     .size = psz,
                     .uncompressed_size = le64(eh + 56),
+                    .fatbin = fb->nfatbins - 1,
                 };
                 if (x.arch == 0 || x.arch > 1000)
                     return ge_err_set(err, GE_EXIT_BAD_DATA, "'%s': the entry at offset %llu names architecture %u",
@@ -256,12 +257,14 @@ void ge_fatbin_fini(struct ge_fatbin *fb)
     fb->n = fb->nfatbins = 0;
 }
 
-enum ge_fatbin_fit ge_fatbin_fit(const struct ge_fatbin *fb, struct ge_cc cc, const struct ge_fatbin_entry **via)
+/* The best entry for cc among v[from, to): a cubin before PTX, then the newest architecture. */
+static enum ge_fatbin_fit best_in(const struct ge_fatbin_entry *v, size_t from, size_t to, struct ge_cc cc,
+                                  const struct ge_fatbin_entry **via)
 {
     const struct ge_fatbin_entry *cubin = NULL, *ptx = NULL;
     unsigned want = (unsigned)cc.major * 10u + (unsigned)cc.minor;
-    for (size_t i = 0; i < fb->n; i++) {
-        const struct ge_fatbin_entry *e = &fb->v[i];
+    for (size_t i = from; i < to; i++) {
+        const struct ge_fatbin_entry *e = &v[i];
         unsigned major = e->arch / 10, minor = e->arch % 10;
         if (e->kind == GE_FATBIN_CUBIN) {
             bool fits = e->suffix == 'a' ? e->arch == want
@@ -274,9 +277,70 @@ enum ge_fatbin_fit ge_fatbin_fit(const struct ge_fatbin *fb, struct ge_cc cc, co
                 ptx = e;
         }
     }
-    if (via)
-        *via = cubin ? cubin : ptx;
+    *via = cubin ? cubin : ptx;
     return cubin ? GE_FIT_CUBIN : ptx ? GE_FIT_PTX : GE_FIT_NONE;
+}
+
+/* Calls fn for each fat binary that holds entries, with its best fit. */
+static void each_fatbin(const struct ge_fatbin *fb, struct ge_cc cc,
+                        void (*fn)(void *, enum ge_fatbin_fit, const struct ge_fatbin_entry *), void *ud)
+{
+    for (size_t i = 0; i < fb->n;) {
+        size_t j = i;
+        while (j < fb->n && fb->v[j].fatbin == fb->v[i].fatbin)
+            j++;
+        const struct ge_fatbin_entry *via;
+        enum ge_fatbin_fit f = best_in(fb->v, i, j, cc, &via);
+        fn(ud, f, via);
+        i = j;
+    }
+}
+
+struct worst {
+    bool any;
+    enum ge_fatbin_fit fit;
+    const struct ge_fatbin_entry *via;
+};
+
+static void take_worst(void *ud, enum ge_fatbin_fit f, const struct ge_fatbin_entry *via)
+{
+    struct worst *w = ud;
+    /* NONE is worse than PTX, PTX worse than a cubin */
+    int rank = f == GE_FIT_NONE ? 0 : f == GE_FIT_PTX ? 1 : 2;
+    int have = !w->any ? 3 : w->fit == GE_FIT_NONE ? 0 : w->fit == GE_FIT_PTX ? 1 : 2;
+    if (rank < have) {
+        w->fit = f;
+        w->via = via;
+    }
+    w->any = true;
+}
+
+enum ge_fatbin_fit ge_fatbin_fit(const struct ge_fatbin *fb, struct ge_cc cc, const struct ge_fatbin_entry **via)
+{
+    struct worst w = {false, GE_FIT_NONE, NULL};
+    each_fatbin(fb, cc, take_worst, &w);
+    if (via)
+        *via = w.fit == GE_FIT_NONE ? NULL : w.via;
+    return w.any ? w.fit : GE_FIT_NONE;
+}
+
+static void count(void *ud, enum ge_fatbin_fit f, const struct ge_fatbin_entry *via)
+{
+    (void)via;
+    struct ge_fatbin_coverage *c = ud;
+    if (f == GE_FIT_CUBIN)
+        c->cubin++;
+    else if (f == GE_FIT_PTX)
+        c->ptx++;
+    else
+        c->none++;
+}
+
+struct ge_fatbin_coverage ge_fatbin_cover(const struct ge_fatbin *fb, struct ge_cc cc)
+{
+    struct ge_fatbin_coverage c = {0, 0, 0};
+    each_fatbin(fb, cc, count, &c);
+    return c;
 }
 
 const char *ge_fatbin_entry_name(const struct ge_fatbin_entry *e, char *buf, size_t size)

@@ -40,6 +40,7 @@ struct ge_fatbin_entry {
     bool compressed;
     uint64_t size;            /* the payload as stored */
     uint64_t uncompressed_size; /* 0 when stored as is */
+    size_t fatbin;            /* which fat binary (translation unit) of the section holds it */
 };
 
 struct ge_fatbin {
@@ -74,11 +75,21 @@ enum ge_fatbin_fit {
     GE_FIT_PTX,               /* only PTX at or below its capability, which the driver must JIT */
 };
 
-/* The best fit for cc; *via (when not NULL) gets the entry that gives it. A cubin for X.Y runs on
- * X.Z with Z >= Y; an architecture-specific cubin (sm_90a) only on exactly X.Y; a family-specific
- * one (sm_100f) on the same major from Y up. PTX for X.Y runs, JIT-compiled, on any capability at
- * or above X.Y, except architecture-specific PTX, which runs only on X.Y. */
+/* How the file's code runs on cc: every fat binary (each translation unit's kernels) must have an
+ * image for it, so this is the worst over them (GE_FIT_NONE when one has none: its kernels fail
+ * with "no kernel image is available"); *via (when not NULL) gets the entry that serves the
+ * worst-served fat binary, NULL for GE_FIT_NONE or a file without GPU code. Within a fat binary:
+ * a cubin for X.Y runs on X.Z with Z >= Y; an architecture-specific cubin (sm_90a) only on exactly
+ * X.Y; a family-specific one (sm_100f) on the same major from Y up; a cubin is preferred to PTX.
+ * PTX for X.Y runs, JIT-compiled, on any capability at or above X.Y, except architecture-specific
+ * PTX, which runs only on X.Y. */
 enum ge_fatbin_fit ge_fatbin_fit(const struct ge_fatbin *fb, struct ge_cc cc, const struct ge_fatbin_entry **via);
+
+/* How many fat binaries of the file cc runs through a cubin, only through PTX, or not at all. */
+struct ge_fatbin_coverage {
+    size_t cubin, ptx, none;
+};
+struct ge_fatbin_coverage ge_fatbin_cover(const struct ge_fatbin *fb, struct ge_cc cc);
 
 /* "sm_90", "sm_90a", "compute_120" for messages. */
 const char *ge_fatbin_entry_name(const struct ge_fatbin_entry *e, char *buf, size_t size);

@@ -16,11 +16,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (rc < 0 && err.status == 0)
             abort();
         for (size_t i = 0; rc == 0 && i < fb.n; i++) {
-            if (fb.v[i].arch == 0 || fb.v[i].arch > 1000 || fb.v[i].size > size)
+            if (fb.v[i].arch == 0 || fb.v[i].arch > 1000 || fb.v[i].size > size || fb.v[i].fatbin >= fb.nfatbins ||
+                (i > 0 && fb.v[i].fatbin < fb.v[i - 1].fatbin))
                 abort();
+            /* the fit is the worst over the fat binaries, and agrees with the counts */
             struct ge_cc cc = {(int)(fb.v[i].arch / 10), (int)(fb.v[i].arch % 10)};
-            if (fb.v[i].suffix == 0 && ge_fatbin_fit(&fb, cc, NULL) == GE_FIT_NONE)
-                abort(); /* an entry for exactly this GPU always serves it */
+            struct ge_fatbin_coverage c = ge_fatbin_cover(&fb, cc);
+            enum ge_fatbin_fit f = ge_fatbin_fit(&fb, cc, NULL);
+            if (c.cubin + c.ptx + c.none > fb.nfatbins || (f == GE_FIT_NONE) != (c.none > 0) ||
+                (f == GE_FIT_CUBIN) != (c.none == 0 && c.ptx == 0))
+                abort();
         }
         ge_fatbin_fini(&fb);
     }

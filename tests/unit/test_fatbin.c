@@ -106,8 +106,9 @@ START_TEST(which_gpu_has_a_kernel_image)
         {"specific.so", 10, 3, GE_FIT_CUBIN, "sm_100f"}, /* a family-specific cubin serves its family */
         {"specific.so", 12, 0, GE_FIT_PTX, "compute_120a"},
         {"specific.so", 12, 1, GE_FIT_NONE, "-"},        /* architecture-specific PTX: 12.0 only */
-        {"two.so", 8, 6, GE_FIT_CUBIN, "sm_86"},
-        {"two.so", 9, 0, GE_FIT_PTX, "compute_86"},
+        /* two translation units: each must be served; the worst-served one decides */
+        {"two.so", 8, 6, GE_FIT_CUBIN, "sm_80"},
+        {"two.so", 9, 0, GE_FIT_NONE, "-"},          /* k.cu has sm_80 alone; k2.cu's PTX would do */
         {"plain.so", 9, 0, GE_FIT_NONE, "-"},
     };
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
@@ -116,6 +117,21 @@ START_TEST(which_gpu_has_a_kernel_image)
         ck_assert_msg(f == c[i].want && strcmp(via, c[i].via) == 0, "%s on %d.%d: fit %d via %s, want %d via %s",
                       c[i].file, c[i].major, c[i].minor, f, via, c[i].want, c[i].via);
     }
+}
+END_TEST
+
+START_TEST(coverage_counts_fat_binaries)
+{
+    struct ge_fatbin fb = load("two.so");
+    struct ge_fatbin_coverage c = ge_fatbin_cover(&fb, (struct ge_cc){9, 0});
+    ck_assert(c.cubin == 0 && c.ptx == 1 && c.none == 1);
+    c = ge_fatbin_cover(&fb, (struct ge_cc){8, 6});
+    ck_assert(c.cubin == 2 && c.ptx == 0 && c.none == 0);
+    c = ge_fatbin_cover(&fb, (struct ge_cc){7, 5});
+    ck_assert(c.cubin == 0 && c.ptx == 0 && c.none == 2);
+    ck_assert_uint_eq(fb.v[0].fatbin, 0);
+    ck_assert_uint_eq(fb.v[2].fatbin, 1);
+    ge_fatbin_fini(&fb);
 }
 END_TEST
 
@@ -240,6 +256,7 @@ Suite *suite_fatbin(void)
     TCase *tc = tcase_create("core");
     tcase_add_loop_test(tc, every_entry_of_nvcc_output_is_read, 0, sizeof fixtures / sizeof fixtures[0]);
     tcase_add_test(tc, which_gpu_has_a_kernel_image);
+    tcase_add_test(tc, coverage_counts_fat_binaries);
     tcase_add_test(tc, a_library_without_gpu_code_is_not_an_error);
     tcase_add_test(tc, damaged_and_hostile_files_are_refused);
     tcase_add_test(tc, a_section_alone_with_padding);
