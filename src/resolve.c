@@ -791,22 +791,27 @@ static void check_conflicts(const struct rctx *x, struct cand *c)
         /* a plain toolkit: some cuDNN the request allows must have a build for it; when one has,
          * but not for this machine's GPUs, the GPU is the reason */
         const struct ge_cudnn_release *any = cudnn_for_any_gpu(x, c->cudnn_major, &c->cuda);
-        char why[200] = "";
-        for (int g = 0; any && g < x->h->ngpus && !why[0]; g++)
-            if (!cudnn_runs(x, any, c->cudnn_major, x->h->gpus[g], &c->cuda, why, sizeof why))
+        bool said = false;
+        for (int g = 0; any && g < x->h->ngpus && !said; g++) {
+            char why[200];
+            if (!cudnn_runs(x, any, c->cudnn_major, x->h->gpus[g], &c->cuda, why, sizeof why)) {
                 fail(c, GE_REASON_GPU, "%s (GPU %d)", why, g);
+                said = true;
+            }
+        }
+        /* ... or, when the GPUs are not the reason, the driver below the build's floor */
         const struct ge_cudnn_build *fd = any ? cudnn_floor_build(x, any, c->cudnn_major, true) : NULL;
-        if (!why[0] && fd && x->h->driver_known && strcmp(x->h->platform, "linux") == 0 &&
+        if (!said && fd && x->h->driver_known && strcmp(x->h->platform, "linux") == 0 &&
             ge_version_cmp(&x->h->driver.v, &fd->min_driver.linux_x86_64.v) < 0) {
-            snprintf(why, sizeof why, "x");
             if (!c->out->has_needed_driver ||
                 ge_version_cmp(&c->out->needed_driver.v, &fd->min_driver.linux_x86_64.v) < 0)
                 c->out->needed_driver = fd->min_driver.linux_x86_64;
             c->out->has_needed_driver = true;
             fail(c, GE_REASON_DRIVER, "cuDNN %s (cuda%d build) needs a driver >= %s; this one is %s", any->version.s,
                  c->cudnn_major, fd->min_driver.linux_x86_64.s, x->h->driver.s);
+            said = true;
         }
-        if (!why[0])
+        if (!said)
             fail(c, GE_REASON_CONFLICT, "no cuDNN matching '%s' has a build for CUDA %s", x->cudnn_req->text,
                  c->cuda_rel->version.s);
     }
