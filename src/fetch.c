@@ -129,6 +129,36 @@ static void xfer_close(struct xfer *x)
     x->sha_open = false;
 }
 
+
+/* libcurl loaded and initialised, once per process. */
+static int curl_ready(struct ge_err *err)
+{
+    static bool global_done;
+    if (ge_lazy_load(&libcurl, err) < 0)
+        return -1;
+    if (!global_done && cu.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return ge_err_set(err, GE_EXIT_FAILURE, "libcurl failed to initialise");
+    global_done = true;
+    return 0;
+}
+
+/* What every transfer sets: the URL, an error buffer, HTTP errors as failures, redirects within
+ * https and http, our user agent, a connect timeout, no signals. TLS verification stays on: never
+ * set VERIFYPEER or VERIFYHOST off. */
+static void common_opts(CURL *e, const char *url, char *errbuf)
+{
+    cu.easy_setopt(e, CURLOPT_URL, url);
+    cu.easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
+    cu.easy_setopt(e, CURLOPT_FAILONERROR, 1L);
+    cu.easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+    cu.easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
+    cu.easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https,http,file");
+    cu.easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "https,http");
+    cu.easy_setopt(e, CURLOPT_USERAGENT, "gpuenv/" GPUENV_VERSION);
+    cu.easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 30L);
+    cu.easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+}
+
 /* Open the .part file and hash what it already holds, so that a resumed download is verified
  * as a whole. A .part larger than expected starts over. */
 static int xfer_open(struct xfer *x, const struct ge_fetch_opts *o, struct ge_err *err)
@@ -174,23 +204,13 @@ static int xfer_open(struct xfer *x, const struct ge_fetch_opts *o, struct ge_er
         return ge_err_set(err, GE_EXIT_FAILURE, "libcurl could not create a transfer");
     CURL *e = x->easy;
     x->curl_err[0] = '\0';
-    cu.easy_setopt(e, CURLOPT_URL, j->url);
+    common_opts(e, j->url, x->curl_err);
     cu.easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
     cu.easy_setopt(e, CURLOPT_WRITEDATA, x);
     cu.easy_setopt(e, CURLOPT_PRIVATE, x);
-    cu.easy_setopt(e, CURLOPT_ERRORBUFFER, x->curl_err);
-    cu.easy_setopt(e, CURLOPT_FAILONERROR, 1L);
-    cu.easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-    cu.easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
-    cu.easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https,http,file");
-    cu.easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "https,http");
-    cu.easy_setopt(e, CURLOPT_USERAGENT, "gpuenv/" GPUENV_VERSION);
-    cu.easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 30L);
     /* a stall: less than one byte a second for stall_s seconds */
     cu.easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
     cu.easy_setopt(e, CURLOPT_LOW_SPEED_TIME, o->stall_s);
-    cu.easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    /* TLS verification stays on: never set VERIFYPEER or VERIFYHOST off */
     if (have > 0)
         cu.easy_setopt(e, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)have);
     return 0;
@@ -324,12 +344,8 @@ int ge_fetch_run(struct ge_fetch_job *jobs, size_t n, const struct ge_fetch_opts
                      jobs[i].url);
         }
     }
-    if (ge_lazy_load(&libcurl, err) < 0)
+    if (curl_ready(err) < 0)
         return -1;
-    static bool global_done;
-    if (!global_done && cu.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        return ge_err_set(err, GE_EXIT_FAILURE, "libcurl failed to initialise");
-    global_done = true;
     CURLM *multi = cu.multi_init();
     struct xfer *xs = calloc((size_t)o.parallel, sizeof *xs);
     double *next_try = calloc(n ? n : 1, sizeof *next_try);
@@ -475,36 +491,25 @@ static size_t on_text(char *p, size_t size, size_t nmemb, void *ud)
 
 int ge_fetch_text(const char *url, size_t max, long timeout_s, struct ge_buf *out, struct ge_err *err)
 {
-    if (ge_lazy_load(&libcurl, err) < 0)
+    if (curl_ready(err) < 0)
         return -1;
-    static bool global_done;
-    if (!global_done && cu.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        return ge_err_set(err, GE_EXIT_FAILURE, "libcurl failed to initialise");
-    global_done = true;
-    char why[CURL_ERROR_SIZE + 64] = "";
+    char cerr[CURL_ERROR_SIZE] = "";
     long code = 0;
-    CURLcode last = CURLE_OK;
-    /* a transient failure (no connection, a 5xx, a stall) is tried twice more, a second apart */
+    CURLcode rc = CURLE_OK;
+    /* a transient failure (as for archives: no connection, a 5xx, a stall) is tried twice more, a
+     * second apart */
     for (int attempt = 0; attempt < 3; attempt++) {
         CURL *e = cu.easy_init();
         if (!e)
             return ge_err_set(err, GE_EXIT_FAILURE, "libcurl could not create a transfer");
-        char cerr[CURL_ERROR_SIZE] = "";
         struct text_sink t = {out, max, false, false};
         out->len = 0;
-        cu.easy_setopt(e, CURLOPT_URL, url);
+        cerr[0] = '\0';
+        common_opts(e, url, cerr);
         cu.easy_setopt(e, CURLOPT_WRITEFUNCTION, on_text);
         cu.easy_setopt(e, CURLOPT_WRITEDATA, &t);
-        cu.easy_setopt(e, CURLOPT_ERRORBUFFER, cerr);
-        cu.easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-        cu.easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
-        cu.easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https,http,file");
-        cu.easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "https,http");
-        cu.easy_setopt(e, CURLOPT_USERAGENT, "gpuenv/" GPUENV_VERSION);
-        cu.easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 30L);
         cu.easy_setopt(e, CURLOPT_TIMEOUT, timeout_s);
-        cu.easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-        CURLcode rc = last = cu.easy_perform(e);
+        rc = cu.easy_perform(e);
         code = 0;
         cu.easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
         cu.easy_cleanup(e);
@@ -512,22 +517,14 @@ int ge_fetch_text(const char *url, size_t max, long timeout_s, struct ge_buf *ou
             return ge_err_set(err, GE_EXIT_FAILURE, "out of memory");
         if (t.too_big)
             return ge_err_set(err, GE_EXIT_BAD_DATA, "%s: more than %zu bytes: refused", url, max);
-        bool http = ge_startswith(url, "http");
-        if (rc == CURLE_OK && (!http || (code >= 200 && code < 300)))
-            return 0;
         if (rc == CURLE_OK)
-            snprintf(why, sizeof why, "HTTP %ld", code);
-        else
-            snprintf(why, sizeof why, "%s", cerr[0] ? cerr : cu.easy_strerror(rc));
-        bool transient = rc == CURLE_OK ? code >= 500 || code == 429
-                                        : rc != CURLE_FILE_COULDNT_READ_FILE && rc != CURLE_UNSUPPORTED_PROTOCOL &&
-                                              rc != CURLE_URL_MALFORMAT;
-        if (!transient)
+            return 0;
+        if (!transient(rc, code))
             break;
         if (attempt < 2)
             sleep(1);
     }
-    bool missing = code == 404 || code == 410 || last == CURLE_FILE_COULDNT_READ_FILE;
-    ge_err_set(err, missing ? GE_EXIT_BAD_DATA : GE_EXIT_FAILURE, "cannot fetch %s: %s", url, why);
-    return -1;
+    bool missing = code == 404 || code == 410 || rc == CURLE_FILE_COULDNT_READ_FILE;
+    return ge_err_set(err, missing ? GE_EXIT_BAD_DATA : GE_EXIT_FAILURE, "cannot fetch %s: %s", url,
+                      cerr[0] ? cerr : cu.easy_strerror(rc));
 }
