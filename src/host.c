@@ -224,6 +224,7 @@ int ge_host_gather(const struct ge_host_req *req, const char *python, const char
         }
 
     char xy[16];
+    const char *source = NULL; /* where the version came from; NULL: unknown */
     if (python && strchr(python, '/')) {
         /* an interpreter: the plan is for its version (as install's --python PATH) */
         if (access(python, X_OK) != 0) {
@@ -236,24 +237,23 @@ int ge_host_gather(const struct ge_host_req *req, const char *python, const char
             ge_err_hint(err, "give the version as X.Y instead, such as 3.12");
             return -1;
         }
-        ge_version_parse(&f->python.v, xy, 2, 2);
-        ge_strlcpy(f->python.s, xy, sizeof f->python.s);
-        f->python_known = true;
-        ge_strlcpy(hi->python_source, python, sizeof hi->python_source);
+        source = python;
     } else if (python) {
         if (ge_python_xy(python, xy, sizeof xy) < 0) {
             ge_err_set(err, GE_EXIT_USAGE, "invalid --python '%s': give X.Y, such as 3.12", python);
             ge_err_hint(err, "see 'gpuenv help resolve'");
             return -1;
         }
-        ge_version_parse(&f->python.v, xy, 2, 2);
-        ge_strlcpy(f->python.s, xy, sizeof f->python.s);
-        f->python_known = true;
-        ge_strlcpy(hi->python_source, "override", sizeof hi->python_source);
+        source = "override";
     } else if (ge_python_detect(xy, sizeof xy, hi->python_source, sizeof hi->python_source) == 0) {
+        source = hi->python_source;
+    }
+    if (source) {
         ge_version_parse(&f->python.v, xy, 2, 2);
         ge_strlcpy(f->python.s, xy, sizeof f->python.s);
         f->python_known = true;
+        if (source != hi->python_source)
+            ge_strlcpy(hi->python_source, source, sizeof hi->python_source);
     }
 
     struct utsname u;
