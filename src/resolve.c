@@ -225,19 +225,23 @@ static void ccs_list(const struct ge_cc *ccs, int n, char *buf, size_t size)
     ge_buf_fini(&b);
 }
 
-/* The oldest CUDA of r's cuda<major> build, and its minimum Linux driver: the build's own, else
- * those of the nearest older release of the same cuDNN major that states them. Neither floor ever
- * went down within a cuDNN major (cuDNN 9's cuda11 builds: CUDA 11.8 and driver 450.80.02 in every
- * support matrix from 9.0.0 to 9.10.2; cuda12: 12.0 and 525.60.13), so a release whose matrix is
- * not published is held to its predecessor's. NULL: not known at all. */
-static const struct ge_cudnn_build *cudnn_floor_build(const struct rctx *x, const struct ge_cudnn_release *r,
-                                                      int major, bool want_driver)
+/* A fact of r's cuda<major> build: the build's own, else that of the nearest older release of the
+ * same cuDNN major that states it. The CUDA floor and the driver floor never went down within a
+ * cuDNN major (cuDNN 9's cuda11 builds: CUDA 11.8 and driver 450.80.02 in every support matrix
+ * from 9.0.0 to 9.10.2; cuda12: 12.0 and 525.60.13), so a release whose matrix is not published
+ * is held to its predecessor's; its newest CUDA is at least its predecessor's. NULL: not known. */
+enum build_fact { FACT_CUDA_MIN, FACT_CUDA_MAX, FACT_DRIVER };
+
+static const struct ge_cudnn_build *cudnn_inherited(const struct rctx *x, const struct ge_cudnn_release *r,
+                                                    int major, enum build_fact fact)
 {
     for (const struct ge_cudnn_release *o = r; o >= x->m->cudnn; o--) {
         if (o->version.v.part[0] != r->version.v.part[0])
             break;
         const struct ge_cudnn_build *b = ge_matrix_cudnn_build(o, major);
-        if (b && (want_driver ? b->min_driver.has_linux : b->has_cuda_min))
+        if (b && (fact == FACT_DRIVER    ? b->min_driver.has_linux
+                  : fact == FACT_CUDA_MIN ? b->has_cuda_min
+                                          : b->has_cuda_max))
             return b;
     }
     return NULL;
@@ -290,14 +294,7 @@ static bool cudnn_runs_d(const struct rctx *x, const struct ge_cudnn_release *r,
      * code for a GPU newer than every target of the newest CUDA it supports (its own, else its
      * predecessor's): cuDNN 8.9.7 (CUDA <= 12.2, up to 9.0) on a Blackwell GPU. */
     if (!cudnn_forward_compat(x, r, major)) {
-        const struct ge_cudnn_build *cb = NULL;
-        for (const struct ge_cudnn_release *o = r; o >= m->cudnn && !cb; o--) {
-            if (o->version.v.part[0] != r->version.v.part[0])
-                break;
-            const struct ge_cudnn_build *ob = ge_matrix_cudnn_build(o, major);
-            if (ob && ob->has_cuda_max)
-                cb = ob;
-        }
+        const struct ge_cudnn_build *cb = cudnn_inherited(x, r, major, FACT_CUDA_MAX);
         const struct ge_cuda_ccs *cs = cb ? ge_matrix_cuda_ccs(m, &cb->cuda_max.v) : NULL;
         if (cs && ccs_runs(cs->ccs, cs->nccs, gpu, &ptx) && ptx) {
             snprintf(why, size, "cuDNN %s (cuda%d build, CUDA <= %s) has no code for compute capability %s; "
@@ -800,7 +797,7 @@ static void check_conflicts(const struct rctx *x, struct cand *c)
             }
         }
         /* ... or, when the GPUs are not the reason, the driver below the build's floor */
-        const struct ge_cudnn_build *fd = any ? cudnn_floor_build(x, any, c->cudnn_major, true) : NULL;
+        const struct ge_cudnn_build *fd = any ? cudnn_inherited(x, any, c->cudnn_major, FACT_DRIVER) : NULL;
         if (!said && fd && x->h->driver_known && strcmp(x->h->platform, "linux") == 0 &&
             ge_version_cmp(&x->h->driver.v, &fd->min_driver.linux_x86_64.v) < 0) {
             if (!c->out->has_needed_driver ||
@@ -843,7 +840,7 @@ static const struct ge_cudnn_release *cudnn_for(const struct rctx *x, int major,
         if (use_req && x->cudnn_req && !ge_req_match(x->cudnn_req, &r->version.v) &&
             !(r->has_full && ge_req_match(x->cudnn_req, &r->full.v)))
             continue;
-        const struct ge_cudnn_build *fc = cudnn_floor_build(x, r, major, false);
+        const struct ge_cudnn_build *fc = cudnn_inherited(x, r, major, FACT_CUDA_MIN);
         if (cuda && fc && !minor_le(&fc->cuda_min.v, cuda))
             continue;
         /* a CUDA minor newer than the build lists: only under the sourced rule that a cudaNN build
@@ -851,7 +848,7 @@ static const struct ge_cudnn_release *cudnn_for(const struct rctx *x, int major,
         bool beyond = cuda && b->has_cuda_max && !minor_le(cuda, &b->cuda_max.v);
         if (beyond && !x->m->rule_cudnn_major_build)
             continue;
-        const struct ge_cudnn_build *fd = cudnn_floor_build(x, r, major, true);
+        const struct ge_cudnn_build *fd = cudnn_inherited(x, r, major, FACT_DRIVER);
         if (x->h->driver_known && fd && strcmp(x->h->platform, "linux") == 0 &&
             ge_version_cmp(&x->h->driver.v, &fd->min_driver.linux_x86_64.v) < 0)
             continue;
