@@ -31,7 +31,7 @@ def driver_for(cc):
 
 def resolves(req, gpus, python, platform="linux", arch="x86_64"):
     for cc in gpus:
-        args = [gpuenv, "resolve", "--json", req, "--gpu", cc, "--driver", driver_for(cc),
+        args = [gpuenv, "resolve", "--json", *req.split(), "--gpu", cc, "--driver", driver_for(cc),
                 "--platform", platform, "--arch", arch]
         if python:
             args += ["--python", python]
@@ -84,6 +84,16 @@ for r in m["jax"]:
         check("jax %s [%s]" % (r["version"], x["name"]), req, gpus, py)
         if r["linux_aarch64"]:
             check("jax %s [%s] on linux-aarch64" % (r["version"], x["name"]), req, gpus, py, arch="aarch64")
+majors = {int(r["version"].split(".")[0]) for r in m["cuda"]}
+for r in m["cudnn"]:
+    # each cuDNN build resolves with some toolkit of its CUDA major, on a GPU it supports (the
+    # matrix's toolkits start at CUDA 11: a cuda10 build has none to go with)
+    for b in r["builds"]:
+        if b["cuda_major"] not in majors:
+            continue
+        gpus = b["ccs"] and sorted(b["ccs"], key=vt, reverse=True) or known
+        check("cudnn %s cuda%d" % (r["version"], b["cuda_major"]),
+              "cudnn==%s cuda-toolkit==%d.*" % (r["full_version"] or r["version"], b["cuda_major"]), gpus, None)
 for r in m["cuda"]:
     check("cuda-toolkit %s" % r["version"], "cuda-toolkit==" + r["version"], r["ccs"] and sorted(r["ccs"], key=vt, reverse=True) or known, None)
 
