@@ -165,8 +165,12 @@ test_an_unwritable_project_is_refused_before_downloading() {
     if [ "$(id -u)" = 0 ]; then
         command -v setpriv >/dev/null 2>&1 || { echo "setpriv missing: skipped (util-linux)"; return 0; }
         chmod 755 "$T" && mkdir -p "$T/cache" && chmod 777 "$T/cache"
-        setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$T" "$GPUENV" install -C "$P" \
-            --driver 550.54.15 --gpu 8.0 >"$OUT" 2>"$ERR"
+        # the checkout may sit in a folder only root can enter (a mktemp -d clone): the binary and
+        # the matrix go where the unprivileged user can reach them
+        cp "$GPUENV" "$T/gpuenv" && cp -R "$GPUENV_DATA_DIR" "$T/data" && chmod -R a+rX "$T/gpuenv" "$T/data" "$T/fx" ||
+            fail "copying for the unprivileged user"
+        setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$T" GPUENV_DATA_DIR="$T/data" "$T/gpuenv" \
+            install -C "$P" --driver 550.54.15 --gpu 8.0 >"$OUT" 2>"$ERR"
         RC=$?
     else
         chmod 555 "$P"
