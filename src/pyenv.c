@@ -12,7 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "proc.h"
 #include "python.h"
+#include "str.h"
 #include "version.h"
 
 static void add_req(struct ge_py_plan *p, const char *fmt, const char *a, const char *b, const char *c)
@@ -127,41 +129,17 @@ int ge_py_quiet(char *const argv[], struct ge_err *err)
 /* Run argv and read what it prints on stdout (at most size-1 bytes). */
 static int capture(char *const argv[], char *buf, size_t size, struct ge_err *err)
 {
-    int fd[2];
-    if (pipe(fd) < 0)
-        return ge_err_set(err, GE_EXIT_FAILURE, "cannot make a pipe: %s", strerror(errno));
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(fd[0]);
-        close(fd[1]);
-        return ge_err_set(err, GE_EXIT_FAILURE, "cannot start '%s': %s", argv[0], strerror(errno));
-    }
-    if (pid == 0) {
-        dup2(fd[1], STDOUT_FILENO);
-        close(fd[0]);
-        close(fd[1]);
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    close(fd[1]);
-    size_t len = 0;
-    ssize_t n;
-    while ((n = read(fd[0], buf + len, size - 1 - len)) != 0) {
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 || (len += (size_t)n) >= size - 1)
-            break;
-    }
-    buf[len] = '\0';
-    close(fd[0]);
-    int st;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        return ge_err_set(err, GE_EXIT_FAILURE, "'%s' failed (%s %d)", argv[0],
-                          WIFEXITED(st) ? "exit status" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+    struct ge_buf out;
+    ge_buf_init(&out);
+    struct ge_proc_result r;
+    int rc = ge_proc_capture(argv, 0, size - 1, &out, NULL, &r, err);
+    ge_strlcpy(buf, ge_buf_str(&out), size);
+    ge_buf_fini(&out);
+    if (rc < 0)
+        return -1;
+    if (r.status != 0)
+        return ge_err_set(err, GE_EXIT_FAILURE, "'%s' failed (%s %d)", argv[0], r.signal ? "signal" : "exit status",
+                          r.signal ? r.signal : r.status);
     return 0;
 }
 
@@ -278,22 +256,34 @@ static const char check_py[] =
     "    r['error'] = '%s: %s' % (type(e).__name__, str(e).splitlines()[0] if str(e) else '')\n"
     "print(json.dumps(r))\n";
 
+cJSON *ge_py_check_timed(const char *python, const char *framework, double timeout_s, struct ge_err *err)
+{
+    char *argv[] = {(char *)python, "-c", (char *)check_py, (char *)framework, NULL};
+    struct ge_buf out;
+    ge_buf_init(&out);
+    struct ge_proc_result pr;
+    cJSON *r = NULL;
+    if (ge_proc_capture(argv, timeout_s, 1 << 16, &out, NULL, &pr, err) == 0) {
+        /* a framework may print on stdout before the result line */
+        const char *doc = strstr(ge_buf_str(&out), "{\"framework\"");
+        r = doc ? cJSON_Parse(doc) : NULL;
+        if (pr.timed_out)
+            ge_err_set(err, GE_EXIT_FAILURE, "the %s check did not finish within %gs", framework, timeout_s);
+        else if (!r && pr.status != 0)
+            ge_err_set(err, GE_EXIT_FAILURE, "'%s' failed (%s %d)", python, pr.signal ? "signal" : "exit status",
+                       pr.signal ? pr.signal : pr.status);
+        else if (!r)
+            ge_err_set(err, GE_EXIT_FAILURE, "the %s check printed no result", framework);
+        if (pr.timed_out) {
+            cJSON_Delete(r);
+            r = NULL;
+        }
+    }
+    ge_buf_fini(&out);
+    return r;
+}
+
 cJSON *ge_py_check(const char *python, const char *framework, struct ge_err *err)
 {
-    char *out = malloc(1 << 16);
-    if (!out) {
-        ge_err_set(err, GE_EXIT_FAILURE, "out of memory");
-        return NULL;
-    }
-    char *argv[] = {(char *)python, "-c", (char *)check_py, (char *)framework, NULL};
-    cJSON *r = NULL;
-    if (capture(argv, out, 1 << 16, err) == 0) {
-        /* a framework may print on stdout before the result line */
-        const char *doc = strstr(out, "{\"framework\"");
-        r = doc ? cJSON_Parse(doc) : NULL;
-        if (!r)
-            ge_err_set(err, GE_EXIT_FAILURE, "the %s check printed no result", framework);
-    }
-    free(out);
-    return r;
+    return ge_py_check_timed(python, framework, 0, err);
 }
