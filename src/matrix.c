@@ -370,6 +370,25 @@ static int load_cuda(struct pctx *c, const cJSON *doc, struct ge_matrix *m)
     }
     m->nbranches = n;
 
+    /* optional: a data folder without it only cannot tell which PTX a driver compiles */
+    t = table(c, doc, "ptx_isa", &n, false);
+    if (c->err->status)
+        return -1;
+    if (!(m->ptx = alloc_table(c, n, sizeof *m->ptx)))
+        return -1;
+    i = 0;
+    cJSON_ArrayForEach(e, t)
+    {
+        where(c, "ptx_isa[%zu]", i);
+        if (req_ver(c, e, "isa", &m->ptx[i].isa, 2, 2) < 0 || req_ver(c, e, "cuda", &m->ptx[i].cuda, 2, 2) < 0)
+            return -1;
+        if (i > 0 && (ge_version_cmp(&m->ptx[i - 1].isa.v, &m->ptx[i].isa.v) >= 0 ||
+                      ge_version_cmp(&m->ptx[i - 1].cuda.v, &m->ptx[i].cuda.v) > 0))
+            return bad(c, "the table is not in ascending order of ISA and CUDA");
+        i++;
+    }
+    m->nptx = n;
+
     if (!(t = table(c, doc, "compute_capabilities", &n, true)) || !(m->ccs = alloc_table(c, n, sizeof *m->ccs)))
         return -1;
     i = 0;
@@ -956,7 +975,30 @@ void ge_matrix_free(struct ge_matrix *m)
     free(m->tf);
     free(m->jax);
     free(m->archs);
+    free(m->ptx);
     free(m);
+}
+
+int ge_matrix_ptx_isa_for_cuda(const struct ge_matrix *m, const struct ge_version *cuda, struct ge_version *isa)
+{
+    const struct ge_ptx_isa *best = NULL;
+    for (size_t i = 0; i < m->nptx; i++)
+        if (ge_version_cmp(&m->ptx[i].cuda.v, cuda) <= 0)
+            best = &m->ptx[i];
+    if (!best)
+        return -1;
+    *isa = best->isa.v;
+    return 0;
+}
+
+int ge_matrix_ptx_isa_cuda(const struct ge_matrix *m, const struct ge_version *isa, struct ge_version *cuda)
+{
+    for (size_t i = 0; i < m->nptx; i++)
+        if (ge_version_cmp(&m->ptx[i].isa.v, isa) == 0) {
+            *cuda = m->ptx[i].cuda.v;
+            return 0;
+        }
+    return -1;
 }
 
 /* ---- look-ups ---- */

@@ -36,6 +36,13 @@ struct ge_cuda_mvc {
     struct ge_drivers min_driver;
 };
 
+/* A PTX ISA version and the CUDA release that introduced it: a driver running CUDA X.Y can
+ * JIT-compile PTX of every ISA introduced at or before X.Y. */
+struct ge_ptx_isa {
+    struct ge_ver isa;      /* 8.4 */
+    struct ge_ver cuda;     /* 12.4 */
+};
+
 struct ge_branch {
     int branch;             /* 535 */
     struct ge_ver cuda;     /* 12.2: the newest CUDA the branch runs natively */
@@ -164,12 +171,13 @@ enum ge_matrix_file { GE_MF_CUDA, GE_MF_CUDNN, GE_MF_TORCH, GE_MF_TF, GE_MF_JAX,
 struct ge_matrix {
     char dir[4096];
     char data_version[GE_MF_COUNT][16];
-    size_t ncuda, nmvc, nbranches, nccs, ncudnn, ntorch, ntf, njax, narchs;
+    size_t ncuda, nmvc, nbranches, nccs, ncudnn, ntorch, ntf, njax, narchs, nptx;
     struct ge_cuda_release *cuda; /* every array ascending by version */
     struct ge_cuda_mvc *mvc;
     struct ge_branch *branches;
     struct ge_cuda_ccs *ccs;
     struct ge_gpu_arch *archs;    /* ascending by compute capability */
+    struct ge_ptx_isa *ptx;       /* ascending by ISA (and so by CUDA); may be empty */
     struct ge_cudnn_release *cudnn;
     struct ge_torch_release *torch;
     struct ge_tf_release *tf;
@@ -236,5 +244,11 @@ void ge_matrix_python_list(const struct ge_ver *py, int n, const char *span, cha
 /* The newest CUDA a driver runs natively, from the driver branch table (its major number) or,
  * failing that, the newest release whose Linux minimum the driver meets. -1 when neither tells. */
 int ge_matrix_driver_cuda(const struct ge_matrix *m, const struct ge_version *driver, struct ge_version *cuda);
+
+/* The newest PTX ISA a driver running CUDA 'cuda' can JIT-compile: the newest ISA introduced at or
+ * before it. 0, or -1 when the table does not reach back that far or is empty. */
+int ge_matrix_ptx_isa_for_cuda(const struct ge_matrix *m, const struct ge_version *cuda, struct ge_version *isa);
+/* The CUDA release that introduced PTX ISA 'isa'. 0, or -1 when the table does not list it. */
+int ge_matrix_ptx_isa_cuda(const struct ge_matrix *m, const struct ge_version *isa, struct ge_version *cuda);
 
 #endif

@@ -27,7 +27,7 @@ int ge_cache_dir(char *out, size_t size)
     return -1;
 }
 
-#define CACHE_MAGIC "GEMTX004"
+#define CACHE_MAGIC "GEMTX005"
 
 /* What the cache must match: the layout of this build's structs and the identity of each file. */
 struct cache_header {
@@ -36,7 +36,7 @@ struct cache_header {
     uint64_t stamp[GE_MF_COUNT][5]; /* dev, ino, size, mtime s, mtime ns */
     uint64_t exe[5];                /* the same of the gpuenv binary: a rebuilt parser reparses */
     char dir[4096];
-    uint64_t n[9];
+    uint64_t n[10];
 };
 
 static void cache_layout(uint32_t layout[13])
@@ -84,7 +84,8 @@ static void cache_header_init(struct cache_header *h, const char *dir)
 
 #define ARRAYS(X)                                     \
     X(0, cuda, ncuda) X(1, mvc, nmvc) X(2, branches, nbranches) X(3, ccs, nccs) \
-    X(4, cudnn, ncudnn) X(5, torch, ntorch) X(6, tf, ntf) X(7, jax, njax) X(8, archs, narchs)
+    X(4, cudnn, ncudnn) X(5, torch, ntorch) X(6, tf, ntf) X(7, jax, njax) X(8, archs, narchs) \
+    X(9, ptx, nptx)
 
 /* A 64-bit FNV-1a over the file, a word at a time: each step is a bijection of the state, so any
  * change to one word changes the sum. Against bit rot and torn writes, not against forgery (whoever
@@ -190,6 +191,11 @@ static bool ok_branch(const struct ge_branch *r)
     return r->branch >= 0 && ok_ver(&r->cuda);
 }
 
+static bool ok_ptx(const struct ge_ptx_isa *r)
+{
+    return ok_ver(&r->isa) && ok_ver(&r->cuda);
+}
+
 static bool ok_cuda_ccs(const struct ge_cuda_ccs *r)
 {
     return ok_ver(&r->cuda) && ok_ccs(r->ccs, r->nccs, GE_MAX_CCS);
@@ -287,6 +293,7 @@ static bool cache_sane(const struct ge_matrix *m)
     CHECK_TABLE(cuda, ncuda, ok_cuda, version)
     CHECK_ROWS(mvc, nmvc, ok_mvc)
     CHECK_TABLE(branches, nbranches, ok_branch, cuda)
+    CHECK_TABLE(ptx, nptx, ok_ptx, isa)
     CHECK_TABLE(ccs, nccs, ok_cuda_ccs, cuda)
     CHECK_TABLE(cudnn, ncudnn, ok_cudnn, version)
     CHECK_TABLE(torch, ntorch, ok_torch, version)
@@ -331,7 +338,7 @@ struct ge_matrix *ge_matrix_cache_read(const char *dir)
     memcpy(m, buf + sizeof got, sizeof *m);
     /* the arrays follow in a fixed order; the pointers in the struct as read are stale */
     m->cuda = NULL, m->mvc = NULL, m->branches = NULL, m->ccs = NULL;
-    m->cudnn = NULL, m->torch = NULL, m->tf = NULL, m->jax = NULL, m->archs = NULL;
+    m->cudnn = NULL, m->torch = NULL, m->tf = NULL, m->jax = NULL, m->archs = NULL, m->ptx = NULL;
 #define READ_ARRAY(i, field, count)                                                                 \
     m->count = (size_t)got.n[i];                                                                    \
     if (got.n[i] > 100000 || got.n[i] * sizeof *m->field > len - sizeof sum - off ||                \
