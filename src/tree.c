@@ -811,50 +811,118 @@ static int verify_visit(struct walk *w, int dirfd, const char *name, const struc
     return S_ISDIR(st->st_mode) ? 1 : 0;
 }
 
-int ge_tree_verify(const char *root, const char *index, enum ge_tree_check how, struct ge_err *err)
+/* Read the index file into c (its records point into *text, which the caller frees). */
+static int load_index(const char *root, const char *index, struct index_ctx *c, char **text, struct ge_err *err)
 {
     size_t len;
-    char *text = ge_read_file(index, 256u << 20, &len);
-    if (!text) {
+    *text = ge_read_file(index, 256u << 20, &len);
+    if (!*text) {
         if (errno == ENOENT)
             return ge_err_set(err, GE_EXIT_BAD_DATA, "'%s' has no index", root);
         return ge_err_sys(err, errno, "cannot read '%s'", index);
     }
+    if (strlen(*text) != len || strncmp(*text, INDEX_MAGIC, strlen(INDEX_MAGIC)) != 0)
+        return ge_err_set(err, GE_EXIT_BAD_DATA, "the index of '%s' is damaged", root);
+    for (char *p = *text + strlen(INDEX_MAGIC); *p;) {
+        char *nl = strchr(p, '\n');
+        if (!nl)
+            return ge_err_set(err, GE_EXIT_BAD_DATA, "the index of '%s' is damaged", root);
+        *nl = '\0';
+        if (c->n == c->cap) {
+            size_t nc = c->cap ? 2 * c->cap : 256;
+            struct rec *q = realloc(c->r, nc * sizeof *q);
+            if (!q)
+                return ge_err_set(err, GE_EXIT_FAILURE, "out of memory");
+            c->r = q;
+            c->cap = nc;
+        }
+        if (parse_line(p, &c->r[c->n]) < 0 || (c->n > 0 && strcmp(c->r[c->n - 1].path, c->r[c->n].path) >= 0))
+            return ge_err_set(err, GE_EXIT_BAD_DATA, "the index of '%s' is damaged", root);
+        c->n++;
+        p = nl + 1;
+    }
+    return 0;
+}
+
+int ge_tree_check_placed(const char *index, const char *prefix, const char *doc, enum ge_tree_check how,
+                         struct ge_tree_diff *diff, struct ge_err *err)
+{
+    memset(diff, 0, sizeof *diff);
     struct index_ctx c = {NULL, 0, 0, how == GE_TREE_FULL ? malloc(1 << 17) : NULL, false, how, 0};
+    char *text = NULL;
     struct walk *w = calloc(1, sizeof *w);
     int rc = -1;
     if (!w || (how == GE_TREE_FULL && !c.buf)) {
         ge_err_set(err, GE_EXIT_FAILURE, "out of memory");
         goto done;
     }
-    if (strlen(text) != len || strncmp(text, INDEX_MAGIC, strlen(INDEX_MAGIC)) != 0) {
-        ge_err_set(err, GE_EXIT_BAD_DATA, "the index of '%s' is damaged", root);
+    w->err = err;
+    w->root = prefix;
+    if (load_index(index, index, &c, &text, err) < 0)
+        goto done;
+    int pfd = open(prefix, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (pfd < 0) {
+        ge_err_sys(err, errno, "cannot open '%s'", prefix);
         goto done;
     }
-    for (char *p = text + strlen(INDEX_MAGIC); *p;) {
-        char *nl = strchr(p, '\n');
-        if (!nl) {
-            ge_err_set(err, GE_EXIT_BAD_DATA, "the index of '%s' is damaged", root);
-            goto done;
+    rc = 0;
+    for (size_t i = 0; i < c.n && rc == 0; i++) {
+        const struct rec *r = &c.r[i];
+        if (r->type != 'f')
+            continue;
+        char rel[PATH_MAX];
+        /* where ge_tree_merge put it: files at the top of a tree go to share/doc/<doc>/ */
+        if (ge_fmt(rel, sizeof rel, strchr(r->path, '/') ? "%s" : "share/doc/%s/%s", strchr(r->path, '/') ? r->path : doc,
+                   r->path) < 0)
+            continue;
+        diff->files++;
+        const char *why = NULL;
+        struct stat st;
+        if (fstatat(pfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0)
+            why = "is missing";
+        else if (!S_ISREG(st.st_mode))
+            why = "is no longer a file";
+        else if ((uint64_t)st.st_size != r->size)
+            why = "has another size";
+        else if (how == GE_TREE_FULL) {
+            char sha[GE_SHA256_HEX];
+            ge_strlcpy(w->rel, rel, sizeof w->rel);
+            if (hash_at(w, c.buf, pfd, rel, sha) < 0)
+                rc = -1;
+            else if (strcmp(sha, r->sha) != 0)
+                why = "has other contents";
         }
-        *nl = '\0';
-        if (c.n == c.cap) {
-            size_t nc = c.cap ? 2 * c.cap : 256;
-            struct rec *q = realloc(c.r, nc * sizeof *q);
-            if (!q) {
-                ge_err_set(err, GE_EXIT_FAILURE, "out of memory");
-                goto done;
+        if (why) {
+            if (!strcmp(why, "is missing"))
+                diff->missing++;
+            else
+                diff->changed++;
+            if (!diff->first[0]) {
+                ge_strlcpy(diff->first, rel, sizeof diff->first);
+                ge_strlcpy(diff->first_why, why, sizeof diff->first_why);
             }
-            c.r = q;
-            c.cap = nc;
         }
-        if (parse_line(p, &c.r[c.n]) < 0 || (c.n > 0 && strcmp(c.r[c.n - 1].path, c.r[c.n].path) >= 0)) {
-            ge_err_set(err, GE_EXIT_BAD_DATA, "the index of '%s' is damaged", root);
-            goto done;
-        }
-        c.n++;
-        p = nl + 1;
     }
+    close(pfd);
+done:
+    index_fini(&c);
+    free(text);
+    free(w);
+    return rc;
+}
+
+int ge_tree_verify(const char *root, const char *index, enum ge_tree_check how, struct ge_err *err)
+{
+    struct index_ctx c = {NULL, 0, 0, how == GE_TREE_FULL ? malloc(1 << 17) : NULL, false, how, 0};
+    char *text = NULL;
+    struct walk *w = calloc(1, sizeof *w);
+    int rc = -1;
+    if (!w || (how == GE_TREE_FULL && !c.buf)) {
+        ge_err_set(err, GE_EXIT_FAILURE, "out of memory");
+        goto done;
+    }
+    if (load_index(root, index, &c, &text, err) < 0)
+        goto done;
     w->visit = verify_visit;
     w->ud = &c;
     w->err = err;

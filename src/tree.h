@@ -47,6 +47,20 @@ enum ge_tree_check {
  * when the index cannot be read). */
 int ge_tree_verify(const char *root, const char *index, enum ge_tree_check how, struct ge_err *err);
 
+/* What ge_tree_check_placed found. */
+struct ge_tree_diff {
+    size_t files, missing, changed;
+    char first[4096];        /* the first file found missing or changed, relative to the prefix */
+    char first_why[32];
+};
+
+/* Check the files of a tree's index where ge_tree_merge placed them under prefix (doc as given to
+ * it): each still there, a regular file of the recorded size (and SHA-256 with GE_TREE_FULL).
+ * Files the prefix has beyond the index are not looked at. 0 with diff filled, or -1 with err
+ * when the index or prefix cannot be read. */
+int ge_tree_check_placed(const char *index, const char *prefix, const char *doc, enum ge_tree_check how,
+                         struct ge_tree_diff *diff, struct ge_err *err);
+
 /* Copy the open file in to out: a reflink where the file system makes one, else the data
  * ranges only (holes stay holes), handling short writes; out ends at size bytes. 'to' names out
  * in messages. 0 or -1 with err (a full disk said as such). */
