@@ -427,6 +427,20 @@ static void child_main(int fd, const struct ge_probe_opts *o)
 send:
     child_stage(fd, STAGE_DONE);
     child_send(fd, 'R', &r, sizeof r);
+    /* The on-GPU check after the answer: a kernel that hangs costs that GPU's result, not the
+     * machine's description. */
+    if (r.status == PROBE_OK && o->run_kernel) {
+        for (int i = 0; i < info->ngpus; i++) {
+            unsigned char msg[1 + sizeof(struct ge_kernel_result)];
+            msg[0] = (unsigned char)i;
+            child_send(fd, 'G', msg, 1);
+            struct ge_kernel_result k;
+            ge_kernel_run(h, i, &k);
+            memcpy(msg + 1, &k, sizeof k);
+            child_send(fd, 'K', msg, sizeof msg);
+        }
+    }
+    child_send(fd, 'E', NULL, 0);
     close(fd);
     _exit(0);
 }
@@ -438,19 +452,41 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Parse the child's byte stream: stage markers, then one result. */
-static void parse_stream(const unsigned char *buf, size_t len, int *stage, struct probe_result *r,
-                         int *have_result)
+/* What the parent has read of the child's byte stream: stage markers, one result, then for the
+ * on-GPU check a 'G' (GPU i starts) and a 'K' (its result) per GPU, and 'E' at the end. */
+struct stream_state {
+    int stage;
+    int have;        /* the result came */
+    int done;        /* the end came */
+    int kernel_gpu;  /* the GPU whose check started last, -1 before any */
+};
+
+static void parse_stream(const unsigned char *buf, size_t len, struct stream_state *st, struct probe_result *r)
 {
+    const size_t ksize = sizeof(struct ge_kernel_result);
+    st->stage = STAGE_START;
+    st->have = st->done = 0;
+    st->kernel_gpu = -1;
     size_t i = 0;
     while (i < len) {
         if (buf[i] == 'S' && i + 1 < len) {
-            *stage = buf[i + 1];
+            st->stage = buf[i + 1];
             i += 2;
         } else if (buf[i] == 'R' && len - i - 1 >= sizeof *r) {
             memcpy(r, buf + i + 1, sizeof *r);
-            *have_result = 1;
+            st->have = 1;
             i += 1 + sizeof *r;
+        } else if (buf[i] == 'G' && i + 1 < len) {
+            st->kernel_gpu = buf[i + 1];
+            i += 2;
+        } else if (buf[i] == 'K' && len - i - 2 >= ksize) {
+            int g = buf[i + 1];
+            if (st->have && g < r->info.ngpus && g < GE_MAX_GPUS)
+                memcpy(&r->info.gpus[g].kernel, buf + i + 2, ksize);
+            i += 2 + ksize;
+        } else if (buf[i] == 'E') {
+            st->done = 1;
+            i++;
         } else {
             break;
         }
@@ -664,7 +700,8 @@ int ge_driver_probe(const struct ge_probe_opts *opts, struct ge_driver_info *inf
     int rc = -1;
     double deadline = now_s() + timeout;
     bool timed_out = false, exited = false;
-    int stage = STAGE_START, have = 0, status = 0;
+    int status = 0;
+    struct stream_state st = {STAGE_START, 0, 0, -1};
     static struct probe_result r;
     memset(&r, 0, sizeof r);
     /* Read until the answer is complete, the child is gone, or time is up; not until EOF, as a
@@ -696,9 +733,8 @@ int ge_driver_probe(const struct ge_probe_opts *opts, struct ge_driver_info *inf
                 ge_err_set(err, GE_EXIT_FAILURE, "out of memory reading the driver probe");
                 break;
             }
-            stage = STAGE_START;
-            parse_stream((const unsigned char *)ge_buf_str(&stream), stream.len, &stage, &r, &have);
-            if (have)
+            parse_stream((const unsigned char *)ge_buf_str(&stream), stream.len, &st, &r);
+            if (st.done)
                 break;
             continue;
         }
@@ -711,14 +747,14 @@ int ge_driver_probe(const struct ge_probe_opts *opts, struct ge_driver_info *inf
     }
     /* Wait for the child to end: with an answer, a moment (it lingers for nothing we need);
      * without one (it closed the pipe), until the deadline, so that a crash is named as one. */
-    double until = have ? now_s() + 0.2 : deadline;
+    double until = st.done ? now_s() + 0.2 : deadline;
     while (!exited && !timed_out && err->status == 0) {
         siginfo_t si;
         memset(&si, 0, sizeof si);
         if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid) {
             exited = true;
         } else if (now_s() >= until) {
-            timed_out = !have;
+            timed_out = !st.done;
             break;
         } else {
             struct timespec ts = {0, 5 * 1000 * 1000};
@@ -734,8 +770,18 @@ int ge_driver_probe(const struct ge_probe_opts *opts, struct ge_driver_info *inf
     if (err->status)
         goto out;
 
-    stage = STAGE_START;
-    parse_stream((const unsigned char *)ge_buf_str(&stream), stream.len, &stage, &r, &have);
+    parse_stream((const unsigned char *)ge_buf_str(&stream), stream.len, &st, &r);
+    int have = st.have, stage = st.stage;
+    if (have && !st.done && st.kernel_gpu >= 0 && st.kernel_gpu < r.info.ngpus &&
+        r.info.gpus[st.kernel_gpu].kernel.status == GE_KERNEL_NOT_RUN) {
+        /* the answer came, then the on-GPU check of this GPU hung or crashed the child */
+        struct ge_kernel_result *k = &r.info.gpus[st.kernel_gpu].kernel;
+        k->status = GE_KERNEL_HUNG;
+        ge_strlcpy(k->call, timed_out ? "the kernel (no answer in time)" : "the kernel (the probe died)",
+                   sizeof k->call);
+        if (!timed_out && exited && WIFSIGNALED(status))
+            ge_fmt(k->cu_string, sizeof k->cu_string, "signal %d, %s", WTERMSIG(status), strsignal(WTERMSIG(status)));
+    }
     if (have)
         memcpy(info, &r.info, sizeof *info);
     if (!have && timed_out) {
@@ -759,6 +805,7 @@ int ge_driver_probe(const struct ge_probe_opts *opts, struct ge_driver_info *inf
         goto out;
     }
     if (r.status != PROBE_OK) {
+        info->cu_error = r.cu_code;
         report_failure(&r, info, opts, err);
         goto out;
     }

@@ -125,12 +125,20 @@ int ge_host_detect(const struct ge_host_req *req, struct ge_driver_info *info, s
         info->ngpus = req->ngpus;
         return 0;
     }
-    struct ge_probe_opts o = {getenv("GPUENV_LIBCUDA"), getenv("GPUENV_SYSROOT"), 0};
-    if (probe_timeout(&o.timeout_s, err) < 0) {
+    struct ge_probe_opts o;
+    if (ge_host_probe_opts(&o, err) < 0) {
         memset(info, 0, sizeof *info);
         return -1;
     }
     return ge_driver_probe(&o, info, err);
+}
+
+int ge_host_probe_opts(struct ge_probe_opts *o, struct ge_err *err)
+{
+    memset(o, 0, sizeof *o);
+    o->libcuda = getenv("GPUENV_LIBCUDA");
+    o->sysroot = getenv("GPUENV_SYSROOT");
+    return probe_timeout(&o->timeout_s, err);
 }
 
 /* Whether a GPU of capability cc can run on the driver of f, by the branches of its architecture

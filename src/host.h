@@ -39,6 +39,10 @@ bool ge_host_req_overrides(const struct ge_host_req *req);
  * variable); info holds what is known either way. */
 int ge_host_detect(const struct ge_host_req *req, struct ge_driver_info *info, struct ge_err *err);
 
+/* The probe's settings from GPUENV_LIBCUDA, GPUENV_SYSROOT and GPUENV_PROBE_TIMEOUT. 0, or -1
+ * (GE_EXIT_USAGE) for a malformed timeout. */
+int ge_host_probe_opts(struct ge_probe_opts *o, struct ge_err *err);
+
 /* The host as the resolver sees it, and where each fact came from. */
 struct ge_host_view {
     struct ge_host_facts f;

@@ -27,7 +27,7 @@ static void teardown(void)
 
 static int probe(struct ge_driver_info *info, struct ge_err *err, double timeout)
 {
-    struct ge_probe_opts o = {lib, root, timeout};
+    struct ge_probe_opts o = {lib, root, timeout, false};
     ge_err_clear(err);
     return ge_driver_probe(&o, info, err);
 }
@@ -196,7 +196,7 @@ START_TEST(search_folders_under_sysroot)
 {
     struct ge_driver_info info;
     struct ge_err err;
-    struct ge_probe_opts o = {NULL, root, 10};
+    struct ge_probe_opts o = {NULL, root, 10, false};
     /* nothing anywhere: every folder is named as tried */
     ck_assert_int_eq(ge_driver_probe(&o, &info, &err), -1);
     ck_assert_int_eq(err.status, GE_EXIT_NO_DRIVER);
