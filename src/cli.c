@@ -37,6 +37,7 @@ static const struct ge_cmd *const commands[] = {
     &ge_cmd_detect,
     &ge_cmd_resolve,
     &ge_cmd_install,
+    &ge_cmd_doctor,
     &ge_cmd_lock,
     &ge_cmd_list,
     &ge_cmd_remove,

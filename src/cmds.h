@@ -17,5 +17,6 @@ extern const struct ge_cmd ge_cmd_modulefile;
 extern const struct ge_cmd ge_cmd_cache;
 extern const struct ge_cmd ge_cmd_resolve;
 extern const struct ge_cmd ge_cmd_complete;
+extern const struct ge_cmd ge_cmd_doctor;
 
 #endif

@@ -17,6 +17,7 @@ static const struct ge_exit_info exit_table[] = {
     {GE_EXIT_BAD_DATA, "bad-data", "a data file, manifest, lock file or archive is malformed"},
     {GE_EXIT_NO_GPU, "no-gpu", "the driver works but reports no usable GPU"},
     {GE_EXIT_LOCKED, "locked", "--locked, and the request and gpuenv.lock disagree (or there is no lock)"},
+    {GE_EXIT_UNHEALTHY, "unhealthy", "doctor found at least one error in the environment"},
 };
 
 _Static_assert(sizeof exit_table / sizeof exit_table[0] == GE_EXIT_COUNT,

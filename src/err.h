@@ -15,6 +15,7 @@ enum ge_exit {
     GE_EXIT_BAD_DATA = 5,
     GE_EXIT_NO_GPU = 6,
     GE_EXIT_LOCKED = 7,
+    GE_EXIT_UNHEALTHY = 8,
     GE_EXIT_COUNT
 };
 

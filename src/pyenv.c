@@ -256,14 +256,15 @@ static const char check_py[] =
     "    r['error'] = '%s: %s' % (type(e).__name__, str(e).splitlines()[0] if str(e) else '')\n"
     "print(json.dumps(r))\n";
 
-cJSON *ge_py_check_timed(const char *python, const char *framework, double timeout_s, struct ge_err *err)
+cJSON *ge_py_check_timed(const char *python, const char *framework, double timeout_s, struct ge_buf *errout,
+                         struct ge_err *err)
 {
     char *argv[] = {(char *)python, "-c", (char *)check_py, (char *)framework, NULL};
     struct ge_buf out;
     ge_buf_init(&out);
     struct ge_proc_result pr;
     cJSON *r = NULL;
-    if (ge_proc_capture(argv, timeout_s, 1 << 16, &out, NULL, &pr, err) == 0) {
+    if (ge_proc_capture(argv, timeout_s, 1 << 16, &out, errout, &pr, err) == 0) {
         /* a framework may print on stdout before the result line */
         const char *doc = strstr(ge_buf_str(&out), "{\"framework\"");
         r = doc ? cJSON_Parse(doc) : NULL;
@@ -285,5 +286,5 @@ cJSON *ge_py_check_timed(const char *python, const char *framework, double timeo
 
 cJSON *ge_py_check(const char *python, const char *framework, struct ge_err *err)
 {
-    return ge_py_check_timed(python, framework, 0, err);
+    return ge_py_check_timed(python, framework, 0, NULL, err);
 }

@@ -57,7 +57,9 @@ int ge_py_quiet(char *const argv[], struct ge_err *err);
  * "cuda", "cudnn", "gpu" (bool), "device", "matmul" (bool: a small product on the GPU came out
  * right) or "error". The caller frees it. NULL with err when the interpreter cannot run. */
 cJSON *ge_py_check(const char *python, const char *framework, struct ge_err *err);
-/* The same, the interpreter killed when timeout_s (> 0) passes. */
-cJSON *ge_py_check_timed(const char *python, const char *framework, double timeout_s, struct ge_err *err);
+/* The same, the interpreter killed when timeout_s (> 0) passes, its stderr into errout (inherited
+ * when NULL). */
+cJSON *ge_py_check_timed(const char *python, const char *framework, double timeout_s, struct ge_buf *errout,
+                         struct ge_err *err);
 
 #endif

@@ -26,12 +26,12 @@ test_bash_completion() {
     RC=$?
     assert_rc 0
     cat >"$T/want" <<'W'
-detect|resolve|install|lock|list|remove|env|run|shell|modulefile|cache|matrix|help|
+detect|resolve|install|doctor|lock|list|remove|env|run|shell|modulefile|cache|matrix|help|
 detect|
 --json|
 always|
 auto|always|never|
-detect|resolve|install|lock|list|remove|env|run|shell|modulefile|cache|matrix|help|exit-status|
+detect|resolve|install|doctor|lock|list|remove|env|run|shell|modulefile|cache|matrix|help|exit-status|
 8.0|8.6|8.7|8.9|
 torch|tensorflow|
 --gaps|
@@ -57,7 +57,7 @@ test_zsh_completion() {
     RC=$?
     assert_rc 0
     cat >"$T/want" <<'W'
-detect,resolve,install,lock,list,remove,env,run,shell,modulefile,cache,matrix,help[ ]
+detect,resolve,install,doctor,lock,list,remove,env,run,shell,modulefile,cache,matrix,help[ ]
 --json,--quiet,--verbose,--help[ ]
 --driver=,--gpu=,--color=[]
 never[ ]

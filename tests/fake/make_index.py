@@ -17,59 +17,8 @@ import base64, hashlib, io, os, sys, zipfile
 
 out = os.path.abspath(sys.argv[1])
 
-TORCH = '''import os
-__version__ = "{version}"
-class version:
-    cuda = {cuda!r}
-class _Cudnn:
-    @staticmethod
-    def is_available():
-        return {cuda!r} is not None
-    @staticmethod
-    def version():
-        return 90100
-class backends:
-    cudnn = _Cudnn
-class _T:
-    def __init__(self, n, v):
-        self.n, self.v = n, v
-    def __matmul__(self, o):
-        return _T(self.n, self.v * o.v * self.n)
-    def sum(self):
-        return _T(1, self.v * self.n * self.n)
-    def item(self):
-        return self.v
-def ones(a, b, device=None):
-    return _T(a, 1.0)
-class cuda:
-    @staticmethod
-    def is_available():
-        return os.environ.get("FAKE_GPU") == "1"
-    @staticmethod
-    def get_device_name(i):
-        return "Fake GPU"
-'''
-
-TENSORFLOW = '''__version__ = "{version}"
-class sysconfig:
-    @staticmethod
-    def get_build_info():
-        return {{"cuda_version": "12.2", "cudnn_version": "8"}}
-class config:
-    @staticmethod
-    def list_physical_devices(kind):
-        return []
-'''
-
-JAX = '''__version__ = "{version}"
-class _Dev:
-    platform = "cpu"
-    device_kind = "cpu"
-def devices():
-    return [_Dev()]
-'''
-
-PLAIN = '__version__ = "{version}"\n'
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from frameworks import TORCH, TENSORFLOW, JAX, PLAIN  # noqa: E402
 
 
 def wheel(name, version, module, text, requires=(), extras=()):
@@ -112,7 +61,7 @@ def index(where, project, wheels):
         f.write("<!DOCTYPE html>\n<html><body>\n%s</body></html>\n" % links)
 
 
-CUDA = {"2.4.1+cu124": "12.4", "2.4.1+cu121": "12.1", "2.4.1": "12.1", "2.4.1+cpu": None}
+CUDA = {"2.4.1+cu124": "12.4", "2.4.1+cu121": "12.1", "2.4.1": "12.1", "2.4.1+cpu": None, "2.15.0": "12.2"}
 
 # PyTorch's per-variant indexes: the companions carry the same variant
 for variant in ("cu124", "cu121"):

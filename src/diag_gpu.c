@@ -1,0 +1,147 @@
+/* diag_gpu.c: proof on the GPU. The probe ran gpuenv's kernel on every GPU (driver_kernel.c); here
+ * its results become findings, and each framework that imports runs its own one-line check (a
+ * small product on the GPU, as install does), in an interpreter with a time limit. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "doctor.h"
+#include "pyenv.h"
+#include "str.h"
+
+/* What a failing call's CUresult usually means, for the fix. */
+static const char *kernel_fix(int code)
+{
+    switch (code) {
+    case 2: /* CUDA_ERROR_OUT_OF_MEMORY */
+        return "another process holds the GPU's memory: 'nvidia-smi' lists it";
+    case 46: /* CUDA_ERROR_DEVICE_UNAVAILABLE */
+    case 216: /* CUDA_ERROR_CONTEXT_ALREADY_IN_USE */
+        return "the GPU is in exclusive-process mode and in use: wait for the other process, or 'sudo nvidia-smi -c "
+               "DEFAULT' (an administrator's choice)";
+    case 209: /* CUDA_ERROR_NO_BINARY_FOR_GPU */
+    case 218: /* CUDA_ERROR_INVALID_PTX */
+    case 221: /* CUDA_ERROR_JIT_COMPILER_NOT_FOUND */
+    case 222: /* CUDA_ERROR_UNSUPPORTED_PTX_VERSION */
+        return "the driver cannot JIT-compile PTX: reinstall the driver (its libnvidia-ptxjitcompiler.so is missing "
+               "or broken)";
+    case 999: /* CUDA_ERROR_UNKNOWN */
+    case 719: /* CUDA_ERROR_LAUNCH_FAILED */
+        return "look for Xid errors ('sudo dmesg | grep -i xid'); a GPU in a bad state needs a reset or a reboot";
+    default:
+        return "look for Xid errors ('sudo dmesg | grep -i xid') and at 'nvidia-smi -q' for this GPU";
+    }
+}
+
+static void kernel_results(struct ge_doctor *d, int *ran, int *bad)
+{
+    for (int i = 0; i < d->drv.ngpus; i++) {
+        const struct ge_gpu *g = &d->drv.gpus[i];
+        const struct ge_kernel_result *k = &g->kernel;
+        char subject[64], cc[8];
+        snprintf(subject, sizeof subject, "GPU %d", g->index);
+        ge_cc_format(g->cc, cc, sizeof cc);
+        struct ge_finding *x = NULL;
+        switch (k->status) {
+        case GE_KERNEL_OK:
+            (*ran)++;
+            continue;
+        case GE_KERNEL_NOT_RUN:
+            continue;
+        case GE_KERNEL_FAILED:
+            x = ge_finding_add(&d->findings, GE_F_GPU_CHECK_FAILED, GE_SEV_ERROR, subject,
+                               "GPU %d (%s) could not run a kernel: %s failed with %s%s%s", g->index, g->name, k->call,
+                               k->cu_name[0] ? k->cu_name : "an error", k->cu_string[0] ? ": " : "", k->cu_string);
+            ge_finding_evidence(x, k->call, "%s (%d)", k->cu_name[0] ? k->cu_name : "?", k->cu_code);
+            ge_finding_fix(x, false, false, "%s", kernel_fix(k->cu_code));
+            break;
+        case GE_KERNEL_WRONG:
+            x = ge_finding_add(&d->findings, GE_F_GPU_CHECK_WRONG, GE_SEV_ERROR, subject,
+                               "GPU %d (%s) computed %u of %u values wrong: value %u came back %u, not %u", g->index,
+                               g->name, k->wrong, k->n, k->first_wrong, k->got, k->expected);
+            ge_finding_evidence(x, "gpuenv_check kernel", "%u of %u wrong", k->wrong, k->n);
+            ge_finding_fix(x, true, true, "check the GPU's health: 'nvidia-smi -q -d ECC,PAGE_RETIREMENT' and Xid errors "
+                           "in 'sudo dmesg'; a GPU that computes wrong must not be used");
+            break;
+        case GE_KERNEL_HUNG:
+            x = ge_finding_add(&d->findings, GE_F_GPU_CHECK_HUNG, GE_SEV_ERROR, subject,
+                               "GPU %d (%s): the check kernel did not finish: %s%s%s", g->index, g->name, k->call,
+                               k->cu_string[0] ? ", " : "", k->cu_string);
+            ge_finding_evidence(x, "probe", "%s", k->call);
+            ge_finding_fix(x, true, true, "look for Xid errors ('sudo dmesg | grep -i xid'); a hung GPU needs "
+                           "'sudo nvidia-smi -r -i %d' or a reboot", g->index);
+            break;
+        }
+        if (x) {
+            ge_finding_evidence(x, "GPU", "%d, %s, compute capability %s, %s", g->index, g->name, cc,
+                                g->pci_bus_id[0] ? g->pci_bus_id : "?");
+            (*bad)++;
+        }
+    }
+}
+
+static void framework_checks(struct ge_doctor *d, int *ran, int *bad)
+{
+    const cJSON *fws = d->py ? cJSON_GetObjectItem(d->py, "frameworks") : NULL, *fw;
+    cJSON_ArrayForEach(fw, fws)
+    {
+        /* only a framework that imports and was built for the GPU: the rest is said already */
+        const cJSON *cuda = cJSON_GetObjectItem(fw, "cuda");
+        if (cJSON_GetObjectItem(fw, "error") || !cJSON_IsString(cuda) ||
+            ge_findings_has(&d->findings, GE_F_FRAMEWORK_CPU_ONLY) || ge_findings_has(&d->findings, GE_F_FRAMEWORK_CUDA_TOO_NEW))
+            continue;
+        struct ge_err err;
+        ge_err_clear(&err);
+        double t = d->o->timeout_s > 0 ? d->o->timeout_s : GE_DOCTOR_TIMEOUT_DEFAULT;
+        struct ge_buf errout;
+        ge_buf_init(&errout);
+        cJSON *r = ge_py_check_timed(d->python, fw->string, t, &errout, &err);
+        const cJSON *gpu = r ? cJSON_GetObjectItem(r, "gpu") : NULL, *mm = r ? cJSON_GetObjectItem(r, "matmul") : NULL;
+        const cJSON *e = r ? cJSON_GetObjectItem(r, "error") : NULL;
+        (*ran)++;
+        if (r && cJSON_IsTrue(gpu) && cJSON_IsTrue(mm)) {
+            cJSON_Delete(r);
+            ge_buf_fini(&errout);
+            continue;
+        }
+        const char *why = !r                ? err.msg
+                          : cJSON_IsString(e) ? e->valuestring
+                          : !cJSON_IsTrue(gpu) ? "it sees no GPU"
+                                               : "a 64x64 product on the GPU came out wrong";
+        struct ge_finding *x = ge_finding_add(&d->findings, GE_F_FRAMEWORK_NO_GPU, GE_SEV_ERROR, fw->string,
+                                              "%s's own check failed: %s", fw->string, why);
+        ge_finding_evidence(x, d->python, "%s", why);
+        /* the framework's last words on stderr say most (a driver error, a missing library) */
+        const char *text = ge_buf_str(&errout), *last = NULL;
+        for (const char *p = text; *p; p++)
+            if ((p == text || p[-1] == '\n') && *p != '\n' && *p != ' ')
+                last = p;
+        if (last)
+            ge_finding_evidence(x, "stderr", "%.*s", (int)strcspn(last, "\n"), last);
+        ge_buf_fini(&errout);
+        if (getenv("CUDA_VISIBLE_DEVICES"))
+            ge_finding_evidence(x, "CUDA_VISIBLE_DEVICES", "%s", getenv("CUDA_VISIBLE_DEVICES"));
+        ge_finding_fix(x, false, false, "fix the errors above first; then '%s -c \"import %s\"' and the framework's "
+                       "GPU test show the rest", d->python, fw->string);
+        (*bad)++;
+        cJSON_Delete(r);
+    }
+}
+
+void ge_diag_gpu(struct ge_doctor *d)
+{
+    if (!d->o->gpu_check) {
+        ge_doctor_check(d, "gpu", GE_CHECK_SKIPPED, "--no-gpu-check");
+        return;
+    }
+    if (!d->drv_ok) {
+        ge_doctor_check(d, "gpu", GE_CHECK_SKIPPED, "no working driver to run a kernel with");
+        return;
+    }
+    int ran = 0, bad = 0, fran = 0, fbad = 0;
+    kernel_results(d, &ran, &bad);
+    framework_checks(d, &fran, &fbad);
+    ge_doctor_check(d, "gpu", bad + fbad ? GE_CHECK_PROBLEM : GE_CHECK_OK, "the check kernel ran right on %d of %d GPU%s; %d "
+                    "framework check%s, %d failed", ran, d->drv.ngpus, d->drv.ngpus == 1 ? "" : "s", fran, fran == 1 ? "" : "s",
+                    fbad);
+}

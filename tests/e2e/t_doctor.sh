@@ -1,0 +1,410 @@
+# t_doctor.sh: 'gpuenv doctor' against machines broken on purpose: fake /sys, /proc and /dev trees
+# (GPUENV_SYSROOT), the fake libcuda.so.1 (FAKE_CUDA_* says how it behaves), venvs filled with fake
+# frameworks by tests/fake/make_site.py, fat binaries built by nvcc (tests/data/fatbin) and real
+# prefixes installed from the file:// mirror of tests/fake/make_mirror.py. Every check has a case that
+# finds its problem and one that does not.
+
+ROOT="$E2E_DIR/../.."
+FB="$ROOT/tests/data/fatbin"
+LIBDIR=usr/lib/x86_64-linux-gnu
+
+# machine [DRIVER [MODULE]]: the fake driver installed as libcuda.so.DRIVER, the kernel module at
+# MODULE ("none": not loaded), /dev/nvidiactl, nvidia0 and nvidia1; an empty project folder
+machine() {
+    v=${1:-580.65.06} mod=${2:-${1:-580.65.06}}
+    R=$GPUENV_SYSROOT
+    mkdir -p "$R/$LIBDIR" "$R/dev" "$T/p"
+    cp "$FAKE_LIB" "$R/$LIBDIR/libcuda.so.$v"
+    ln -sf "libcuda.so.$v" "$R/$LIBDIR/libcuda.so.1"
+    if [ "$mod" != none ]; then
+        mkdir -p "$R/sys/module/nvidia"
+        echo "$mod" >"$R/sys/module/nvidia/version"
+    fi
+    : >"$R/dev/nvidiactl"; : >"$R/dev/nvidia0"; : >"$R/dev/nvidia1"
+    PY=${PY:-}
+}
+
+# venv SPEC...: a venv (no pip) whose site-packages make_site.py fills; PY is its python
+venv() {
+    python3 -m venv --without-pip "$T/venv" || fail "python3 -m venv"
+    SITE=$("$T/venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+    python3 "$ROOT/tests/fake/make_site.py" "$SITE" "$@" || fail "make_site.py $*"
+    PY="$T/venv/bin/python"
+}
+
+# doc [OPTION...]: doctor --json on the project folder, with the venv's python (or an empty venv)
+doc() {
+    [ -n "${PY:-}" ] || venv
+    mkdir -p "$T/p"
+    gp doctor -C "$T/p" --python "$PY" --json "$@"
+}
+
+has() { json "any(f['code'] == '$1' and f['severity'] == '$2' for f in d['findings'])"; }
+lacks() { json "all(f['code'] != '$1' for f in d['findings'])"; }
+check_is() { json "[c['status'] for c in d['checks'] if c['name'] == '$1'] == ['$2']"; }
+
+test_a_healthy_machine_has_no_error() {
+    machine
+    venv torch=2.4.1+cu124 numpy=1.26.4 "lib=torch/lib/libtorch_cuda.so:$FB/both.so"
+    FAKE_GPU=1 doc
+    assert_rc 0
+    json "d['ok'] is True and d['counts']['error'] == 0 and d['counts']['warning'] == 0"
+    for c in driver visible-devices library-path cuda-home python binaries gpu; do check_is $c ok; done
+    check_is project skipped
+    json "d['gpus'][0]['kernel']['status'] == 'ok' and d['gpus'][0]['cc'] == '9.0'"
+    json "d['python']['frameworks']['torch']['cuda'] == '12.4' and d['python']['numpy']['version'] == '1.26.4'"
+    json "[b['code'] for b in d['binaries']] == ['sm_75 sm_90 compute_90'] and d['binaries'][0]['origin'] == 'framework'"
+    json "d['fix_plan'] == [] and 'error' not in d"
+    # the text report says the same, and --fix-plan has nothing to do
+    FAKE_GPU=1 gp doctor -C "$T/p" --python "$PY"
+    assert_rc 0
+    assert_out_has "GPU 0  NVIDIA H100 80GB HBM3  compute capability 9.0, kernel ran right"
+    assert_out_line "0 errors, 0 warnings, 0 notes"
+    assert_err_empty
+    FAKE_GPU=1 gp doctor -C "$T/p" --python "$PY" --fix-plan
+    assert_out "nothing to fix"
+}
+
+test_no_driver_and_what_to_install() {
+    mkdir -p "$GPUENV_SYSROOT/sys/bus/pci/devices/0000:18:00.0"
+    d="$GPUENV_SYSROOT/sys/bus/pci/devices/0000:18:00.0"
+    echo 0x10de >"$d/vendor"; echo 0x030200 >"$d/class"; echo 0x2335 >"$d/device"
+    doc
+    assert_rc 8
+    has no-driver error
+    json "'1 NVIDIA GPU, the first 0000:18:00.0 (10de:2335)' in str(d['findings'][0]['evidence'])"
+    json "d['findings'][0]['fix']['root'] and d['findings'][0]['fix']['reboot'] and 'nvidia-driver' in d['findings'][0]['fix']['action']"
+    json "d['error']['kind'] == 'unhealthy' and d['error']['exit'] == 8 and d['ok'] is False"
+    check_is gpu skipped
+    check_is binaries skipped
+    gp doctor -C "$T/p" --python "$PY"
+    assert_rc 8
+    assert_err_has "gpuenv: error: doctor found 1 error (first: no-driver)"
+    assert_err_has "--fix-plan"
+    gp doctor -C "$T/p" --python "$PY" --fix-plan
+    assert_rc 8
+    assert_out_has "1. install the NVIDIA driver"
+    assert_out_has "[root] [reboot]"
+}
+
+test_module_and_library_of_different_versions() {
+    machine 580.65.06 550.54.15
+    FAKE_CUDA_MODE=init-fail FAKE_CUDA_ERROR=803 doc
+    assert_rc 8
+    has driver-version-mismatch error
+    json "(lambda f: f['code'] == 'driver-version-mismatch' and '550.54.15' in f['message'] and '580.65.06' in f['message'] and f['fix']['reboot'])(d['findings'][0])"
+    # the same versions and a working driver: no mismatch
+    machine 580.65.06 580.65.06
+    doc
+    lacks driver-version-mismatch
+    check_is driver ok
+}
+
+test_module_not_loaded_nouveau_and_device_files() {
+    machine 580.65.06 none
+    mkdir -p "$GPUENV_SYSROOT/sys/module/nouveau"
+    FAKE_CUDA_MODE=init-fail FAKE_CUDA_ERROR=999 doc
+    assert_rc 8
+    has module-not-loaded error
+    has nouveau-loaded error
+    json "any('blacklist nouveau' in f['fix']['action'] for f in d['findings'] if f['code'] == 'nouveau-loaded')"
+    rm -r "$GPUENV_SYSROOT/sys/module/nouveau"
+    machine
+    rm "$GPUENV_SYSROOT/dev/nvidia0"
+    doc
+    assert_rc 8
+    has device-nodes-missing error
+    lacks nouveau-loaded
+    lacks module-not-loaded
+    json "[f['subject'] for f in d['findings'] if f['code'] == 'device-nodes-missing'] == ['/dev/nvidia0']"
+}
+
+test_device_files_this_user_cannot_open() {
+    [ "$(id -u)" = 0 ] || { echo "needs root to hand the test to another user: skipped"; return 0; }
+    command -v setpriv >/dev/null 2>&1 || { echo "setpriv missing: skipped (util-linux)"; return 0; }
+    machine
+    chmod 0666 "$GPUENV_SYSROOT/dev/nvidiactl" "$GPUENV_SYSROOT/dev/nvidia1"
+    chmod 0660 "$GPUENV_SYSROOT/dev/nvidia0"
+    chgrp video "$GPUENV_SYSROOT/dev/nvidia0" 2>/dev/null || chgrp 44 "$GPUENV_SYSROOT/dev/nvidia0"
+    # the other user needs a binary, data and a fake driver it can reach (T may be private)
+    U=$(mktemp -d /tmp/gpuenv-doctor-user.XXXXXX)
+    cp "$GPUENV" "$U/gpuenv"; cp -r "$ROOT/data" "$U/data"; chmod -R a+rX "$U" "$T"
+    setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$U" GPUENV_DATA_DIR="$U/data" GPUENV_CACHE_DIR="$U/c" \
+        "$U/gpuenv" doctor -C "$U" --no-gpu-check --python /nonexistent --json >"$OUT" 2>"$ERR"
+    RC=$?
+    rm -rf "$U"
+    has device-nodes-denied error
+    json "[(f['subject'], 'usermod -aG' in f['fix']['action']) for f in d['findings'] if f['code'] == 'device-nodes-denied'] == [('/dev/nvidia0', True)]"
+    # as root the same files open
+    doc
+    lacks device-nodes-denied
+}
+
+test_stub_library_container_and_wsl() {
+    mkdir -p "$GPUENV_SYSROOT/usr/local/cuda/lib64/stubs" "$T/p"
+    cp "$FAKE_LIB" "$GPUENV_SYSROOT/usr/local/cuda/lib64/stubs/libcuda.so.1"
+    GPUENV_LIBCUDA="$GPUENV_SYSROOT/usr/local/cuda/lib64/stubs/libcuda.so.1" FAKE_CUDA_MODE=stub doc
+    assert_rc 8
+    has stub-libcuda error
+    json "any('usr/local/cuda/lib64/stubs from LD_LIBRARY_PATH' in f['fix']['action'] for f in d['findings'])"
+    # a container without the GPU
+    : >"$GPUENV_SYSROOT/.dockerenv"
+    doc
+    has container-without-gpu error
+    lacks no-driver
+    json "any('--gpus all' in f['fix']['action'] for f in d['findings'])"
+    rm "$GPUENV_SYSROOT/.dockerenv"
+    # WSL2 without the Windows driver's library, then with it (no module, no /dev/nvidia* needed)
+    mkdir -p "$GPUENV_SYSROOT/proc"
+    echo "Linux version 5.15.153.1-microsoft-standard-WSL2 (root@1b9c0c0d0b2a)" >"$GPUENV_SYSROOT/proc/version"
+    doc
+    has wsl-library-missing error
+    lacks no-driver
+    mkdir -p "$GPUENV_SYSROOT/usr/lib/wsl/lib"
+    cp "$FAKE_LIB" "$GPUENV_SYSROOT/usr/lib/wsl/lib/libcuda.so.1"
+    doc
+    lacks wsl-library-missing
+    lacks device-nodes-missing
+    lacks module-not-loaded
+    check_is driver ok
+}
+
+test_a_hanging_driver_does_not_hang_doctor() {
+    machine
+    GPUENV_PROBE_TIMEOUT=1 FAKE_CUDA_MODE=hang doc
+    assert_rc 8
+    has driver-hung error
+}
+
+test_cuda_visible_devices() {
+    machine
+    export FAKE_CUDA_GPUS="NVIDIA A100-SXM4-80GB|8.0|85899345920|11111111222233334444555555555555|00000000:07:00.0;NVIDIA A100-SXM4-80GB|8.0|85899345920|aaaaaaaabbbbccccddddeeeeeeeeeeee|00000000:0f:00.0"
+    CUDA_VISIBLE_DEVICES= doc
+    assert_rc 8
+    has cuda-visible-devices-empty error
+    json "d['fix_plan'][0]['action'] == 'unset CUDA_VISIBLE_DEVICES'"
+    CUDA_VISIBLE_DEVICES=5 doc
+    has cuda-visible-devices-invalid error
+    CUDA_VISIBLE_DEVICES=0,7 doc
+    has cuda-visible-devices-invalid warning
+    CUDA_VISIBLE_DEVICES=1 doc
+    assert_rc 0
+    has gpus-hidden info
+    CUDA_VISIBLE_DEVICES=GPU-aaaaaaaa,GPU-11111111 doc
+    assert_rc 0
+    lacks gpus-hidden
+    lacks cuda-visible-devices-invalid
+    check_is visible-devices ok
+    # the probe describes the machine, not the variable: both GPUs are listed and checked
+    json "len(d['gpus']) == 2 and all(g['kernel']['status'] == 'ok' for g in d['gpus'])"
+}
+
+test_library_path_shadowing_the_frameworks_cudnn() {
+    machine
+    printf 'pip cudnn 9.1' >"$T/pip.so"
+    venv torch=2.4.1+cu124 "lib=nvidia/cudnn/lib/libcudnn.so.9:$T/pip.so"
+    mkdir -p "$T/sys" "$T/same" "$T/old8"
+    printf 'system cudnn 9.0.0, another build' >"$T/sys/libcudnn.so.9.0.0"
+    ln -s libcudnn.so.9.0.0 "$T/sys/libcudnn.so.9"
+    : >"$T/old8/libcudnn.so.8"
+    cp "$T/pip.so" "$T/same/libcudnn.so.9"
+    LD_LIBRARY_PATH="$T/same" FAKE_GPU=1 doc
+    lacks library-shadowed
+    check_is library-path ok
+    # the loader takes the first folder that holds the name: an identical copy first is harmless
+    LD_LIBRARY_PATH="$T/same:$T/sys" FAKE_GPU=1 doc
+    lacks library-shadowed
+    LD_LIBRARY_PATH="$T/sys:$T/same" FAKE_GPU=1 doc
+    has library-shadowed error
+    json "(lambda f: f['subject'] == 'libcudnn.so.9' and '9.0.0' in f['message'] and f['fix']['action'] == 'remove $T/sys from LD_LIBRARY_PATH')([f for f in d['findings'] if f['code'] == 'library-shadowed'][0])"
+    LD_LIBRARY_PATH="$T/old8:$T/sys" FAKE_GPU=1 doc
+    has cudnn-majors-mixed warning
+}
+
+test_cuda_home() {
+    machine
+    venv torch=2.4.1+cu124
+    mkdir -p "$T/tk122" "$T/tk124"
+    echo '{"cuda": {"name": "CUDA SDK", "version": "12.2.140"}}' >"$T/tk122/version.json"
+    echo '{"cuda": {"name": "CUDA SDK", "version": "12.4.131"}}' >"$T/tk124/version.json"
+    CUDA_HOME="$T/nothing" FAKE_GPU=1 doc
+    has cuda-home-missing warning
+    CUDA_HOME="$T/tk122" FAKE_GPU=1 doc
+    has cuda-home-mismatch warning
+    json "any('12.2.140' in f['message'] and '12.4' in f['message'] for f in d['findings'])"
+    CUDA_HOME="$T/tk124" CUDA_PATH="$T/tk124" FAKE_GPU=1 doc
+    lacks cuda-home-mismatch
+    lacks cuda-home-missing
+    check_is cuda-home ok
+}
+
+test_cpu_only_builds() {
+    machine
+    venv torch=2.4.1+cpu
+    doc
+    assert_rc 8
+    has framework-cpu-only error
+    json "any('torch==2.4.1' in f['fix']['action'] for f in d['findings'] if f['code'] == 'framework-cpu-only')"
+    rm -rf "$T/venv"; PY=
+    venv tensorflow-cpu=2.15.0 jax-cpu=0.5.0 numpy=1.26.4
+    doc
+    json "sorted(f['subject'] for f in d['findings'] if f['code'] == 'framework-cpu-only') == ['jax', 'tensorflow']"
+    rm -rf "$T/venv"; PY=
+    venv tensorflow=2.15.0 jax=0.5.0 numpy=1.26.4
+    doc
+    lacks framework-cpu-only
+}
+
+test_framework_cuda_against_the_driver() {
+    # CUDA 12.4 on a 12.2 driver of branch 535: minor-version compatibility
+    machine 535.104.05
+    venv torch=2.4.1+cu124
+    FAKE_CUDA_DRIVER=12020 FAKE_GPU=1 doc
+    assert_rc 0
+    has framework-minor-version-compat info
+    lacks framework-cuda-too-new
+    # on an 11.8 driver it cannot run at all, and the fix names the driver CUDA 12.4 needs
+    machine 520.61.05
+    FAKE_CUDA_DRIVER=11080 doc
+    assert_rc 8
+    has framework-cuda-too-new error
+    json "any('550.54.14 or newer' in f['fix']['action'] for f in d['findings'] if f['code'] == 'framework-cuda-too-new')"
+    # the framework check is not run on a build the driver cannot run
+    json "'0 framework checks' in [c['note'] for c in d['checks'] if c['name'] == 'gpu'][0]"
+}
+
+test_numpy_abi_copies_and_import_errors() {
+    machine
+    venv torch=2.4.1+cu124 numpy=2.1.0 numpy-abi=torch
+    FAKE_GPU=1 doc
+    assert_rc 8
+    has numpy-abi-mismatch error
+    json "any('numpy<2' in f['fix']['action'] for f in d['findings'] if f['code'] == 'numpy-abi-mismatch')"
+    # the matrix's rule alone: TensorFlow 2.15 was built against NumPy 1.x
+    rm -rf "$T/venv"; PY=
+    venv tensorflow=2.15.0 numpy=2.1.0
+    doc
+    has numpy-abi-mismatch error
+    json "any('needs numpy<2' in str(f['evidence']) for f in d['findings'])"
+    rm -rf "$T/venv"; PY=
+    venv tensorflow=2.15.0 numpy=1.26.4 "broken=torch:libcudnn.so.9: cannot open shared object file: No such file or directory" torch=2.4.1+cu124
+    doc
+    has framework-import-failed error
+    lacks numpy-abi-mismatch
+    json "any('LD_LIBRARY_PATH' in f['fix']['action'] for f in d['findings'] if f['code'] == 'framework-import-failed')"
+    # a second torch ahead on sys.path, and two dist-info folders of one package
+    python3 "$ROOT/tests/fake/make_site.py" "$T/extra" torch=2.5.1+cu124 dist=numpy-2.1.0 || fail "make_site.py"
+    cp -r "$T/extra/numpy-2.1.0.dist-info" "$SITE/"
+    PYTHONPATH="$T/extra" doc
+    has framework-copies warning
+    json "sorted(f['subject'] for f in d['findings'] if f['code'] == 'framework-copies') == ['numpy metadata', 'torch']"
+}
+
+test_the_framework_check_on_the_gpu() {
+    machine
+    venv torch=2.4.1+cu124
+    doc
+    assert_rc 8
+    has framework-sees-no-gpu error
+    FAKE_GPU=1 doc --no-gpu-check
+    assert_rc 0
+    check_is gpu skipped
+    json "d['gpus'][0]['kernel']['status'] == 'not-run'"
+}
+
+test_the_kernel_on_each_gpu() {
+    machine
+    export FAKE_CUDA_GPUS="NVIDIA A100|8.0|85899345920|11111111222233334444555555555555|00000000:07:00.0;NVIDIA L4|8.9|24152899584|aaaaaaaabbbbccccddddeeeeeeeeeeee|00000000:0f:00.0"
+    FAKE_CUDA_KERNEL=ptx-new doc
+    assert_rc 8
+    json "[f['subject'] for f in d['findings'] if f['code'] == 'gpu-check-failed'] == ['GPU 0', 'GPU 1']"
+    json "'CUDA_ERROR_UNSUPPORTED_PTX_VERSION' in d['findings'][0]['message']"
+    FAKE_CUDA_KERNEL="ok;wrong" doc
+    has gpu-check-wrong-result error
+    json "[g['kernel']['status'] for g in d['gpus']] == ['ok', 'wrong']"
+    # a kernel that hangs costs its GPU's result, not the machine's description
+    GPUENV_PROBE_TIMEOUT=2 FAKE_CUDA_KERNEL="ok;hang" doc
+    has gpu-check-hung error
+    json "[g['kernel']['status'] for g in d['gpus']] == ['ok', 'hung'] and d['gpus'][1]['name'] == 'NVIDIA L4'"
+    FAKE_CUDA_KERNEL="crash" doc
+    json "[g['kernel']['status'] for g in d['gpus']] == ['hung', 'not-run']"
+    has gpu-check-hung error
+}
+
+test_no_kernel_image_and_ptx_from_fat_binaries() {
+    machine
+    # an sm_80-only library on an H100
+    doc --binary "$FB/cubin80.so"
+    assert_rc 8
+    has no-kernel-image error
+    json "(lambda f: f['subject'] == '$FB/cubin80.so' and 'sm_80' in str(f['evidence']) and 'code=sm_90' in f['fix']['action'])([f for f in d['findings'] if f['code'] == 'no-kernel-image'][0])"
+    # PTX for 9.0 only: the driver must JIT it (CUDA 13.0 runs PTX ISA 9.0) ...
+    doc --binary "$FB/ptx90.so" --binary "$FB/both.so" --binary "$FB/plain.so"
+    assert_rc 0
+    has ptx-jit-only warning
+    json "[f['subject'] for f in d['findings'] if f['code'] == 'ptx-jit-only'] == ['$FB/ptx90.so']"
+    json "any(f['code'] == 'binary-unreadable' and f['severity'] == 'info' and f['subject'] == '$FB/plain.so' for f in d['findings'])"
+    # ... which a CUDA 12.8 driver cannot: PTX ISA 9.0 came with CUDA 13.0
+    FAKE_CUDA_DRIVER=12080 doc --binary "$FB/ptx90.so"
+    has ptx-too-new error
+    json "any('CUDA 13.0 or later' in f['fix']['action'] for f in d['findings'] if f['code'] == 'ptx-too-new')"
+    # the framework's own libraries are read too
+    venv torch=2.4.1+cu124 "lib=torch/lib/libtorch_cuda.so:$FB/cubin80.so"
+    FAKE_GPU=1 doc
+    has no-kernel-image error
+    echo "not an ELF file" >"$T/junk.so"
+    doc --binary "$T/junk.so"
+    has binary-unreadable error
+}
+
+test_the_project_against_its_lock_and_prefix() {
+    machine 550.54.15
+    python3 "$ROOT/tests/fake/make_mirror.py" "$T/fx" >/dev/null || fail "make_mirror.py"
+    export GPUENV_DATA_DIR="$ROOT/tests/data/matrix-min" GPUENV_MANIFEST_PATH="$T/fx/manifests" \
+           GPUENV_CACHE_DIR="$T/cache" GPUENV_MIRROR="file://$T/fx/mirror"
+    mkdir -p "$T/p"
+    gp install -C "$T/p" --driver 550.54.15 --gpu 9.0 --python 3.12
+    assert_rc 0
+    doc
+    lacks prefix-files-changed
+    lacks lock-other-machine
+    check_is project ok
+    json "'4 archives, 4 compared' in [c['note'] for c in d['checks'] if c['name'] == 'project'][0]"
+    # a file rewritten with the same size: only --verify sees it
+    f="$T/p/.gpuenv/include/cuda_runtime.h"
+    size=$(wc -c <"$f")
+    rm "$f"; head -c "$size" /dev/zero >"$f"
+    doc
+    lacks prefix-files-changed
+    doc --verify
+    has prefix-files-changed error
+    rm "$T/p/.gpuenv/bin/nvcc"
+    doc
+    has prefix-files-changed error
+    json "any('bin/nvcc is missing' in str(f['evidence']) for f in d['findings'])"
+    json "any(s['action'] == 'gpuenv install -C $T/p --locked (puts the pinned files back)' for s in d['fix_plan'])"
+    # another machine: GPUs and an older driver than the lock's
+    machine 535.104.05
+    export FAKE_CUDA_GPUS="NVIDIA A100|8.0|85899345920|11111111222233334444555555555555|00000000:07:00.0"
+    doc
+    has lock-other-machine warning
+    json "any('driver 550.54.15 and GPUs 9.0' in f['message'] for f in d['findings'])"
+    # the project moved: the activation names the old place
+    unset FAKE_CUDA_GPUS
+    mv "$T/p" "$T/q"
+    gp doctor -C "$T/q" --python "$PY" --json
+    has activation-stale warning
+    rm -r "$T/q/.gpuenv"
+    gp doctor -C "$T/q" --python "$PY" --json
+    assert_rc 8
+    has prefix-missing error
+}
+
+test_bad_options() {
+    gp doctor --timeout 0
+    assert_rc 2
+    assert_err_has "--timeout"
+    gp doctor --json extra
+    assert_rc 2
+    json "d['error']['kind'] == 'usage'"
+}
