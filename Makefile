@@ -100,7 +100,17 @@ $(B)/fake/libnvidia-ml.so.1: tests/fake/fake_nvml.c
 	@mkdir -p $(@D)
 	$(CC) $(FAKE_CFLAGS) -Wl,-soname,libnvidia-ml.so.1 -o $@ $<
 
-FAKES = $(B)/fake/libcuda.so.1 $(B)/fake/libnvidia-ml.so.1
+# Two libraries that differ only in how they name their search path: DT_RPATH (searched before
+# LD_LIBRARY_PATH) and DT_RUNPATH (after it), for the ELF dynamic-section reader's tests.
+$(B)/fake/librpath.so: tests/fake/fake_nvml.c
+	@mkdir -p $(@D)
+	$(CC) $(FAKE_CFLAGS) -Wl,--disable-new-dtags,-rpath,'$$ORIGIN/../nvidia/cudnn/lib' -o $@ $< -Wl,--no-as-needed -lm
+
+$(B)/fake/librunpath.so: tests/fake/fake_nvml.c
+	@mkdir -p $(@D)
+	$(CC) $(FAKE_CFLAGS) -Wl,--enable-new-dtags,-rpath,'$$ORIGIN:/opt/x' -o $@ $< -Wl,--no-as-needed -lm
+
+FAKES = $(B)/fake/libcuda.so.1 $(B)/fake/libnvidia-ml.so.1 $(B)/fake/librpath.so $(B)/fake/librunpath.so
 
 check: check-unit check-e2e check-tools lint
 
@@ -120,7 +130,7 @@ check-live: $(B)/gpuenv
 
 # The same unit tests built with clang: the source must build with both compilers.
 check-clang:
-	$(MAKE) CC=clang B=build/clang build/clang/unit_tests build/clang/fake/libcuda.so.1 build/clang/fake/libnvidia-ml.so.1
+	$(MAKE) CC=clang B=build/clang build/clang/unit_tests build/clang/fake/libcuda.so.1 build/clang/fake/libnvidia-ml.so.1 build/clang/fake/librpath.so build/clang/fake/librunpath.so
 	GPUENV_FAKE_DIR=$(CURDIR)/build/clang/fake CK_DEFAULT_TIMEOUT=30 build/clang/unit_tests
 
 # libFuzzer harnesses (tests/fuzz/), with ASan and UBSan, for every parser and the unpacker.

@@ -159,11 +159,23 @@ void ge_diag_binaries(struct ge_doctor *d)
         origins[n++] = "given";
     }
     max += n;
-    const cJSON *e, *dirs = d->py ? cJSON_GetObjectItem(d->py, "lib_dirs") : NULL;
-    cJSON_ArrayForEach(e, dirs)
+    /* the framework's own libraries first: they are judged; NVIDIA's (its nvidia-* wheels, the
+     * prefix's toolkit and cuDNN) are read and listed only */
+    const cJSON *e, *fw, *fws = d->py ? cJSON_GetObjectItem(d->py, "frameworks") : NULL;
+    cJSON_ArrayForEach(fw, fws)
+    {
+        const cJSON *dirs = cJSON_GetObjectItem(fw, "lib_dirs");
+        cJSON_ArrayForEach(e, dirs)
+        {
+            if (cJSON_IsString(e))
+                add_dir(d, e->valuestring, "framework", paths, origins, &n, max);
+        }
+    }
+    const cJSON *all = d->py ? cJSON_GetObjectItem(d->py, "lib_dirs") : NULL;
+    cJSON_ArrayForEach(e, all)
     {
         if (cJSON_IsString(e))
-            add_dir(d, e->valuestring, "framework", paths, origins, &n, max);
+            add_dir(d, e->valuestring, "nvidia", paths, origins, &n, max);
     }
     if (d->has_lock) {
         char lib[PATH_MAX];
@@ -205,7 +217,10 @@ void ge_diag_binaries(struct ge_doctor *d)
         }
         char archs[256];
         archs_of(&fb, archs, sizeof archs);
-        for (int g = 0; d->drv_ok && g < d->drv.ngpus; g++)
+        /* NVIDIA's libraries also carry GPU code outside .nv_fatbin (CUDA 13's cuFFT keeps one
+         * sm_75 kernel there), and which GPUs they support is the matrix's part: not judged */
+        bool judged = !strcmp(origins[i], "framework") || !strcmp(origins[i], "given");
+        for (int g = 0; judged && d->drv_ok && g < d->drv.ngpus; g++)
             check_gpu(d, paths[i], origins[i], &fb, &d->drv.gpus[g], archs, &problems);
         ge_fatbin_fini(&fb);
     }
@@ -215,6 +230,7 @@ void ge_diag_binaries(struct ge_doctor *d)
         ge_doctor_check(d, "binaries", GE_CHECK_SKIPPED, "%d libraries with GPU code read, but no GPU to check them against",
                         with_code);
     else
-        ge_doctor_check(d, "binaries", problems ? GE_CHECK_PROBLEM : GE_CHECK_OK, "%d of %d libraries hold GPU code, "
-                        "checked against %d GPU%s", with_code, n, d->drv.ngpus, d->drv.ngpus == 1 ? "" : "s");
+        ge_doctor_check(d, "binaries", problems ? GE_CHECK_PROBLEM : GE_CHECK_OK, "%d of %d libraries hold GPU code; "
+                        "the framework's and --binary's checked against %d GPU%s", with_code, n, d->drv.ngpus,
+                        d->drv.ngpus == 1 ? "" : "s");
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "doctor.h"
+#include "elf.h"
 #include "str.h"
 #include "toolkit.h"
 
@@ -195,6 +196,80 @@ static bool same_dir(const char *a, const char *b)
 
 #define MAX_LD 64
 #define MAX_OWNERS 48
+#define MAX_PINNED 2048
+
+/* A library the framework's own libraries load through DT_RPATH: the loader searches DT_RPATH
+ * before LD_LIBRARY_PATH (DT_RUNPATH after it), so LD_LIBRARY_PATH cannot shadow it. PyTorch's
+ * wheels pin their nvidia-* libraries this way; a library those load in turn (cuDNN's
+ * sub-libraries, found through cuDNN's own DT_RUNPATH) stays exposed. */
+struct pinned {
+    dev_t dev;
+    ino_t ino;                 /* the folder the DT_RPATH entry leads to */
+    char soname[128];
+};
+
+struct pins {
+    struct pinned *v;
+    size_t n;
+};
+
+static void pin_library(struct pins *p, const char *dir, const char *path)
+{
+    static struct ge_elf_dynamic dyn; /* large */
+    struct ge_err err;
+    ge_err_clear(&err);
+    if (ge_elf_dynamic_read(path, &dyn, &err) < 0 || !dyn.rpath[0] || dyn.runpath[0])
+        return;
+    char *save = NULL;
+    for (char *e = strtok_r(dyn.rpath, ":", &save); e; e = strtok_r(NULL, ":", &save)) {
+        char full[PATH_MAX];
+        const char *rest = !strncmp(e, "$ORIGIN", 7) ? e + 7 : !strncmp(e, "${ORIGIN}", 9) ? e + 9 : NULL;
+        if (ge_fmt(full, sizeof full, "%s%s", rest ? dir : "", rest ? rest : e) < 0)
+            continue;
+        struct stat st;
+        if (stat(full, &st) < 0 || !S_ISDIR(st.st_mode))
+            continue;
+        for (int i = 0; i < dyn.nneeded && p->n < MAX_PINNED; i++) {
+            p->v[p->n].dev = st.st_dev;
+            p->v[p->n].ino = st.st_ino;
+            ge_strlcpy(p->v[p->n].soname, dyn.needed[i], sizeof p->v[0].soname);
+            p->n++;
+        }
+    }
+}
+
+static void pin_framework_libraries(const struct ge_doctor *d, struct pins *p)
+{
+    const cJSON *fws = d->py ? cJSON_GetObjectItem(d->py, "frameworks") : NULL, *fw, *dir;
+    cJSON_ArrayForEach(fw, fws)
+    {
+        const cJSON *dirs = cJSON_GetObjectItem(fw, "lib_dirs");
+        cJSON_ArrayForEach(dir, dirs)
+        {
+            DIR *dh = cJSON_IsString(dir) ? opendir(dir->valuestring) : NULL;
+            if (!dh)
+                continue;
+            struct dirent *e;
+            while ((e = readdir(dh))) {
+                char path[PATH_MAX];
+                struct stat st;
+                if (!strstr(e->d_name, ".so") || ge_fmt(path, sizeof path, "%s/%s", dir->valuestring, e->d_name) < 0 ||
+                    lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
+                    continue;
+                pin_library(p, dir->valuestring, path);
+            }
+            closedir(dh);
+        }
+    }
+}
+
+static bool pinned(const struct pins *p, const struct stat *dir, const char *soname)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (p->v[i].dev == dir->st_dev && p->v[i].ino == dir->st_ino && !strcmp(p->v[i].soname, soname))
+            return true;
+    return false;
+}
 
 static void shadowing(struct ge_doctor *d)
 {
@@ -203,7 +278,10 @@ static void shadowing(struct ge_doctor *d)
     if (!own)
         return;
     int nld = ld_entries(ld, MAX_LD), nown = owners(d, own, MAX_OWNERS);
-    int found = 0;
+    int found = 0, npinned = 0;
+    struct pins pins = {calloc(MAX_PINNED, sizeof(struct pinned)), 0};
+    if (pins.v && nld)
+        pin_framework_libraries(d, &pins);
     /* the prefix's own lib is first in LD_LIBRARY_PATH once activated: only entries before it shadow it */
     int prefix_at = nld;
     for (int i = 0; i < nld; i++)
@@ -212,7 +290,8 @@ static void shadowing(struct ge_doctor *d)
                 prefix_at = i;
     for (int k = 0; k < nown && found < 8; k++) {
         bool prefix = !strcmp(own[k].what, "the prefix");
-        DIR *dh = opendir(own[k].dir);
+        struct stat owner_st;
+        DIR *dh = stat(own[k].dir, &owner_st) == 0 ? opendir(own[k].dir) : NULL;
         if (!dh)
             continue;
         struct dirent *e;
@@ -224,6 +303,10 @@ static void shadowing(struct ge_doctor *d)
             struct stat sm;
             if (stat(mine, &sm) < 0)
                 continue;
+            if (!prefix && pinned(&pins, &owner_st, e->d_name)) {
+                npinned++;
+                continue;
+            }
             for (int i = 0; i < (prefix ? prefix_at : nld); i++) {
                 if (same_dir(ld[i], own[k].dir))
                     break; /* the owner's own folder comes first: nothing before it shadowed this one */
@@ -253,6 +336,7 @@ static void shadowing(struct ge_doctor *d)
         closedir(dh);
     }
     free(own);
+    free(pins.v);
 
     /* two cuDNN majors reachable through LD_LIBRARY_PATH: one process may load both */
     char first[2][PATH_MAX + 32] = {"", ""};
@@ -279,7 +363,8 @@ static void shadowing(struct ge_doctor *d)
         found++;
     }
     ge_doctor_check(d, "library-path", found ? GE_CHECK_PROBLEM : GE_CHECK_OK, "%d folder%s of LD_LIBRARY_PATH against %d "
-                    "of the framework and prefix", nld, nld == 1 ? "" : "s", nown);
+                    "of the framework and prefix (%d of their libraries pinned by DT_RPATH)", nld, nld == 1 ? "" : "s",
+                    nown, npinned);
 }
 
 /* ---- CUDA_HOME, CUDA_PATH ---- */

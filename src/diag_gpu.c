@@ -121,8 +121,11 @@ static void framework_checks(struct ge_doctor *d, int *ran, int *bad)
         ge_buf_fini(&errout);
         if (getenv("CUDA_VISIBLE_DEVICES"))
             ge_finding_evidence(x, "CUDA_VISIBLE_DEVICES", "%s", getenv("CUDA_VISIBLE_DEVICES"));
-        ge_finding_fix(x, false, false, "fix the errors above first; then '%s -c \"import %s\"' and the framework's "
-                       "GPU test show the rest", d->python, fw->string);
+        if (ge_findings_has(&d->findings, GE_F_CVD_EMPTY) || ge_findings_has(&d->findings, GE_F_CVD_INVALID))
+            ge_finding_fix(x, false, false, "unset CUDA_VISIBLE_DEVICES");
+        else
+            ge_finding_fix(x, false, false, "fix the errors above first; then '%s -c \"import %s\"' and the "
+                           "framework's GPU test show the rest", d->python, fw->string);
         (*bad)++;
         cJSON_Delete(r);
     }

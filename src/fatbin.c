@@ -1,6 +1,8 @@
 /* fatbin.c: the cubins and PTX of an ELF file's .nv_fatbin section (format notes in fatbin.h). */
 #include "fatbin.h"
 
+#include "elf.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -14,43 +16,6 @@
 #define FLAG_ARCH_SPECIFIC 0x100000u
 #define FLAG_FAMILY_SPECIFIC 0x200000u
 #define ENTRY_MIN 64u             /* the shortest entry header seen */
-#define SHSTRTAB_MAX (16u << 20)
-
-/* Bytes from memory or from a file, by offset. */
-struct src {
-    const unsigned char *mem;
-    size_t len;
-    int fd;
-    uint64_t size;
-    const char *name;
-};
-
-static int read_at(const struct src *s, uint64_t off, void *buf, size_t n, const char *what, struct ge_err *err)
-{
-    if (off > s->size || n > s->size - off)
-        return ge_err_set(err, GE_EXIT_BAD_DATA, "'%s': %s runs past the end of the file (byte %llu of %llu)", s->name,
-                          what, (unsigned long long)(off + n), (unsigned long long)s->size);
-    if (s->mem) {
-        memcpy(buf, s->mem + off, n);
-        return 0;
-    }
-    size_t got = 0;
-    while (got < n) {
-        ssize_t r = pread(s->fd, (char *)buf + got, n - got, (off_t)(off + got));
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return ge_err_sys(err, errno, "cannot read '%s'", s->name);
-        if (r == 0)
-            return ge_err_set(err, GE_EXIT_BAD_DATA, "'%s' is shorter than it says (it changed while read?)", s->name);
-        got += (size_t)r;
-    }
-    return 0;
-}
-
-static uint16_t le16(const unsigned char *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t le32(const unsigned char *p) { return (uint32_t)le16(p) | (uint32_t)le16(p + 2) << 16; }
-static uint64_t le64(const unsigned char *p) { return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32; }
 
 static int add(struct ge_fatbin *fb, size_t *cap, const struct ge_fatbin_entry *e, const char *name, struct ge_err *err)
 {
@@ -69,7 +34,7 @@ static int add(struct ge_fatbin *fb, size_t *cap, const struct ge_fatbin_entry *
 }
 
 /* The fat binaries in [off, off + size) of s. */
-static int walk_section(const struct src *s, uint64_t off, uint64_t size, struct ge_fatbin *fb, struct ge_err *err)
+static int walk_section(const struct ge_elf_src *s, uint64_t off, uint64_t size, struct ge_fatbin *fb, struct ge_err *err)
 {
     size_t cap = 0;
     uint64_t end = off + size, pos = off;
@@ -77,7 +42,7 @@ static int walk_section(const struct src *s, uint64_t off, uint64_t size, struct
         if (end - pos < 16) {
             /* trailing alignment padding */
             unsigned char pad[16] = {0}, zero[16] = {0};
-            if (read_at(s, pos, pad, (size_t)(end - pos), "the .nv_fatbin section", err) < 0)
+            if (ge_elf_read(s, pos, pad, (size_t)(end - pos), "the .nv_fatbin section", err) < 0)
                 return -1;
             if (memcmp(pad, zero, (size_t)(end - pos)) == 0)
                 break;
@@ -85,9 +50,9 @@ static int walk_section(const struct src *s, uint64_t off, uint64_t size, struct
                               (unsigned long long)(end - pos));
         }
         unsigned char h[16];
-        if (read_at(s, pos, h, sizeof h, "a fat binary header", err) < 0)
+        if (ge_elf_read(s, pos, h, sizeof h, "a fat binary header", err) < 0)
             return -1;
-        uint32_t magic = le32(h);
+        uint32_t magic = ge_le32(h);
         if (magic == 0) { /* padding between fat binaries */
             pos += 8;
             continue;
@@ -95,8 +60,8 @@ static int walk_section(const struct src *s, uint64_t off, uint64_t size, struct
         if (magic != FATBIN_MAGIC)
             return ge_err_set(err, GE_EXIT_BAD_DATA, "'%s': .nv_fatbin holds no fat binary at offset %llu (magic %#x)",
                               s->name, (unsigned long long)(pos - off), magic);
-        uint16_t hsz = le16(h + 6);
-        uint64_t fsz = le64(h + 8);
+        uint16_t hsz = ge_le16(h + 6);
+        uint64_t fsz = ge_le64(h + 8);
         if (hsz < 16 || hsz > end - pos || fsz > end - pos - hsz)
             return ge_err_set(err, GE_EXIT_BAD_DATA, "'%s': the fat binary at offset %llu claims more bytes than "
                               ".nv_fatbin holds", s->name, (unsigned long long)(pos - off));
@@ -107,25 +72,25 @@ static int walk_section(const struct src *s, uint64_t off, uint64_t size, struct
             if (fend - e < ENTRY_MIN)
                 return ge_err_set(err, GE_EXIT_BAD_DATA, "'%s': an entry header at offset %llu is cut short",
                                   s->name, (unsigned long long)(e - off));
-            if (read_at(s, e, eh, sizeof eh, "an entry header", err) < 0)
+            if (ge_elf_read(s, e, eh, sizeof eh, "an entry header", err) < 0)
                 return -1;
-            uint16_t kind = le16(eh);
-            uint32_t ehsz = le32(eh + 4);
-            uint64_t psz = le64(eh + 8);
+            uint16_t kind = ge_le16(eh);
+            uint32_t ehsz = ge_le32(eh + 4);
+            uint64_t psz = ge_le64(eh + 8);
             if (ehsz < ENTRY_MIN || ehsz > fend - e || psz > fend - e - ehsz)
                 return ge_err_set(err, GE_EXIT_BAD_DATA, "'%s': the entry at offset %llu claims more bytes than its "
                                   "fat binary holds", s->name, (unsigned long long)(e - off));
             if (kind == GE_FATBIN_PTX || kind == GE_FATBIN_CUBIN) {
-                uint64_t flags = le64(eh + 40);
+                uint64_t flags = ge_le64(eh + 40);
                 struct ge_fatbin_entry x = {
                     .kind = (enum ge_fatbin_kind)kind,
-                    .arch = le32(eh + 28),
+                    .arch = ge_le32(eh + 28),
                     .suffix = flags & FLAG_ARCH_SPECIFIC ? 'a' : flags & FLAG_FAMILY_SPECIFIC ? 'f' : 0,
-                    .ver_major = le16(eh + 26),
-                    .ver_minor = le16(eh + 24),
+                    .ver_major = ge_le16(eh + 26),
+                    .ver_minor = ge_le16(eh + 24),
                     .compressed = (flags & (FLAG_LZ4 | FLAG_ZSTD)) != 0,
                     .size = psz,
-                    .uncompressed_size = le64(eh + 56),
+                    .uncompressed_size = ge_le64(eh + 56),
                     .fatbin = fb->nfatbins - 1,
                 };
                 if (x.arch == 0 || x.arch > 1000)
@@ -142,71 +107,28 @@ static int walk_section(const struct src *s, uint64_t off, uint64_t size, struct
 }
 
 /* Find .nv_fatbin in a 64-bit little-endian ELF and walk it. */
-static int walk_elf(const struct src *s, struct ge_fatbin *fb, struct ge_err *err)
+struct find {
+    const struct ge_elf_src *s;
+    struct ge_fatbin *fb;
+};
+
+static int fatbin_section(void *ud, const struct ge_elf_section *sec, struct ge_err *err)
 {
-    unsigned char eh[64];
-    if (s->size < sizeof eh)
-        return ge_err_set(err, GE_EXIT_BAD_DATA, "'%s' is not an ELF file (too short)", s->name);
-    if (read_at(s, 0, eh, sizeof eh, "the ELF header", err) < 0)
-        return -1;
-    if (memcmp(eh, "\x7f" "ELF", 4) != 0)
-        return ge_err_set(err, GE_EXIT_BAD_DATA, "'%s' is not an ELF file", s->name);
-    if (eh[4] != 2 || eh[5] != 1)
-        return ge_err_set(err, GE_EXIT_BAD_DATA, "'%s' is not a 64-bit little-endian ELF file", s->name);
-    uint64_t shoff = le64(eh + 40);
-    uint16_t shentsize = le16(eh + 58);
-    uint64_t shnum = le16(eh + 60);
-    uint32_t shstrndx = le16(eh + 62);
-    if (shoff == 0) {
-        fb->has_section = false; /* no section table: nothing to find */
+    struct find *f = ud;
+    if (strcmp(sec->name, ".nv_fatbin") != 0)
         return 0;
-    }
-    if (shentsize != 64)
-        return ge_err_set(err, GE_EXIT_BAD_DATA, "'%s': section headers of %u bytes, not 64", s->name, shentsize);
-    unsigned char sh[64];
-    if (shnum == 0 || shstrndx == 0xffff) { /* the real values sit in section 0 */
-        if (read_at(s, shoff, sh, sizeof sh, "section header 0", err) < 0)
-            return -1;
-        if (shnum == 0)
-            shnum = le64(sh + 32);
-        if (shstrndx == 0xffff)
-            shstrndx = le32(sh + 40);
-    }
-    if (shnum > (s->size - (shoff < s->size ? shoff : s->size)) / 64)
-        return ge_err_set(err, GE_EXIT_BAD_DATA, "'%s': its section table runs past the end of the file", s->name);
-    if (shstrndx >= shnum)
-        return ge_err_set(err, GE_EXIT_BAD_DATA, "'%s': its section-name table is section %u of %llu", s->name,
-                          shstrndx, (unsigned long long)shnum);
-    if (read_at(s, shoff + (uint64_t)shstrndx * 64, sh, sizeof sh, "the section-name table's header", err) < 0)
-        return -1;
-    uint64_t stroff = le64(sh + 24), strsz = le64(sh + 32);
-    if (strsz > SHSTRTAB_MAX)
-        return ge_err_set(err, GE_EXIT_BAD_DATA, "'%s': a section-name table of %llu bytes", s->name,
-                          (unsigned long long)strsz);
-    char *names = malloc(strsz + 1);
-    if (!names)
-        return ge_err_set(err, GE_EXIT_FAILURE, "out of memory");
-    int rc = read_at(s, stroff, names, strsz, "the section-name table", err);
-    names[strsz] = '\0';
-    for (uint64_t i = 1; rc == 0 && i < shnum; i++) {
-        if ((rc = read_at(s, shoff + i * 64, sh, sizeof sh, "a section header", err)) < 0)
-            break;
-        uint32_t nm = le32(sh), type = le32(sh + 4);
-        if (nm >= strsz || strcmp(names + nm, ".nv_fatbin") != 0)
-            continue;
-        fb->has_section = true;
-        if (type == 8) /* SHT_NOBITS: no bytes in the file */
-            continue;
-        uint64_t off = le64(sh + 24), size = le64(sh + 32);
-        if (off > s->size || size > s->size - off) {
-            rc = ge_err_set(err, GE_EXIT_BAD_DATA, "'%s': its .nv_fatbin section runs past the end of the file",
-                            s->name);
-            break;
-        }
-        rc = walk_section(s, off, size, fb, err);
-    }
-    free(names);
-    return rc;
+    f->fb->has_section = true;
+    if (sec->type == 8) /* SHT_NOBITS: no bytes in the file */
+        return 0;
+    if (!sec->in_file)
+        return ge_err_set(err, GE_EXIT_BAD_DATA, "'%s': its .nv_fatbin section runs past the end of the file", f->s->name);
+    return walk_section(f->s, sec->off, sec->size, f->fb, err);
+}
+
+static int walk_elf(const struct ge_elf_src *s, struct ge_fatbin *fb, struct ge_err *err)
+{
+    struct find f = {s, fb};
+    return ge_elf_each_section(s, fatbin_section, &f, err);
 }
 
 static int finish(int rc, struct ge_fatbin *out)
@@ -228,7 +150,7 @@ int ge_fatbin_read(const char *path, struct ge_fatbin *out, struct ge_err *err)
         close(fd);
         return ge_err_sys(err, e, "cannot read '%s'", path);
     }
-    struct src s = {NULL, 0, fd, (uint64_t)size, path};
+    struct ge_elf_src s = {NULL, 0, fd, (uint64_t)size, path};
     int rc = walk_elf(&s, out, err);
     close(fd);
     return finish(rc, out);
@@ -237,7 +159,7 @@ int ge_fatbin_read(const char *path, struct ge_fatbin *out, struct ge_err *err)
 int ge_fatbin_parse_elf(const void *elf, size_t len, const char *name, struct ge_fatbin *out, struct ge_err *err)
 {
     memset(out, 0, sizeof *out);
-    struct src s = {elf, len, -1, len, name};
+    struct ge_elf_src s = {elf, len, -1, len, name};
     return finish(walk_elf(&s, out, err), out);
 }
 
@@ -246,7 +168,7 @@ int ge_fatbin_parse_section(const void *data, size_t len, const char *name, stru
 {
     memset(out, 0, sizeof *out);
     out->has_section = true;
-    struct src s = {data, len, -1, len, name};
+    struct ge_elf_src s = {data, len, -1, len, name};
     return finish(walk_section(&s, 0, len, out, err), out);
 }
 

@@ -221,6 +221,27 @@ test_library_path_shadowing_the_frameworks_cudnn() {
     has cudnn-majors-mixed warning
 }
 
+test_a_library_pinned_by_rpath_is_not_shadowed() {
+    command -v cc >/dev/null 2>&1 || { echo "no C compiler: skipped"; return 0; }
+    machine
+    # as PyTorch's wheels do: libtorch_cuda.so needs libcudnn.so.9 and finds it through DT_RPATH
+    # ($ORIGIN/../../nvidia/cudnn/lib), which the loader searches before LD_LIBRARY_PATH; cuDNN's
+    # sub-libraries are found through cuDNN's own DT_RUNPATH, after it
+    echo 'int gpuenv_test_symbol;' >"$T/x.c"
+    cc -shared -fPIC -o "$T/libcudnn.so.9" -Wl,-soname,libcudnn.so.9 "$T/x.c" || fail "cc libcudnn"
+    cc -shared -fPIC -o "$T/libtorch_cuda.so" "$T/x.c" -Wl,--disable-new-dtags,-rpath,'$ORIGIN/../../nvidia/cudnn/lib' \
+        -Wl,--no-as-needed "$T/libcudnn.so.9" || fail "cc libtorch_cuda"
+    printf 'pip graph 9.1' >"$T/graph.so"
+    venv torch=2.4.1+cu124 "lib=torch/lib/libtorch_cuda.so:$T/libtorch_cuda.so" \
+        "lib=nvidia/cudnn/lib/libcudnn.so.9:$T/libcudnn.so.9" "lib=nvidia/cudnn/lib/libcudnn_graph.so.9:$T/graph.so"
+    mkdir -p "$T/sys"
+    printf 'system cudnn 9.0.0' >"$T/sys/libcudnn.so.9"
+    printf 'system graph 9.0.0' >"$T/sys/libcudnn_graph.so.9"
+    LD_LIBRARY_PATH="$T/sys" FAKE_GPU=1 doc
+    json "[f['subject'] for f in d['findings'] if f['code'] == 'library-shadowed'] == ['libcudnn_graph.so.9']"
+    json "'1 of their libraries pinned by DT_RPATH' in [c['note'] for c in d['checks'] if c['name'] == 'library-path'][0]"
+}
+
 test_cuda_home() {
     machine
     venv torch=2.4.1+cu124
@@ -349,9 +370,13 @@ test_no_kernel_image_and_ptx_from_fat_binaries() {
     has ptx-too-new error
     json "any('CUDA 13.0 or later' in f['fix']['action'] for f in d['findings'] if f['code'] == 'ptx-too-new')"
     # the framework's own libraries are read too
-    venv torch=2.4.1+cu124 "lib=torch/lib/libtorch_cuda.so:$FB/cubin80.so"
+    # (NVIDIA's own libraries are read and listed, not judged: CUDA 13's cuFFT keeps its kernels
+    # outside .nv_fatbin, and which GPUs they support is the matrix's part)
+    venv torch=2.4.1+cu124 "lib=torch/lib/libtorch_cuda.so:$FB/cubin80.so" "lib=nvidia/cufft/lib/libcufft.so.12:$FB/cubin80.so"
     FAKE_GPU=1 doc
     has no-kernel-image error
+    json "[f['subject'].split('/')[-1] for f in d['findings'] if f['code'] == 'no-kernel-image'] == ['libtorch_cuda.so']"
+    json "sorted((b['path'].split('/')[-1], b['origin']) for b in d['binaries']) == [('libcufft.so.12', 'nvidia'), ('libtorch_cuda.so', 'framework')]"
     echo "not an ELF file" >"$T/junk.so"
     doc --binary "$T/junk.so"
     has binary-unreadable error

@@ -1,7 +1,9 @@
-/* fuzz_fatbin.c: ELF files and .nv_fatbin sections; whatever is accepted holds sane entries, and
- * every refusal says why. */
+/* fuzz_fatbin.c: ELF files (their .nv_fatbin and dynamic sections) and .nv_fatbin sections alone;
+ * whatever is accepted holds sane entries, and every refusal says why. */
 #include <stdlib.h>
+#include <string.h>
 
+#include "elf.h"
 #include "fatbin.h"
 #include "fuzz.h"
 
@@ -29,5 +31,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         ge_fatbin_fini(&fb);
     }
+    static struct ge_elf_dynamic dyn;
+    ge_err_clear(&err);
+    int rc = ge_elf_dynamic_parse(data, size, "fuzz.so", &dyn, &err);
+    if ((rc < 0 && err.status == 0) || dyn.nneeded > GE_ELF_MAX_NEEDED || strlen(dyn.rpath) >= sizeof dyn.rpath)
+        abort();
     return 0;
 }

@@ -2,9 +2,12 @@
  * CUDA_VISIBLE_DEVICES as the driver reads it, a driver's version from its library's name, the
  * PTX ISA table, and running a program with a time limit. The checks themselves are tested end
  * to end (tests/e2e/t_doctor.sh) on machines broken on purpose. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "doctor.h"
+#include "elf.h"
 #include "finding.h"
 #include "proc.h"
 #include "str.h"
@@ -188,6 +191,43 @@ START_TEST(a_program_is_killed_at_its_time_limit)
 }
 END_TEST
 
+START_TEST(dynamic_section_rpath_runpath_needed)
+{
+    char p[4096];
+    struct ge_elf_dynamic d;
+    struct ge_err err;
+    ge_err_clear(&err);
+    snprintf(p, sizeof p, "%s/librpath.so", fake_dir());
+    ck_assert_msg(ge_elf_dynamic_read(p, &d, &err) == 0, "%s", err.msg);
+    ck_assert(d.has_dynamic);
+    ck_assert_str_eq(d.rpath, "$ORIGIN/../nvidia/cudnn/lib");
+    ck_assert_str_eq(d.runpath, "");
+    bool libm = false;
+    for (int i = 0; i < d.nneeded; i++)
+        libm |= strcmp(d.needed[i], "libm.so.6") == 0;
+    ck_assert(libm);
+    snprintf(p, sizeof p, "%s/librunpath.so", fake_dir());
+    ck_assert_msg(ge_elf_dynamic_read(p, &d, &err) == 0, "%s", err.msg);
+    ck_assert_str_eq(d.rpath, "");
+    ck_assert_str_eq(d.runpath, "$ORIGIN:/opt/x");
+    /* nvcc's fixtures: a dynamic section, no search path */
+    ck_assert_int_eq(ge_elf_dynamic_read("tests/data/fatbin/both.so", &d, &err), 0);
+    ck_assert(d.has_dynamic && !d.rpath[0] && !d.runpath[0]);
+    /* not ELF, cut short */
+    ck_assert_int_eq(ge_elf_dynamic_parse("#!/bin/sh\n", 10, "script", &d, &err), -1);
+    ck_assert_int_eq(err.status, GE_EXIT_BAD_DATA);
+    size_t len;
+    char *whole = ge_read_file(p, 1 << 24, &len);
+    ck_assert_ptr_nonnull(whole);
+    for (size_t cut = 0; cut < len; cut += len / 97 + 1) {
+        ge_err_clear(&err);
+        int rc = ge_elf_dynamic_parse(whole, cut, "cut", &d, &err);
+        ck_assert(rc == 0 || err.status == GE_EXIT_BAD_DATA);
+    }
+    free(whole);
+}
+END_TEST
+
 Suite *suite_doctor(void)
 {
     Suite *s = suite_create("doctor");
@@ -198,6 +238,7 @@ Suite *suite_doctor(void)
     tcase_add_test(t, driver_version_from_the_library_name);
     tcase_add_test(t, ptx_isa_table_of_the_matrix);
     tcase_add_test(t, a_program_is_killed_at_its_time_limit);
+    tcase_add_test(t, dynamic_section_rpath_runpath_needed);
     suite_add_tcase(s, t);
     return s;
 }
