@@ -215,9 +215,11 @@ static void print_check(const cJSON *c)
         ge_strlcpy(dnn, dn->valuestring, sizeof dnn);
     printf("  check: version %s, CUDA %s, cuDNN %s; ", cJSON_IsString(v) ? v->valuestring : "?",
            cJSON_IsString(cu) ? cu->valuestring : "none", dnn);
+    const cJSON *cv = cJSON_GetObjectItemCaseSensitive(c, "conv");
     if (cJSON_IsTrue(g))
-        printf("sees %s; a matrix product on it %s\n", cJSON_IsString(d) ? d->valuestring : "a GPU",
-               cJSON_IsTrue(m) ? "came out right" : "came out WRONG");
+        printf("sees %s; a matrix product on it %s%s\n", cJSON_IsString(d) ? d->valuestring : "a GPU",
+               cJSON_IsTrue(m) ? "came out right" : "came out WRONG",
+               cJSON_IsTrue(cv) ? ", and a convolution through cuDNN" : cJSON_IsFalse(cv) ? "; a convolution FAILED" : "");
     else
         printf("sees no GPU\n");
 }

@@ -97,9 +97,14 @@ static void framework_checks(struct ge_doctor *d, int *ran, int *bad)
         ge_buf_init(&errout);
         cJSON *r = ge_py_check_timed(d->python, fw->string, t, &errout, &err);
         const cJSON *gpu = r ? cJSON_GetObjectItem(r, "gpu") : NULL, *mm = r ? cJSON_GetObjectItem(r, "matmul") : NULL;
-        const cJSON *e = r ? cJSON_GetObjectItem(r, "error") : NULL;
+        const cJSON *e = r ? cJSON_GetObjectItem(r, "error") : NULL, *conv = r ? cJSON_GetObjectItem(r, "conv") : NULL;
+        const cJSON *ce = r ? cJSON_GetObjectItem(r, "conv_error") : NULL;
+        char conv_why[300] = "";
+        if (cJSON_IsFalse(conv))
+            ge_fmt(conv_why, sizeof conv_why, "a convolution through cuDNN failed%s%s", cJSON_IsString(ce) ? ": " : "",
+                   cJSON_IsString(ce) ? ce->valuestring : "");
         (*ran)++;
-        if (r && cJSON_IsTrue(gpu) && cJSON_IsTrue(mm)) {
+        if (r && cJSON_IsTrue(gpu) && cJSON_IsTrue(mm) && !conv_why[0]) {
             cJSON_Delete(r);
             ge_buf_fini(&errout);
             continue;
@@ -107,7 +112,8 @@ static void framework_checks(struct ge_doctor *d, int *ran, int *bad)
         const char *why = !r                ? err.msg
                           : cJSON_IsString(e) ? e->valuestring
                           : !cJSON_IsTrue(gpu) ? "it sees no GPU"
-                                               : "a 64x64 product on the GPU came out wrong";
+                          : !cJSON_IsTrue(mm)  ? "a 64x64 product on the GPU came out wrong"
+                                               : conv_why;
         struct ge_finding *x = ge_finding_add(&d->findings, GE_F_FRAMEWORK_NO_GPU, GE_SEV_ERROR, fw->string,
                                               "%s's own check failed: %s", fw->string, why);
         ge_finding_evidence(x, d->python, "%s", why);
@@ -121,7 +127,9 @@ static void framework_checks(struct ge_doctor *d, int *ran, int *bad)
         ge_buf_fini(&errout);
         if (getenv("CUDA_VISIBLE_DEVICES"))
             ge_finding_evidence(x, "CUDA_VISIBLE_DEVICES", "%s", getenv("CUDA_VISIBLE_DEVICES"));
-        if (ge_findings_has(&d->findings, GE_F_CVD_EMPTY) || ge_findings_has(&d->findings, GE_F_CVD_INVALID))
+        if (conv_why[0] && ge_findings_has(&d->findings, GE_F_LIBRARY_SHADOWED))
+            ge_finding_fix(x, false, false, "remove the shadowing folders from LD_LIBRARY_PATH (see library-shadowed)");
+        else if (ge_findings_has(&d->findings, GE_F_CVD_EMPTY) || ge_findings_has(&d->findings, GE_F_CVD_INVALID))
             ge_finding_fix(x, false, false, "unset CUDA_VISIBLE_DEVICES");
         else
             ge_finding_fix(x, false, false, "fix the errors above first; then '%s -c \"import %s\"' and the "

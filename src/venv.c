@@ -223,6 +223,14 @@ int ge_venv_check(const char *prefix, const struct ge_lockfile *l, cJSON **check
         ge_err_hint(err, "'gpuenv detect' and 'gpuenv resolve --explain' show what the driver and GPU allow");
         return -1;
     }
+    const cJSON *conv = cJSON_GetObjectItemCaseSensitive(*check, "conv");
+    if (cJSON_IsFalse(conv)) {
+        const cJSON *ce = cJSON_GetObjectItemCaseSensitive(*check, "conv_error");
+        ge_err_set(err, GE_EXIT_FAILURE, "%s sees the GPU, but a convolution through cuDNN failed%s%s", l->py_framework,
+                   cJSON_IsString(ce) ? ": " : "", cJSON_IsString(ce) ? ce->valuestring : "");
+        ge_err_hint(err, "'gpuenv doctor' finds what shadows cuDNN (LD_LIBRARY_PATH)");
+        return -1;
+    }
     *no_gpu = !cJSON_IsTrue(g);
     return 0;
 }

@@ -327,6 +327,11 @@ test_the_framework_check_on_the_gpu() {
     doc
     assert_rc 8
     has framework-sees-no-gpu error
+    # the check also runs a convolution through cuDNN, which a shadowed sub-library breaks
+    python3 "$ROOT/tests/fake/make_site.py" "$SITE" cudnn-broken || fail "make_site.py"
+    FAKE_GPU=1 doc
+    assert_rc 8
+    json "any('CUDNN_STATUS_SUBLIBRARY_LOADING_FAILED' in f['message'] for f in d['findings'] if f['code'] == 'framework-sees-no-gpu')"
     FAKE_GPU=1 doc --no-gpu-check
     assert_rc 0
     check_is gpu skipped

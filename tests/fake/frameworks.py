@@ -24,8 +24,8 @@ class _T:
         return _T(1, self.v * self.n * self.n)
     def item(self):
         return self.v
-def ones(a, b, device=None):
-    return _T(a, 1.0)
+def ones(*shape, device=None):
+    return _T(shape[0], 1.0)
 class cuda:
     @staticmethod
     def is_available():

@@ -11,7 +11,8 @@ Usage: make_site.py SITE SPEC...
     numpy-abi=torch          the framework warns at import as one built against NumPy 1.x does
     broken=torch:MESSAGE     importing the framework raises ImportError(MESSAGE)
     lib=REL:SRC              copy the file SRC to SITE/REL (torch/lib/libx.so, nvidia/cudnn/lib/libcudnn.so.9)
-    dist=NAME-VERSION        an (extra) NAME-VERSION.dist-info folder"""
+    dist=NAME-VERSION        an (extra) NAME-VERSION.dist-info folder
+    cudnn-broken             torch.nn.functional.conv2d fails as a cuDNN missing its sub-libraries does"""
 import os
 import re
 import shutil
@@ -52,6 +53,10 @@ for spec in sys.argv[2:]:
         rel, _, src = value.partition(":")
         os.makedirs(os.path.dirname(os.path.join(site, rel)), exist_ok=True)
         shutil.copyfile(src, os.path.join(site, rel))
+    elif key == "cudnn-broken":
+        put("torch/nn/__init__.py", "")
+        put("torch/nn/functional.py", "def conv2d(x, w):\n    raise RuntimeError('cudnnFinalize failed "
+            "cudnn_status: CUDNN_STATUS_SUBLIBRARY_LOADING_FAILED')\n")
     elif key == "dist":
         os.makedirs(os.path.join(site, value + ".dist-info"), exist_ok=True)
     else:
