@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "doctor.h"
 #include "proc.h"
@@ -126,6 +127,10 @@ cJSON *ge_doctor_probe_python(const char *python, double timeout_s, char *note, 
     struct ge_err err;
     ge_err_clear(&err);
     cJSON *doc = NULL;
+    if (access(python, X_OK) != 0) {
+        snprintf(note, size, "'%s' is not an executable file", python);
+        goto done;
+    }
     if (ge_proc_capture(argv, timeout_s, 4u << 20, &out, &err_out, &r, &err) < 0) {
         ge_strlcpy(note, err.msg, size);
         goto done;
