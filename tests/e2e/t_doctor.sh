@@ -438,3 +438,55 @@ test_bad_options() {
     assert_rc 2
     json "d['error']['kind'] == 'usage'"
 }
+
+test_a_library_that_will_not_load_and_a_failing_init() {
+    machine
+    echo "not a library" >"$GPUENV_SYSROOT/$LIBDIR/libcuda.so.580.65.06"
+    doc
+    assert_rc 8
+    has driver-load-failed error
+    lacks no-driver
+    machine
+    FAKE_CUDA_MODE=init-fail FAKE_CUDA_ERROR=999 doc
+    assert_rc 8
+    has driver-init-failed error
+    lacks driver-version-mismatch
+    lacks module-not-loaded
+    lacks driver-load-failed
+}
+
+test_the_interpreter_and_the_venv_against_the_lock() {
+    machine
+    mkdir -p "$T/nopython" "$T/p"
+    # no interpreter at all: a note, as nothing asks for one
+    PATH="$T/nopython" gp doctor -C "$T/p" --json
+    has no-python info
+    venv numpy=1.26.4
+    doc
+    has no-framework info
+    # a project whose lock pins torch 2.4.1+cu124 in its venv
+    GPUENV_DATA_DIR="$ROOT/tests/data/matrix-min" gp lock -C "$T/p" --driver 580.65.06 --gpu 9.0 --python 3.12 'torch==2.4.1'
+    assert_rc 0
+    grep -q '"torch==2.4.1+cu124"' "$T/p/gpuenv.lock" || fail "the lock pins no torch"
+    mkdir -p "$T/p/.gpuenv"
+    cp "$T/p/gpuenv.lock" "$T/p/.gpuenv/gpuenv-prefix.lock"
+    python3 -m venv --without-pip "$T/p/.gpuenv/venv" || fail "venv"
+    S=$("$T/p/.gpuenv/venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+    python3 "$ROOT/tests/fake/make_site.py" "$S" torch=2.5.1+cu124 || fail "make_site.py"
+    # the project's venv is the interpreter examined when none is active or given
+    unset VIRTUAL_ENV || true
+    FAKE_GPU=1 GPUENV_DATA_DIR="$ROOT/tests/data/matrix-min" gp doctor -C "$T/p" --json
+    assert_rc 8
+    has venv-not-locked error
+    json "any('2.5.1+cu124' in f['message'] and '2.4.1+cu124' in f['message'] for f in d['findings'] if f['code'] == 'venv-not-locked')"
+    json "'the project' in [c['note'] for c in d['checks'] if c['name'] == 'python'][0]"
+    python3 "$ROOT/tests/fake/make_site.py" "$S" torch=2.4.1+cu124 || fail "make_site.py"
+    FAKE_GPU=1 GPUENV_DATA_DIR="$ROOT/tests/data/matrix-min" gp doctor -C "$T/p" --json
+    lacks venv-not-locked
+    # a lock that pins a framework makes a missing one an error
+    rm -r "$S/torch"
+    GPUENV_DATA_DIR="$ROOT/tests/data/matrix-min" gp doctor -C "$T/p" --json
+    has no-framework error
+    PATH="$T/nopython" GPUENV_DATA_DIR="$ROOT/tests/data/matrix-min" gp doctor -C "$T/p" --python "$T/nopython/python3" --json
+    has framework-import-failed error
+}
