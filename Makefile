@@ -126,7 +126,7 @@ check-tools:
 
 # Compares gpuenv detect with nvidia-smi where a real driver is present (opt-in).
 check-live: $(B)/gpuenv
-	GPUENV=$(CURDIR)/$(B)/gpuenv sh tests/live/check-live.sh
+	GPUENV=$(CURDIR)/$(B)/gpuenv sh tests/live/check-live.sh && GPUENV=$(CURDIR)/$(B)/gpuenv sh tests/live/doctor-live.sh
 
 # The same unit tests built with clang: the source must build with both compilers.
 check-clang:
