@@ -104,10 +104,38 @@ static int nvidia_pci(const struct ge_doctor *d, char *first, size_t size)
     return n;
 }
 
-static const char *install_driver_fix(void)
+/* The oldest driver every framework in the interpreter runs on natively: the floor of its CUDA
+ * release in the matrix. "" when no framework says its CUDA or the matrix does not know it. */
+static void driver_for_frameworks(const struct ge_doctor *d, char *out, size_t size)
 {
-    return "install the NVIDIA driver: 'sudo apt install nvidia-driver' (Debian), 'sudo ubuntu-drivers install' "
-           "(Ubuntu) or 'sudo dnf install nvidia-driver' (RHEL with NVIDIA's repository), then reboot";
+    out[0] = '\0';
+    struct ge_version best = {{0}, 0};
+    const cJSON *fws = d->py && d->m ? cJSON_GetObjectItem(d->py, "frameworks") : NULL, *fw;
+    cJSON_ArrayForEach(fw, fws)
+    {
+        const cJSON *c = cJSON_GetObjectItem(fw, "cuda");
+        struct ge_version v;
+        if (!cJSON_IsString(c) || ge_doctor_vparse(c->valuestring, &v) < 0 || v.n < 2)
+            continue;
+        v.n = 3;
+        v.part[2] = 0;
+        const struct ge_cuda_release *r = ge_matrix_cuda(d->m, &v);
+        if (!r)
+            r = ge_matrix_cuda_newest_of_minor(d->m, &v);
+        if (r && r->min_driver.has_linux && ge_version_cmp(&r->min_driver.linux_x86_64.v, &best) > 0) {
+            best = r->min_driver.linux_x86_64.v;
+            ge_fmt(out, size, "%s or newer, for %s's CUDA %s", r->min_driver.linux_x86_64.s, fw->string, c->valuestring);
+        }
+    }
+}
+
+static void install_driver_fix(const struct ge_doctor *d, struct ge_finding *x)
+{
+    char need[128];
+    driver_for_frameworks(d, need, sizeof need);
+    ge_finding_fix(x, true, true, "install the NVIDIA driver%s%s%s: 'sudo apt install nvidia-driver' (Debian), 'sudo "
+                   "ubuntu-drivers install' (Ubuntu) or 'sudo dnf install nvidia-driver' (RHEL with NVIDIA's "
+                   "repository), then reboot", need[0] ? " (" : "", need, need[0] ? ")" : "");
 }
 
 /* What the probe's failure means. */
@@ -170,7 +198,7 @@ static void probe_failed(struct ge_doctor *d, bool wsl, const char *container, b
             ge_finding_evidence(x, "probe", "%s", msg);
             if (npci)
                 ge_finding_evidence(x, "/sys/bus/pci/devices", "%d NVIDIA GPU%s, the first %s", npci, npci > 1 ? "s" : "", pci);
-            ge_finding_fix(x, true, true, "%s", install_driver_fix());
+            install_driver_fix(d, x);
         }
         return;
     }

@@ -1,6 +1,7 @@
 /* diag_gpu.c: proof on the GPU. The probe ran gpuenv's kernel on every GPU (driver_kernel.c); here
  * its results become findings, and each framework that imports runs its own one-line check (a
  * small product on the GPU, as install does), in an interpreter with a time limit. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,62 +81,108 @@ static void kernel_results(struct ge_doctor *d, int *ran, int *bad)
     }
 }
 
+/* One framework's own check, run in a thread of its own: the checks are independent interpreters,
+ * each mostly importing its framework, so they run side by side. */
+struct fw_job {
+    const char *name;
+    const char *python;
+    double timeout_s;
+    cJSON *r;
+    struct ge_buf errout;
+    struct ge_err err;
+    pthread_t thread;
+    bool started;
+};
+
+static void *run_check(void *arg)
+{
+    struct fw_job *j = arg;
+    j->r = ge_py_check_timed(j->python, j->name, j->timeout_s, &j->errout, &j->err);
+    return NULL;
+}
+
+static bool has_for(const struct ge_doctor *d, enum ge_code c, const char *subject)
+{
+    for (size_t i = 0; i < d->findings.n; i++)
+        if (d->findings.v[i].code == c && !strcmp(d->findings.v[i].subject, subject))
+            return true;
+    return false;
+}
+
+static void judge(struct ge_doctor *d, struct fw_job *j, int *bad)
+{
+    const cJSON *r = j->r;
+    const cJSON *gpu = r ? cJSON_GetObjectItem(r, "gpu") : NULL, *mm = r ? cJSON_GetObjectItem(r, "matmul") : NULL;
+    const cJSON *e = r ? cJSON_GetObjectItem(r, "error") : NULL, *conv = r ? cJSON_GetObjectItem(r, "conv") : NULL;
+    const cJSON *ce = r ? cJSON_GetObjectItem(r, "conv_error") : NULL;
+    char conv_why[300] = "";
+    if (cJSON_IsFalse(conv))
+        ge_fmt(conv_why, sizeof conv_why, "a convolution through cuDNN failed%s%s", cJSON_IsString(ce) ? ": " : "",
+               cJSON_IsString(ce) ? ce->valuestring : "");
+    if (r && cJSON_IsTrue(gpu) && cJSON_IsTrue(mm) && !conv_why[0])
+        return;
+    const char *why = !r                ? j->err.msg
+                      : cJSON_IsString(e) ? e->valuestring
+                      : !cJSON_IsTrue(gpu) ? "it sees no GPU"
+                      : !cJSON_IsTrue(mm)  ? "a 64x64 product on the GPU came out wrong"
+                                           : conv_why;
+    struct ge_finding *x = ge_finding_add(&d->findings, GE_F_FRAMEWORK_NO_GPU, GE_SEV_ERROR, j->name,
+                                          "%s's own check failed: %s", j->name, why);
+    ge_finding_evidence(x, d->python, "%s", why);
+    /* the framework's last words on stderr say most (a driver error, a missing library) */
+    const char *text = ge_buf_str(&j->errout), *last = NULL;
+    for (const char *p = text; *p; p++)
+        if ((p == text || p[-1] == '\n') && *p != '\n' && *p != ' ')
+            last = p;
+    if (last)
+        ge_finding_evidence(x, "stderr", "%.*s", (int)strcspn(last, "\n"), last);
+    if (getenv("CUDA_VISIBLE_DEVICES"))
+        ge_finding_evidence(x, "CUDA_VISIBLE_DEVICES", "%s", getenv("CUDA_VISIBLE_DEVICES"));
+    if (conv_why[0] && ge_findings_has(&d->findings, GE_F_LIBRARY_SHADOWED))
+        ge_finding_fix(x, false, false, "remove the shadowing folders from LD_LIBRARY_PATH (see library-shadowed)");
+    else if (ge_findings_has(&d->findings, GE_F_CVD_EMPTY) || ge_findings_has(&d->findings, GE_F_CVD_INVALID))
+        ge_finding_fix(x, false, false, "unset CUDA_VISIBLE_DEVICES");
+    else
+        ge_finding_fix(x, false, false, "fix the errors above first; then '%s -c \"import %s\"' and the "
+                       "framework's GPU test show the rest", d->python, j->name);
+    (*bad)++;
+}
+
+#define MAX_FW_JOBS 4
+
 static void framework_checks(struct ge_doctor *d, int *ran, int *bad)
 {
+    struct fw_job jobs[MAX_FW_JOBS];
+    int n = 0;
     const cJSON *fws = d->py ? cJSON_GetObjectItem(d->py, "frameworks") : NULL, *fw;
     cJSON_ArrayForEach(fw, fws)
     {
-        /* only a framework that imports and was built for the GPU: the rest is said already */
+        /* only a framework that imports and was built for a CUDA this driver runs: the rest is said already */
         const cJSON *cuda = cJSON_GetObjectItem(fw, "cuda");
-        if (cJSON_GetObjectItem(fw, "error") || !cJSON_IsString(cuda) ||
-            ge_findings_has(&d->findings, GE_F_FRAMEWORK_CPU_ONLY) || ge_findings_has(&d->findings, GE_F_FRAMEWORK_CUDA_TOO_NEW))
+        if (n == MAX_FW_JOBS || cJSON_GetObjectItem(fw, "error") || !cJSON_IsString(cuda) ||
+            has_for(d, GE_F_FRAMEWORK_CPU_ONLY, fw->string) || has_for(d, GE_F_FRAMEWORK_CUDA_TOO_NEW, fw->string))
             continue;
-        struct ge_err err;
-        ge_err_clear(&err);
-        double t = d->o->timeout_s > 0 ? d->o->timeout_s : GE_DOCTOR_TIMEOUT_DEFAULT;
-        struct ge_buf errout;
-        ge_buf_init(&errout);
-        cJSON *r = ge_py_check_timed(d->python, fw->string, t, &errout, &err);
-        const cJSON *gpu = r ? cJSON_GetObjectItem(r, "gpu") : NULL, *mm = r ? cJSON_GetObjectItem(r, "matmul") : NULL;
-        const cJSON *e = r ? cJSON_GetObjectItem(r, "error") : NULL, *conv = r ? cJSON_GetObjectItem(r, "conv") : NULL;
-        const cJSON *ce = r ? cJSON_GetObjectItem(r, "conv_error") : NULL;
-        char conv_why[300] = "";
-        if (cJSON_IsFalse(conv))
-            ge_fmt(conv_why, sizeof conv_why, "a convolution through cuDNN failed%s%s", cJSON_IsString(ce) ? ": " : "",
-                   cJSON_IsString(ce) ? ce->valuestring : "");
-        (*ran)++;
-        if (r && cJSON_IsTrue(gpu) && cJSON_IsTrue(mm) && !conv_why[0]) {
-            cJSON_Delete(r);
-            ge_buf_fini(&errout);
-            continue;
-        }
-        const char *why = !r                ? err.msg
-                          : cJSON_IsString(e) ? e->valuestring
-                          : !cJSON_IsTrue(gpu) ? "it sees no GPU"
-                          : !cJSON_IsTrue(mm)  ? "a 64x64 product on the GPU came out wrong"
-                                               : conv_why;
-        struct ge_finding *x = ge_finding_add(&d->findings, GE_F_FRAMEWORK_NO_GPU, GE_SEV_ERROR, fw->string,
-                                              "%s's own check failed: %s", fw->string, why);
-        ge_finding_evidence(x, d->python, "%s", why);
-        /* the framework's last words on stderr say most (a driver error, a missing library) */
-        const char *text = ge_buf_str(&errout), *last = NULL;
-        for (const char *p = text; *p; p++)
-            if ((p == text || p[-1] == '\n') && *p != '\n' && *p != ' ')
-                last = p;
-        if (last)
-            ge_finding_evidence(x, "stderr", "%.*s", (int)strcspn(last, "\n"), last);
-        ge_buf_fini(&errout);
-        if (getenv("CUDA_VISIBLE_DEVICES"))
-            ge_finding_evidence(x, "CUDA_VISIBLE_DEVICES", "%s", getenv("CUDA_VISIBLE_DEVICES"));
-        if (conv_why[0] && ge_findings_has(&d->findings, GE_F_LIBRARY_SHADOWED))
-            ge_finding_fix(x, false, false, "remove the shadowing folders from LD_LIBRARY_PATH (see library-shadowed)");
-        else if (ge_findings_has(&d->findings, GE_F_CVD_EMPTY) || ge_findings_has(&d->findings, GE_F_CVD_INVALID))
-            ge_finding_fix(x, false, false, "unset CUDA_VISIBLE_DEVICES");
+        struct fw_job *j = &jobs[n++];
+        memset(j, 0, sizeof *j);
+        j->name = fw->string;
+        j->python = d->python;
+        j->timeout_s = d->o->timeout_s > 0 ? d->o->timeout_s : GE_DOCTOR_TIMEOUT_DEFAULT;
+        ge_buf_init(&j->errout);
+        ge_err_clear(&j->err);
+    }
+    for (int i = 0; i < n; i++)
+        jobs[i].started = pthread_create(&jobs[i].thread, NULL, run_check, &jobs[i]) == 0;
+    for (int i = 0; i < n; i++) {
+        if (jobs[i].started)
+            pthread_join(jobs[i].thread, NULL);
         else
-            ge_finding_fix(x, false, false, "fix the errors above first; then '%s -c \"import %s\"' and the "
-                           "framework's GPU test show the rest", d->python, fw->string);
-        (*bad)++;
-        cJSON_Delete(r);
+            run_check(&jobs[i]); /* no thread to be had: in turn */
+    }
+    for (int i = 0; i < n; i++) {
+        (*ran)++;
+        judge(d, &jobs[i], bad);
+        cJSON_Delete(jobs[i].r);
+        ge_buf_fini(&jobs[i].errout);
     }
 }
 

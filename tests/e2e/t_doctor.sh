@@ -77,6 +77,11 @@ test_no_driver_and_what_to_install() {
     json "d['error']['kind'] == 'unhealthy' and d['error']['exit'] == 8 and d['ok'] is False"
     check_is gpu skipped
     check_is binaries skipped
+    # with a framework in the interpreter, the fix names the driver its CUDA needs
+    rm -rf "$T/venv"; PY=
+    venv torch=2.4.1+cu124
+    doc
+    json "'(550.54.14 or newer, for torch\'s CUDA 12.4)' in d['findings'][0]['fix']['action']"
     gp doctor -C "$T/p" --python "$PY"
     assert_rc 8
     assert_err_has "gpuenv: error: doctor found 1 error (first: no-driver)"
@@ -274,6 +279,12 @@ test_cpu_only_builds() {
     venv tensorflow=2.15.0 jax=0.5.0 numpy=1.26.4
     doc
     lacks framework-cpu-only
+    # one CPU-only framework does not keep another's own check from running (they run side by side)
+    rm -rf "$T/venv"; PY=
+    venv torch=2.4.1+cu124 tensorflow-cpu=2.15.0 numpy=1.26.4
+    FAKE_GPU=1 doc
+    json "[f['subject'] for f in d['findings'] if f['code'] == 'framework-cpu-only'] == ['tensorflow']"
+    json "'1 framework check, 0 failed' in [c['note'] for c in d['checks'] if c['name'] == 'gpu'][0]"
 }
 
 test_framework_cuda_against_the_driver() {
