@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "amd.h"
 #include "cmds.h"
 #include "host.h"
 #include "out.h"
@@ -74,6 +75,52 @@ static void add_toolkits_json(cJSON *doc, const struct ge_toolkit_list *tk)
     }
 }
 
+static void add_amd_json(cJSON *doc, const struct ge_amd_info *a)
+{
+    cJSON *o = cJSON_AddObjectToObject(doc, "amd");
+    cJSON *d = cJSON_AddObjectToObject(o, "driver");
+    cJSON_AddBoolToObject(d, "module_loaded", a->module_loaded);
+    ge_json_add_strn(d, "version", a->driver_version[0] ? a->driver_version : NULL);
+    ge_json_add_strn(d, "version_source", a->driver_source[0] ? a->driver_source : NULL);
+    cJSON *kfd = cJSON_AddObjectToObject(o, "kfd");
+    cJSON_AddBoolToObject(kfd, "exists", a->kfd_exists);
+    cJSON_AddBoolToObject(kfd, "access", a->kfd_access);
+    cJSON *gpus = cJSON_AddArrayToObject(o, "gpus");
+    for (int i = 0; i < a->ngpus; i++) {
+        const struct ge_amd_gpu *g = &a->gpus[i];
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddNumberToObject(x, "node", g->node);
+        cJSON_AddStringToObject(x, "vendor", "amd");
+        cJSON_AddStringToObject(x, "gfx", g->gfx);
+        cJSON_AddNumberToObject(x, "gfx_target_version", g->gfx_target_version);
+        ge_json_add_strn(x, "name", g->name[0] ? g->name : NULL);
+        char id[16];
+        snprintf(id, sizeof id, "%04x:%04x", g->vendor_id, g->device_id);
+        cJSON_AddStringToObject(x, "pci_id", id);
+        if (g->memory_bytes)
+            cJSON_AddNumberToObject(x, "memory_bytes", (double)g->memory_bytes);
+        else
+            cJSON_AddNullToObject(x, "memory_bytes");
+        ge_json_add_strn(x, "pci_bus_id", g->pci_bus_id[0] ? g->pci_bus_id : NULL);
+        if (g->render_minor >= 0) {
+            char dev[40];
+            snprintf(dev, sizeof dev, "/dev/dri/renderD%d", g->render_minor);
+            cJSON_AddStringToObject(x, "render_node", dev);
+        } else {
+            cJSON_AddNullToObject(x, "render_node");
+        }
+        cJSON_AddBoolToObject(x, "render_access", g->render_access);
+        cJSON_AddItemToArray(gpus, x);
+    }
+    cJSON *rocm = cJSON_AddArrayToObject(o, "rocm");
+    for (int i = 0; i < a->nrocm; i++) {
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "path", a->rocm[i].path);
+        cJSON_AddStringToObject(x, "version", a->rocm[i].version);
+        cJSON_AddItemToArray(rocm, x);
+    }
+}
+
 static void format_mem(uint64_t bytes, char *buf, size_t size)
 {
     if (!bytes)
@@ -82,7 +129,8 @@ static void format_mem(uint64_t bytes, char *buf, size_t size)
         snprintf(buf, size, "%.1f GiB", (double)bytes / (1024.0 * 1024.0 * 1024.0));
 }
 
-static void print_text(const struct ge_driver_info *info, bool known, const struct ge_toolkit_list *tk)
+static void print_text(const struct ge_driver_info *info, bool known, const struct ge_toolkit_list *tk,
+                       const struct ge_amd_info *amd)
 {
     const char *b = ge_out_style(GE_STYLE_BOLD), *r = ge_out_style(GE_STYLE_RESET);
     const char *dim = ge_out_style(GE_STYLE_DIM);
@@ -130,6 +178,27 @@ static void print_text(const struct ge_driver_info *info, bool known, const stru
                    g->name[0] ? g->name : "-", ge_cc_format(g->cc, cc, sizeof cc), mem,
                    g->pci_bus_id[0] ? g->pci_bus_id : "-", g->uuid[0] ? g->uuid : "-");
         }
+    }
+
+    if (amd && (amd->ngpus || amd->nrocm || amd->module_loaded)) {
+        printf("\n%samd gpus%s %s(KFD topology; amdgpu %s%s%s)%s\n", b, r, dim,
+               amd->driver_version[0] ? amd->driver_version : "version unknown", amd->driver_source[0] ? " from " : "",
+               amd->driver_source, r);
+        if (!amd->ngpus)
+            printf("  none\n");
+        for (int i = 0; i < amd->ngpus; i++) {
+            const struct ge_amd_gpu *g = &amd->gpus[i];
+            char mem[32];
+            format_mem(g->memory_bytes, mem, sizeof mem);
+            printf("  node %-3d %-8s %-24s %9s  %-12s%s\n", g->node, g->gfx, g->name[0] ? g->name : "-", mem,
+                   g->pci_bus_id[0] ? g->pci_bus_id : "-", g->render_minor >= 0 && !g->render_access
+                                                            ? "  [no access to its render node]" : "");
+        }
+        if (amd->ngpus && !amd->kfd_access)
+            printf("  %s\n", amd->kfd_exists ? "[this user cannot open /dev/kfd: join the 'render' group]"
+                                             : "[no /dev/kfd: ROCm cannot reach these GPUs]");
+        for (int i = 0; i < amd->nrocm; i++)
+            printf("  rocm      %s %s\n", amd->rocm[i].version, amd->rocm[i].path);
     }
 
     printf("\n%scuda toolkits on this system%s %s(installed, apart from the driver)%s\n", b, r, dim, r);
@@ -200,20 +269,36 @@ static int detect_run(struct ge_ctx *ctx, int argc, char **argv)
     const char *search = getenv("GPUENV_TOOLKIT_PATH");
     ge_toolkit_scan(search ? search : GE_TOOLKIT_DEFAULT_PATH, search == NULL, tk);
 
+    /* AMD GPUs beside NVIDIA's, on this machine only (a machine described by flags is NVIDIA's):
+     * with one, a missing NVIDIA driver is no failure */
+    struct ge_amd_info *amd = NULL;
+    if (info->source != GE_DRIVER_OVERRIDE && (amd = calloc(1, sizeof *amd)))
+        ge_amd_detect(getenv("GPUENV_SYSROOT"), amd);
+    if (rc < 0 && amd && amd->ngpus && (ctx->err.status == GE_EXIT_NO_DRIVER || ctx->err.status == GE_EXIT_NO_GPU)) {
+        ge_log_info("no NVIDIA GPU: %s", ctx->err.msg);
+        ge_err_clear(&ctx->err);
+        rc = 0;
+    }
+
     if (json) {
         cJSON *doc = ge_json_doc(rc == 0);
         add_driver_json(doc, info, known);
         add_gpus_json(doc, info);
         ge_json_add_strn(doc, "cuda_visible_devices", info->source == GE_DRIVER_OVERRIDE ? NULL : cvd);
         add_toolkits_json(doc, tk);
+        if (amd)
+            add_amd_json(doc, amd);
+        else
+            cJSON_AddNullToObject(doc, "amd");
         if (rc < 0)
             ge_json_add_error(doc, &ctx->err);
         if (ge_out_json(doc) == 0)
             ctx->json_printed = true;
     } else if (rc == 0 || ctx->err.status == GE_EXIT_NO_GPU) {
-        print_text(info, known, tk);
+        print_text(info, known, tk, amd);
     }
     int status = rc == 0 ? GE_EXIT_OK : ctx->err.status;
+    free(amd);
     free(info);
     free(tk);
     return status;
@@ -222,11 +307,13 @@ static int detect_run(struct ge_ctx *ctx, int argc, char **argv)
 const struct ge_cmd ge_cmd_detect = {
     "detect",
     "",
-    "show the NVIDIA driver, its GPUs and the CUDA toolkits already installed",
+    "show the NVIDIA driver, its GPUs, AMD GPUs and the CUDA toolkits already installed",
     "Probe the NVIDIA driver through the CUDA driver API (libcuda.so.1, loaded in a child process\n"
     "with a timeout) and list each GPU with its compute capability, memory, PCI bus id and UUID,\n"
-    "then the CUDA toolkits installed on the system. --driver and --gpu (or GPUENV_DRIVER and\n"
-    "GPUENV_GPUS) describe another machine instead; no probe runs then.",
+    "then AMD GPUs from the amdgpu driver's KFD topology (gfx target, memory, PCI bus id, render node,\n"
+    "/dev/kfd access, the ROCm installs in /opt/rocm*), then the CUDA toolkits installed on the\n"
+    "system. --driver and --gpu (or GPUENV_DRIVER and GPUENV_GPUS) describe another machine instead;\n"
+    "no probe runs then.",
     detect_opts,
     detect_run,
     false,

@@ -18,7 +18,7 @@ test_json_report() {
     FAKE_CUDA_GPUS="$H100;NVIDIA GeForce RTX 4090|8.9|25386352640|0123456789abcdef0123456789abcdef|00000000:65:00.0" \
     FAKE_NVML_VERSION=580.159.04 GPUENV_LIBCUDA="$FAKE_LIB" gp detect --json
     assert_rc 0; assert_err_empty
-    json 'list(d) == ["schema", "ok", "driver", "gpus", "cuda_visible_devices", "toolkits"]'
+    json 'list(d) == ["schema", "ok", "driver", "gpus", "cuda_visible_devices", "toolkits", "amd"]'
     json 'd["schema"] == 1 and d["ok"] is True'
     json 'd["driver"]["version"] == "580.159.04" and d["driver"]["cuda"] == "13.0"'
     json 'd["driver"]["source"] == "driver-api" and d["driver"]["version_source"] == "nvml"'
@@ -195,4 +195,66 @@ test_driver_on_loader_path() {
     LD_LIBRARY_PATH="$GPUENV_FAKE_DIR" gp detect --json
     assert_rc 0
     json 'd["driver"]["library"] == "'"$GPUENV_FAKE_DIR"'/libcuda.so.1" and d["driver"]["version_source"] in ("nvml", "/sys/module/nvidia/version", "/proc/driver/nvidia/version")'
+}
+
+# amd_gpu NODE GFX_TARGET_VERSION DEVICE_ID LOCATION_ID RENDER_MINOR [MEMORY]: a GPU node of a fake
+# KFD topology, as the amdgpu driver writes it
+amd_gpu() {
+    n="$GPUENV_SYSROOT/sys/class/kfd/kfd/topology/nodes/$1"
+    mkdir -p "$n/mem_banks/0"
+    printf 'cpu_cores_count 0\nsimd_count 192\ngfx_target_version %s\nvendor_id 4098\ndevice_id %s\nlocation_id %s\ndomain 0\ndrm_render_minor %s\n' \
+        "$2" "$3" "$4" "$5" >"$n/properties"
+    printf 'heap_type 1\nsize_in_bytes %s\n' "${6:-25753026560}" >"$n/mem_banks/0/properties"
+    mkdir -p "$GPUENV_SYSROOT/dev/dri" "$GPUENV_SYSROOT/sys/module/amdgpu"
+    : >"$GPUENV_SYSROOT/dev/dri/renderD$5"
+}
+
+amd_machine() {
+    n="$GPUENV_SYSROOT/sys/class/kfd/kfd/topology/nodes/0"
+    mkdir -p "$n"
+    printf 'cpu_cores_count 32\nsimd_count 0\ngfx_target_version 0\n' >"$n/properties"
+    mkdir -p "$GPUENV_SYSROOT/dev"
+    : >"$GPUENV_SYSROOT/dev/kfd"
+    mkdir -p "$GPUENV_SYSROOT/opt/rocm-6.2.4/.info"
+    echo "6.2.4-120" >"$GPUENV_SYSROOT/opt/rocm-6.2.4/.info/version"
+    ln -s rocm-6.2.4 "$GPUENV_SYSROOT/opt/rocm"
+}
+
+test_amd_gpus_from_the_kfd_topology() {
+    amd_machine
+    amd_gpu 1 110000 29772 768 128
+    gp detect --json
+    assert_rc 0   # no NVIDIA driver, but a GPU: not a failure
+    json 'd["ok"] and d["driver"] is None and d["gpus"] == []'
+    json 'd["amd"]["gpus"][0]["gfx"] == "gfx1100" and d["amd"]["gpus"][0]["gfx_target_version"] == 110000 and d["amd"]["gpus"][0]["vendor"] == "amd"'
+    json 'd["amd"]["gpus"][0]["pci_bus_id"] == "0000:03:00.0" and d["amd"]["gpus"][0]["pci_id"] == "1002:744c" and d["amd"]["gpus"][0]["render_node"] == "/dev/dri/renderD128"'
+    json 'd["amd"]["kfd"] == {"exists": True, "access": True} and d["amd"]["driver"]["module_loaded"]'
+    json 'len(d["amd"]["rocm"]) == 1 and d["amd"]["rocm"][0]["version"] == "6.2.4"'
+    gp detect
+    assert_rc 0
+    assert_out_has "amd gpus"
+    assert_out_has "gfx1100"
+    assert_out_has "rocm      6.2.4"
+    # a node of two data-center GPUs, one without its render node; /dev/kfd missing
+    rm "$GPUENV_SYSROOT/dev/kfd"
+    amd_gpu 2 90010 29711 49920 136 68702699520
+    amd_gpu 3 90402 29857 50176 144 206141652992
+    rm "$GPUENV_SYSROOT/dev/dri/renderD144"
+    gp detect --json
+    json '[g["gfx"] for g in d["amd"]["gpus"]] == ["gfx1100", "gfx90a", "gfx942"] and [g["render_access"] for g in d["amd"]["gpus"]] == [True, True, False]'
+    json 'd["amd"]["kfd"]["exists"] is False'
+    gp detect
+    assert_out_has "[no /dev/kfd: ROCm cannot reach these GPUs]"
+    assert_out_has "[no access to its render node]"
+}
+
+test_nvidia_and_amd_on_one_machine() {
+    amd_machine
+    amd_gpu 1 110000 29772 768 128
+    GPUENV_LIBCUDA="$FAKE_LIB" gp detect --json
+    assert_rc 0
+    json 'len(d["gpus"]) == 1 and d["gpus"][0]["cc"] == "9.0" and [g["gfx"] for g in d["amd"]["gpus"]] == ["gfx1100"]'
+    # a machine described by flags is that machine: nothing of this one is read
+    gp detect --json --driver 550.54.15 --gpu 8.0
+    json 'd["amd"] is None'
 }
