@@ -193,8 +193,11 @@ static void probe_failed(struct ge_doctor *d, bool wsl, const char *container, b
                            "Container Toolkit), '--device nvidia.com/gpu=all' (CDI, podman), or request the "
                            "nvidia.com/gpu resource (Kubernetes)");
         } else {
-            x = ge_finding_add(&d->findings, GE_F_NO_DRIVER, GE_SEV_ERROR, NULL, "%s%s", "no NVIDIA driver is installed",
-                               npci ? "" : " (and no NVIDIA GPU is seen on the PCI bus)");
+            /* a machine whose GPUs are AMD's needs no NVIDIA driver */
+            bool amd_only = d->amd.ngpus > 0 && npci == 0;
+            x = ge_finding_add(&d->findings, GE_F_NO_DRIVER, amd_only ? GE_SEV_INFO : GE_SEV_ERROR, NULL, "%s%s",
+                               "no NVIDIA driver is installed", amd_only ? ": this machine's GPUs are AMD's"
+                                                               : npci ? "" : " (and no NVIDIA GPU is seen on the PCI bus)");
             ge_finding_evidence(x, "probe", "%s", msg);
             if (npci)
                 ge_finding_evidence(x, "/sys/bus/pci/devices", "%d NVIDIA GPU%s, the first %s", npci, npci > 1 ? "s" : "", pci);

@@ -167,6 +167,7 @@ int ge_doctor_run(struct ge_doctor *d, const struct ge_doctor_opts *o, struct ge
 
     if (probe_driver(d, err) < 0)
         return -1;
+    ge_amd_detect(d->sysroot, &d->amd);
     find_project(d);
     find_python(d);
     if (d->python[0])
@@ -174,6 +175,7 @@ int ge_doctor_run(struct ge_doctor *d, const struct ge_doctor_opts *o, struct ge
                                        sizeof d->py_note);
 
     ge_diag_driver(d);
+    ge_diag_amd(d);
     ge_diag_env(d);
     ge_diag_project(d);
     ge_diag_python(d);

@@ -10,6 +10,7 @@
 
 #include <cJSON.h>
 
+#include "amd.h"
 #include "driver.h"
 #include "err.h"
 #include "finding.h"
@@ -62,6 +63,7 @@ struct ge_doctor {
     char library_version[32]; /* libcuda.so's own, from its file name; "" when not known */
     struct ge_version driver_cuda; /* the newest CUDA the driver runs (cuDriverGetVersion) */
     bool driver_cuda_known;
+    struct ge_amd_info amd;   /* AMD GPUs, the amdgpu driver and ROCm (amd.c) */
 
     /* the project (when -C's folder, or the current one, holds a gpuenv.lock) */
     bool has_project;
@@ -99,6 +101,7 @@ void ge_doctor_path(const struct ge_doctor *d, const char *path, char *out, size
 
 /* The areas, in the order ge_doctor_run calls them (each in its own diag_*.c). */
 void ge_diag_driver(struct ge_doctor *d);    /* the driver, its module, devices, containers, WSL */
+void ge_diag_amd(struct ge_doctor *d);       /* AMD GPUs: /dev/kfd and render nodes */
 void ge_diag_env(struct ge_doctor *d);       /* CUDA_VISIBLE_DEVICES, LD_LIBRARY_PATH, CUDA_HOME */
 void ge_diag_project(struct ge_doctor *d);   /* gpuenv.lock against the machine and the prefix */
 void ge_diag_python(struct ge_doctor *d);    /* the framework in the interpreter */

@@ -61,6 +61,9 @@ static const struct ge_code_info codes[] = {
     {GE_F_GPU_CHECK_FAILED, "gpu-check-failed", GE_AREA_GPU, "the on-GPU check could not run its kernel"},
     {GE_F_GPU_CHECK_WRONG, "gpu-check-wrong-result", GE_AREA_GPU, "the on-GPU check ran and computed wrong values"},
     {GE_F_GPU_CHECK_HUNG, "gpu-check-hung", GE_AREA_GPU, "the on-GPU check did not finish in time, or crashed"},
+    {GE_F_AMD_KFD_MISSING, "amd-kfd-missing", GE_AREA_DRIVER, "AMD GPUs are present but /dev/kfd, which ROCm needs, is not"},
+    {GE_F_AMD_KFD_DENIED, "amd-kfd-denied", GE_AREA_DRIVER, "this user cannot open /dev/kfd"},
+    {GE_F_AMD_RENDER_DENIED, "amd-render-denied", GE_AREA_DRIVER, "this user cannot open an AMD GPU's render node /dev/dri/renderD<N>"},
 };
 
 _Static_assert(sizeof codes / sizeof codes[0] == GE_F_COUNT, "every finding code has a table entry");

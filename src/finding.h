@@ -63,6 +63,10 @@ enum ge_code {
     GE_F_GPU_CHECK_FAILED,
     GE_F_GPU_CHECK_WRONG,
     GE_F_GPU_CHECK_HUNG,
+    /* AMD (appended: codes keep their places) */
+    GE_F_AMD_KFD_MISSING,
+    GE_F_AMD_KFD_DENIED,
+    GE_F_AMD_RENDER_DENIED,
     GE_F_COUNT
 };
 

@@ -501,3 +501,37 @@ test_the_interpreter_and_the_venv_against_the_lock() {
     PATH="$T/nopython" GPUENV_DATA_DIR="$ROOT/tests/data/matrix-min" gp doctor -C "$T/p" --python "$T/nopython/python3" --json
     has framework-import-failed error
 }
+
+test_an_amd_machine() {
+    mkdir -p "$T/p"
+    n="$GPUENV_SYSROOT/sys/class/kfd/kfd/topology/nodes/1"
+    mkdir -p "$n" "$GPUENV_SYSROOT/dev/dri" "$GPUENV_SYSROOT/sys/module/amdgpu"
+    printf 'simd_count 192\ngfx_target_version 110000\nvendor_id 4098\ndevice_id 29772\nlocation_id 768\ndrm_render_minor 128\n' >"$n/properties"
+    # no /dev/kfd: ROCm cannot reach the GPU; no NVIDIA driver is only a note here
+    doc --no-gpu-check
+    assert_rc 8
+    has amd-kfd-missing error
+    has no-driver info
+    json "any('--device=/dev/kfd' in f['fix']['action'] for f in d['findings'] if f['code'] == 'amd-kfd-missing')"
+    : >"$GPUENV_SYSROOT/dev/kfd"
+    : >"$GPUENV_SYSROOT/dev/dri/renderD128"
+    doc --no-gpu-check
+    assert_rc 0
+    lacks amd-kfd-missing
+    lacks amd-render-denied
+    check_is amd ok
+    json "'1 AMD GPU (first gfx1100)' in [c['note'] for c in d['checks'] if c['name'] == 'amd'][0]"
+    # the same files, opened by a user outside their group
+    [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1 || { echo "needs root and setpriv: rest skipped"; return 0; }
+    chmod 0660 "$GPUENV_SYSROOT/dev/kfd" "$GPUENV_SYSROOT/dev/dri/renderD128"
+    chgrp 44 "$GPUENV_SYSROOT/dev/kfd" "$GPUENV_SYSROOT/dev/dri/renderD128"
+    U=$(mktemp -d /tmp/gpuenv-doctor-amd.XXXXXX)
+    cp "$GPUENV" "$U/gpuenv"; cp -r "$ROOT/data" "$U/data"; chmod -R a+rX "$U" "$T"
+    setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$U" GPUENV_DATA_DIR="$U/data" GPUENV_CACHE_DIR="$U/c" \
+        "$U/gpuenv" doctor -C "$U" --no-gpu-check --python /nonexistent --json >"$OUT" 2>"$ERR"
+    RC=$?
+    rm -rf "$U"
+    has amd-kfd-denied error
+    has amd-render-denied error
+    json "any('usermod -aG' in f['fix']['action'] for f in d['findings'] if f['code'] == 'amd-kfd-denied')"
+}
