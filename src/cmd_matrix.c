@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "amd.h"
 #include "cmds.h"
 #include "gaps.h"
 #include "matrix.h"
@@ -17,7 +18,8 @@ static const struct ge_opt matrix_opts[] = {
     {NULL, 0, false, NULL, NULL, NULL},
 };
 
-static const char *const tables[] = {"cuda", "cudnn", "torch", "tensorflow", "jax", NULL};
+/* in the order of enum ge_matrix_file: a table's index is its file's */
+static const char *const tables[] = {"cuda", "cudnn", "torch", "tensorflow", "jax", "rocm", NULL};
 
 /* ---- JSON ---- */
 
@@ -108,6 +110,37 @@ static cJSON *cudnn_json(const struct ge_matrix *m)
         cJSON_AddItemToArray(a, o);
     }
     return a;
+}
+
+static cJSON *torch_rocm_json(const struct ge_matrix *m)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (size_t i = 0; i < m->ntorch_rocm; i++) {
+        const struct ge_torch_rocm_release *r = &m->torch_rocm[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "version", r->version.s);
+        cJSON *vs = cJSON_AddArrayToObject(o, "variants");
+        for (int j = 0; j < r->nvariants; j++) {
+            const struct ge_rocm_variant *v = &r->variants[j];
+            cJSON *x = cJSON_CreateObject();
+            cJSON_AddStringToObject(x, "name", v->name);
+            cJSON_AddStringToObject(x, "rocm", v->rocm.s);
+            cJSON_AddStringToObject(x, "platform", v->platform);
+            if (v->ngfx) {
+                cJSON *g = cJSON_AddArrayToObject(x, "gfx");
+                for (int k = 0; k < v->ngfx; k++) {
+                    char name[16];
+                    ge_amd_gfx_name(v->gfx[k], name, sizeof name);
+                    cJSON_AddItemToArray(g, cJSON_CreateString(name));
+                }
+            } else {
+                cJSON_AddNullToObject(x, "gfx");
+            }
+            cJSON_AddItemToArray(vs, x);
+        }
+        cJSON_AddItemToArray(arr, o);
+    }
+    return arr;
 }
 
 static cJSON *torch_json(const struct ge_matrix *m)
@@ -440,6 +473,28 @@ static void text_jax(const struct ge_matrix *m)
     }
 }
 
+static void text_rocm(const struct ge_matrix *m)
+{
+    header("torch    variant     rocm    gfx targets of the wheels");
+    if (!m->ntorch_rocm)
+        printf("(no pytorch_rocm.json in %s)\n", m->dir);
+    for (size_t i = m->ntorch_rocm; i-- > 0;) {
+        const struct ge_torch_rocm_release *r = &m->torch_rocm[i];
+        for (int j = 0; j < r->nvariants; j++) {
+            const struct ge_rocm_variant *v = &r->variants[j];
+            printf("%-8s %-11s %-7s ", j ? "" : r->version.s, v->name, v->rocm.s);
+            if (!v->ngfx)
+                printf("not known");
+            for (int k = 0; k < v->ngfx; k++) {
+                char name[16];
+                ge_amd_gfx_name(v->gfx[k], name, sizeof name);
+                printf("%s%s", k ? " " : "", name);
+            }
+            printf("\n");
+        }
+    }
+}
+
 static void text_summary(const struct ge_matrix *m)
 {
     printf("data folder  %s\n\n", m->dir);
@@ -454,7 +509,9 @@ static void text_summary(const struct ge_matrix *m)
            m->ntf ? m->tf[m->ntf - 1].version.s : "-");
     printf("%-16s %-13s %-8zu %s\n", "jax.json", m->data_version[GE_MF_JAX], m->njax,
            m->njax ? m->jax[m->njax - 1].version.s : "-");
-    printf("\n'gpuenv matrix cuda|cudnn|torch|tensorflow|jax' shows one table.\n");
+    printf("%-17s %-13s %-8zu %s\n", "pytorch_rocm.json", m->data_version[GE_MF_TORCH_ROCM][0] ? m->data_version[GE_MF_TORCH_ROCM] : "absent",
+           m->ntorch_rocm, m->ntorch_rocm ? m->torch_rocm[m->ntorch_rocm - 1].version.s : "-");
+    printf("\n'gpuenv matrix cuda|cudnn|torch|tensorflow|jax|rocm' shows one table.\n");
 }
 
 static int matrix_run(struct ge_ctx *ctx, int argc, char **argv)
@@ -485,7 +542,7 @@ static int matrix_run(struct ge_ctx *ctx, int argc, char **argv)
             if (strcmp(tables[i], which) == 0)
                 t = i;
         if (t < 0) {
-            ge_cli_usage(ctx, "unknown table '%s': use cuda, cudnn, torch, tensorflow or jax", which);
+            ge_cli_usage(ctx, "unknown table '%s': use cuda, cudnn, torch, tensorflow, jax or rocm", which);
             return ctx->err.status;
         }
     }
@@ -500,7 +557,7 @@ static int matrix_run(struct ge_ctx *ctx, int argc, char **argv)
         cJSON_AddStringToObject(doc, "data_dir", m->dir);
         cJSON *dv = cJSON_AddObjectToObject(doc, "data_version");
         for (int f = 0; f < GE_MF_COUNT; f++)
-            cJSON_AddStringToObject(dv, ge_matrix_file_name((enum ge_matrix_file)f), m->data_version[f]);
+            ge_json_add_strn(dv, ge_matrix_file_name((enum ge_matrix_file)f), m->data_version[f][0] ? m->data_version[f] : NULL);
         if (gaps) {
             if (show_gaps(ctx, m, t, doc) < 0) {
                 cJSON_Delete(doc);
@@ -537,6 +594,8 @@ static int matrix_run(struct ge_ctx *ctx, int argc, char **argv)
             cJSON_AddItemToObject(doc, "tensorflow", tf_json(m));
         if (!gaps && (t < 0 || t == 4))
             cJSON_AddItemToObject(doc, "jax", jax_json(m));
+        if (!gaps && (t < 0 || t == 5))
+            cJSON_AddItemToObject(doc, "torch_rocm", torch_rocm_json(m));
         if (ge_out_json(doc) == 0)
             ctx->json_printed = true;
     } else if (gaps) {
@@ -551,6 +610,7 @@ static int matrix_run(struct ge_ctx *ctx, int argc, char **argv)
         case 2: text_torch(m); break;
         case 3: text_tf(m); break;
         case 4: text_jax(m); break;
+        case 5: text_rocm(m); break;
         default: text_summary(m); break;
         }
     }
@@ -560,14 +620,15 @@ static int matrix_run(struct ge_ctx *ctx, int argc, char **argv)
 
 const struct ge_cmd ge_cmd_matrix = {
     "matrix",
-    "[cuda | cudnn | torch | tensorflow | jax]",
+    "[cuda | cudnn | torch | tensorflow | jax | rocm]",
     "show what the compatibility matrix knows",
     "Show the compatibility matrix gpuenv resolves with: without a TABLE, its files, data versions and\n"
     "newest releases; with one, every release of CUDA, cuDNN, PyTorch, TensorFlow or JAX with what\n"
-    "it needs (drivers, Python, CUDA, cuDNN, GPU architectures). --json prints the typed data.\n"
+    "it needs (drivers, Python, CUDA, cuDNN, GPU architectures); rocm: PyTorch's ROCm wheels and the gfx\n"
+    "targets they carry. --json prints the typed data.\n"
     "--gaps lists every fact the matrix lacks: an answer that needs one is 'incomplete-data'.",
     matrix_opts,
     matrix_run,
     false,
-    "cuda cudnn torch tensorflow jax", false,
+    "cuda cudnn torch tensorflow jax rocm", false,
 };

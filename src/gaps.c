@@ -137,11 +137,25 @@ static int jax_gaps(const struct ge_matrix *m, struct ge_gaps *g)
     return 0;
 }
 
+static int torch_rocm_gaps(const struct ge_matrix *m, struct ge_gaps *g)
+{
+    for (size_t i = m->ntorch_rocm; i-- > 0;) {
+        const struct ge_torch_rocm_release *r = &m->torch_rocm[i];
+        for (int j = 0; j < r->nvariants; j++) {
+            char rec[64];
+            snprintf(rec, sizeof rec, "torch %s %s", r->version.s, r->variants[j].name);
+            if (!r->variants[j].ngfx && add(g, GE_MF_TORCH_ROCM, rec, "gfx", "the gfx targets its wheels carry") < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
 int ge_gaps_find(const struct ge_matrix *m, struct ge_gaps *out)
 {
     memset(out, 0, sizeof *out);
     if (cuda_gaps(m, out) < 0 || cudnn_gaps(m, out) < 0 || torch_gaps(m, out) < 0 || tf_gaps(m, out) < 0 ||
-        jax_gaps(m, out) < 0) {
+        jax_gaps(m, out) < 0 || torch_rocm_gaps(m, out) < 0) {
         ge_gaps_fini(out);
         return -1;
     }

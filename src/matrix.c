@@ -22,8 +22,14 @@
 #endif
 
 static const char *const file_names[GE_MF_COUNT] = {
-    "cuda.json", "cudnn.json", "pytorch.json", "tensorflow.json", "jax.json",
+    "cuda.json", "cudnn.json", "pytorch.json", "tensorflow.json", "jax.json", "pytorch_rocm.json",
 };
+
+/* Files a data folder may lack: what they hold is then simply not known. */
+static bool optional_file(enum ge_matrix_file f)
+{
+    return f == GE_MF_TORCH_ROCM;
+}
 
 const char *ge_matrix_file_name(enum ge_matrix_file f)
 {
@@ -755,6 +761,7 @@ static int load_jax(struct pctx *c, const cJSON *doc, struct ge_matrix *m)
 SORT_BY(ge_cuda_release, version)
 SORT_BY(ge_cudnn_release, version)
 SORT_BY(ge_torch_release, version)
+SORT_BY(ge_torch_rocm_release, version)
 SORT_BY(ge_tf_release, version)
 SORT_BY(ge_jax_release, version)
 SORT_BY(ge_branch, cuda)
@@ -783,6 +790,7 @@ static int sort_unique(struct pctx *c, void *base, size_t n, size_t size,
 static const char *name_cuda(const void *p) { return ((const struct ge_cuda_release *)p)->version.s; }
 static const char *name_cudnn(const void *p) { return ((const struct ge_cudnn_release *)p)->version.s; }
 static const char *name_torch(const void *p) { return ((const struct ge_torch_release *)p)->version.s; }
+static const char *name_torch_rocm(const void *p) { return ((const struct ge_torch_rocm_release *)p)->version.s; }
 static const char *name_tf(const void *p) { return ((const struct ge_tf_release *)p)->version.s; }
 static const char *name_jax(const void *p) { return ((const struct ge_jax_release *)p)->version.s; }
 static const char *name_ccs(const void *p) { return ((const struct ge_cuda_ccs *)p)->cuda.s; }
@@ -840,12 +848,89 @@ static int cross_check(struct pctx *c, struct ge_matrix *m)
     return 0;
 }
 
+#include "amd.h"
+
+static int parse_gfx_list(struct pctx *c, const cJSON *arr, struct ge_rocm_variant *v)
+{
+    if (!arr)
+        return 0; /* not known */
+    if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) == 0)
+        return bad(c, "gfx is not a non-empty list");
+    const cJSON *g;
+    cJSON_ArrayForEach(g, arr)
+    {
+        unsigned t;
+        if (!cJSON_IsString(g) || ge_amd_gfx_parse(g->valuestring, &t) < 0)
+            return bad(c, "gfx holds '%s', which is no gfx target", cJSON_IsString(g) ? g->valuestring : "?");
+        if (v->ngfx == GE_MAX_GFX)
+            return bad(c, "more than %d gfx targets", GE_MAX_GFX);
+        for (int k = 0; k < v->ngfx; k++)
+            if (v->gfx[k] == t)
+                return bad(c, "gfx target %s is listed twice", g->valuestring);
+        int at = v->ngfx++;
+        while (at > 0 && v->gfx[at - 1] > t) { /* kept ascending */
+            v->gfx[at] = v->gfx[at - 1];
+            at--;
+        }
+        v->gfx[at] = t;
+    }
+    return 0;
+}
+
+static int load_torch_rocm(struct pctx *c, const cJSON *doc, struct ge_matrix *m)
+{
+    size_t n;
+    const cJSON *t = table(c, doc, "releases", &n, true), *e;
+    if (!t || !(m->torch_rocm = alloc_table(c, n, sizeof *m->torch_rocm)))
+        return -1;
+    size_t i = 0;
+    cJSON_ArrayForEach(e, t)
+    {
+        struct ge_torch_rocm_release *r = &m->torch_rocm[i];
+        where(c, "releases[%zu]", i);
+        if (req_ver(c, e, "version", &r->version, 2, 3) < 0)
+            return -1;
+        const cJSON *vs = cJSON_GetObjectItemCaseSensitive(e, "variants"), *v;
+        if (!cJSON_IsArray(vs) || cJSON_GetArraySize(vs) == 0)
+            return bad(c, "variants is not a non-empty list");
+        cJSON_ArrayForEach(v, vs)
+        {
+            where(c, "torch %s variants[%d]", r->version.s, r->nvariants);
+            if (r->nvariants == GE_MAX_ROCM_VARIANTS)
+                return bad(c, "more than %d variants", GE_MAX_ROCM_VARIANTS);
+            struct ge_rocm_variant *x = &r->variants[r->nvariants++];
+            if (!cJSON_IsObject(v) || check_source(c, v) < 0)
+                return cJSON_IsObject(v) ? -1 : bad(c, "not an object");
+            opt_str(v, "name", x->name, sizeof x->name);
+            opt_str(v, "platform", x->platform, sizeof x->platform);
+            if (req_ver(c, v, "rocm", &x->rocm, 2, 3) < 0)
+                return -1;
+            char want[32];
+            snprintf(want, sizeof want, "rocm%s", x->rocm.s);
+            if (strcmp(x->name, want) != 0)
+                return bad(c, "variant '%s' of ROCm %s is not named %s", x->name, x->rocm.s, want);
+            if (strcmp(x->platform, "linux-x86_64") != 0)
+                return bad(c, "platform '%s': PyTorch builds ROCm wheels for linux-x86_64 only", x->platform);
+            for (int k = 0; k + 1 < r->nvariants; k++)
+                if (!strcmp(r->variants[k].name, x->name))
+                    return bad(c, "variant %s is listed twice", x->name);
+            if (parse_gfx_list(c, cJSON_GetObjectItemCaseSensitive(v, "gfx"), x) < 0)
+                return -1;
+        }
+        i++;
+    }
+    m->ntorch_rocm = n;
+    return 0;
+}
+
 static int load_file(struct ge_matrix *m, enum ge_matrix_file f, struct ge_err *err)
 {
     char path[PATH_MAX];
     if (ge_path_join(path, sizeof path, m->dir, file_names[f]) < 0)
         return ge_err_set(err, GE_EXIT_BAD_DATA, "data folder path too long: %s", m->dir);
     char *text = ge_read_file(path, 64u << 20, NULL);
+    if (!text && errno == ENOENT && optional_file(f))
+        return 0;
     if (!text) {
         ge_err_set(err, GE_EXIT_BAD_DATA, "cannot read %s: %s", path, strerror(errno));
         ge_err_hint(err, "reinstall gpuenv, or set GPUENV_DATA_DIR to a complete data folder");
@@ -894,6 +979,7 @@ static int load_file(struct ge_matrix *m, enum ge_matrix_file f, struct ge_err *
     case GE_MF_TORCH: rc = load_torch(&c, doc, m); break;
     case GE_MF_TF: rc = load_tf(&c, doc, m); break;
     case GE_MF_JAX: rc = load_jax(&c, doc, m); break;
+    case GE_MF_TORCH_ROCM: rc = load_torch_rocm(&c, doc, m); break;
     default: break;
     }
 out:
@@ -952,6 +1038,20 @@ struct ge_matrix *ge_matrix_load(const char *dir, struct ge_err *err)
     c.file = "jax.json";
     if (sort_unique(&c, m->jax, m->njax, sizeof *m->jax, cmp_ge_jax_release, "jax", name_jax) < 0)
         goto fail;
+    c.file = "pytorch_rocm.json";
+    if (sort_unique(&c, m->torch_rocm, m->ntorch_rocm, sizeof *m->torch_rocm, cmp_ge_torch_rocm_release, "torch",
+                    name_torch_rocm) < 0)
+        goto fail;
+    for (size_t i = 0; i < m->ntorch_rocm; i++) { /* every release is one of pytorch.json's */
+        bool known = false;
+        for (size_t k = 0; k < m->ntorch && !known; k++)
+            known = ge_version_cmp(&m->torch[k].version.v, &m->torch_rocm[i].version.v) == 0;
+        if (!known) {
+            c.where[0] = '\0';
+            bad(&c, "torch %s is not in pytorch.json", m->torch_rocm[i].version.s);
+            goto fail;
+        }
+    }
     c.file = "pytorch.json";
     if (cross_check(&c, m) < 0)
         goto fail;
@@ -976,6 +1076,7 @@ void ge_matrix_free(struct ge_matrix *m)
     free(m->jax);
     free(m->archs);
     free(m->ptx);
+    free(m->torch_rocm);
     free(m);
 }
 

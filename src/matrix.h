@@ -166,18 +166,36 @@ struct ge_jax_release {
     bool linux_aarch64;     /* its CUDA wheels exist for Linux aarch64 too (docs/installation.md at the tag) */
 };
 
-enum ge_matrix_file { GE_MF_CUDA, GE_MF_CUDNN, GE_MF_TORCH, GE_MF_TF, GE_MF_JAX, GE_MF_COUNT };
+/* PyTorch's ROCm wheels of one release (pytorch_rocm.json, optional in a data folder). */
+#define GE_MAX_GFX 24
+struct ge_rocm_variant {
+    char name[16];          /* rocm6.2 */
+    char platform[16];      /* linux-x86_64 */
+    struct ge_ver rocm;     /* 6.2, or 5.4.2 */
+    int ngfx;               /* 0: the targets are not known */
+    unsigned gfx[GE_MAX_GFX]; /* the gfx targets its wheels carry, as gfx_target_version, ascending */
+};
+
+#define GE_MAX_ROCM_VARIANTS 4
+struct ge_torch_rocm_release {
+    struct ge_ver version;  /* a release of pytorch.json */
+    int nvariants;
+    struct ge_rocm_variant variants[GE_MAX_ROCM_VARIANTS];
+};
+
+enum ge_matrix_file { GE_MF_CUDA, GE_MF_CUDNN, GE_MF_TORCH, GE_MF_TF, GE_MF_JAX, GE_MF_TORCH_ROCM, GE_MF_COUNT };
 
 struct ge_matrix {
     char dir[4096];
     char data_version[GE_MF_COUNT][16];
-    size_t ncuda, nmvc, nbranches, nccs, ncudnn, ntorch, ntf, njax, narchs, nptx;
+    size_t ncuda, nmvc, nbranches, nccs, ncudnn, ntorch, ntf, njax, narchs, nptx, ntorch_rocm;
     struct ge_cuda_release *cuda; /* every array ascending by version */
     struct ge_cuda_mvc *mvc;
     struct ge_branch *branches;
     struct ge_cuda_ccs *ccs;
     struct ge_gpu_arch *archs;    /* ascending by compute capability */
     struct ge_ptx_isa *ptx;       /* ascending by ISA (and so by CUDA); may be empty */
+    struct ge_torch_rocm_release *torch_rocm; /* ascending; empty without pytorch_rocm.json */
     struct ge_cudnn_release *cudnn;
     struct ge_torch_release *torch;
     struct ge_tf_release *tf;

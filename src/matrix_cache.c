@@ -3,6 +3,7 @@
  * by field when read back, so that a damaged or forged file is never used. */
 #include "matrix_cache.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -27,7 +28,7 @@ int ge_cache_dir(char *out, size_t size)
     return -1;
 }
 
-#define CACHE_MAGIC "GEMTX005"
+#define CACHE_MAGIC "GEMTX006"
 
 /* What the cache must match: the layout of this build's structs and the identity of each file. */
 struct cache_header {
@@ -36,7 +37,7 @@ struct cache_header {
     uint64_t stamp[GE_MF_COUNT][5]; /* dev, ino, size, mtime s, mtime ns */
     uint64_t exe[5];                /* the same of the gpuenv binary: a rebuilt parser reparses */
     char dir[4096];
-    uint64_t n[10];
+    uint64_t n[11];
 };
 
 static void cache_layout(uint32_t layout[13])
@@ -53,8 +54,12 @@ static void cache_layout(uint32_t layout[13])
 static int stamp_of(const char *path, uint64_t out[5])
 {
     struct stat st;
-    if (stat(path, &st) != 0)
-        return -1;
+    if (stat(path, &st) != 0) {
+        if (errno != ENOENT)
+            return -1;
+        memset(out, 0, 5 * sizeof *out); /* an optional file that is absent: its arrival changes the stamp */
+        return 0;
+    }
     out[0] = (uint64_t)st.st_dev;
     out[1] = (uint64_t)st.st_ino;
     out[2] = (uint64_t)st.st_size;
@@ -85,7 +90,7 @@ static void cache_header_init(struct cache_header *h, const char *dir)
 #define ARRAYS(X)                                     \
     X(0, cuda, ncuda) X(1, mvc, nmvc) X(2, branches, nbranches) X(3, ccs, nccs) \
     X(4, cudnn, ncudnn) X(5, torch, ntorch) X(6, tf, ntf) X(7, jax, njax) X(8, archs, narchs) \
-    X(9, ptx, nptx)
+    X(9, ptx, nptx) X(10, torch_rocm, ntorch_rocm)
 
 /* A 64-bit FNV-1a over the file, a word at a time: each step is a bijection of the state, so any
  * change to one word changes the sum. Against bit rot and torn writes, not against forgery (whoever
@@ -196,6 +201,21 @@ static bool ok_ptx(const struct ge_ptx_isa *r)
     return ok_ver(&r->isa) && ok_ver(&r->cuda);
 }
 
+static bool ok_torch_rocm(const struct ge_torch_rocm_release *r)
+{
+    if (!ok_ver(&r->version) || r->nvariants < 1 || r->nvariants > GE_MAX_ROCM_VARIANTS)
+        return false;
+    for (int i = 0; i < r->nvariants; i++) {
+        const struct ge_rocm_variant *v = &r->variants[i];
+        if (!OK_STR(v->name) || !OK_STR(v->platform) || !ok_ver(&v->rocm) || v->ngfx < 0 || v->ngfx > GE_MAX_GFX)
+            return false;
+        for (int k = 0; k < v->ngfx; k++)
+            if (v->gfx[k] < 70000 || v->gfx[k] > 991515 || (k > 0 && v->gfx[k - 1] >= v->gfx[k]))
+                return false;
+    }
+    return true;
+}
+
 static bool ok_cuda_ccs(const struct ge_cuda_ccs *r)
 {
     return ok_ver(&r->cuda) && ok_ccs(r->ccs, r->nccs, GE_MAX_CCS);
@@ -294,6 +314,7 @@ static bool cache_sane(const struct ge_matrix *m)
     CHECK_ROWS(mvc, nmvc, ok_mvc)
     CHECK_TABLE(branches, nbranches, ok_branch, cuda)
     CHECK_TABLE(ptx, nptx, ok_ptx, isa)
+    CHECK_TABLE(torch_rocm, ntorch_rocm, ok_torch_rocm, version)
     CHECK_TABLE(ccs, nccs, ok_cuda_ccs, cuda)
     CHECK_TABLE(cudnn, ncudnn, ok_cudnn, version)
     CHECK_TABLE(torch, ntorch, ok_torch, version)
@@ -338,7 +359,7 @@ struct ge_matrix *ge_matrix_cache_read(const char *dir)
     memcpy(m, buf + sizeof got, sizeof *m);
     /* the arrays follow in a fixed order; the pointers in the struct as read are stale */
     m->cuda = NULL, m->mvc = NULL, m->branches = NULL, m->ccs = NULL;
-    m->cudnn = NULL, m->torch = NULL, m->tf = NULL, m->jax = NULL, m->archs = NULL, m->ptx = NULL;
+    m->cudnn = NULL, m->torch = NULL, m->tf = NULL, m->jax = NULL, m->archs = NULL, m->ptx = NULL, m->torch_rocm = NULL;
 #define READ_ARRAY(i, field, count)                                                                 \
     m->count = (size_t)got.n[i];                                                                    \
     if (got.n[i] > 100000 || got.n[i] * sizeof *m->field > len - sizeof sum - off ||                \

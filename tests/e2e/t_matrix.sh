@@ -163,3 +163,24 @@ PY
         grep -qF "$(basename "$f")" "$ROOT/data/redist/SOURCES.md" || fail "SOURCES.md does not list $f"
     done
 }
+
+test_pytorch_rocm_wheels_and_their_gfx_targets() {
+    gp matrix rocm
+    assert_rc 0
+    assert_out_has "torch    variant     rocm    gfx targets of the wheels"
+    assert_out_line "2.4.1    rocm6.0     6.0     gfx900 gfx906 gfx908 gfx90a gfx942 gfx1030 gfx1100"
+    gp matrix rocm --json
+    json '[v["name"] for r in d["torch_rocm"] if r["version"] == "2.1.0" for v in r["variants"]] == ["rocm5.5", "rocm5.6"]'
+    json '[v["gfx"] for r in d["torch_rocm"] if r["version"] == "2.4.1" for v in r["variants"] if v["name"] == "rocm6.1"] == [["gfx900", "gfx906", "gfx908", "gfx90a", "gfx942", "gfx1030", "gfx1100"]]'
+    gp matrix --gaps rocm --json
+    json 'd["count"] > 0 and all(g["file"] == "pytorch_rocm.json" and g["fact"] == "gfx" for g in d["gaps"])'
+    # a data folder without the file: the table is empty, nothing fails
+    mkdir -p "$T/data"
+    cp "$E2E_DIR"/../../data/cuda.json "$E2E_DIR"/../../data/cudnn.json "$E2E_DIR"/../../data/pytorch.json \
+       "$E2E_DIR"/../../data/tensorflow.json "$E2E_DIR"/../../data/jax.json "$T/data/"
+    GPUENV_DATA_DIR="$T/data" gp matrix --json
+    assert_rc 0
+    json 'd["data_version"]["pytorch_rocm.json"] is None and d["torch_rocm"] == []'
+    GPUENV_DATA_DIR="$T/data" gp matrix
+    assert_out_has "pytorch_rocm.json absent"
+}

@@ -124,6 +124,13 @@ static const struct {
     {"cuda.json", "\"cc\": \"6.0\"", "\"cc\": \"12.0\"", "gpu architecture 12.0 is listed twice"},
     {"cuda.json", "\"cc\": \"6.0\"", "\"cc\": \"six\"", "gpu_architectures[1]: cc is not a compute capability"},
     {"tensorflow.json", "\"cudnn\": \"8.9\"", "\"cudnn\": \"8.9\", \"min_sm\": \"6\"", "tensorflow.json: releases[0]: min_sm is not a compute capability"},
+    {"pytorch_rocm.json", "\"version\": \"2.4.1\"", "\"version\": \"2.4.0\"", "pytorch_rocm.json: top level: torch 2.4.0 is not in pytorch.json"},
+    {"pytorch_rocm.json", "\"name\": \"rocm6.1\"", "\"name\": \"rocm6.2\"", "variant 'rocm6.2' of ROCm 6.1 is not named rocm6.1"},
+    {"pytorch_rocm.json", "\"gfx90a\", \"gfx942\", \"gfx1030\", \"gfx1100\"], \"source\": [\"builder_r24_rocm\", \"ti_rocm_241\", \"pt_release_md_main\"]",
+     "\"gfx90a\", \"gfx942\", \"gfx1030\", \"gfx1100\"]", "variants[1]: record has no source"},
+    {"pytorch_rocm.json", "\"gfx942\",", "\"gfx94z\",", "gfx holds 'gfx94z', which is no gfx target"},
+    {"pytorch_rocm.json", "\"gfx942\",", "\"gfx900\",", "gfx target gfx900 is listed twice"},
+    {"pytorch_rocm.json", "\"platform\": \"linux-x86_64\"", "\"platform\": \"windows-x86_64\"", "PyTorch builds ROCm wheels for linux-x86_64 only"},
 };
 
 START_TEST(every_defect_is_refused_with_its_place)
@@ -149,6 +156,15 @@ START_TEST(missing_file_and_folder)
 {
     char *dir = temp_dir();
     char cmd[1024];
+    /* pytorch_rocm.json may be absent: ROCm wheels are then simply not known */
+    snprintf(cmd, sizeof cmd, "cp %s/*.json '%s' && rm '%s/pytorch_rocm.json'", FIXTURE, dir, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    struct ge_err e0;
+    struct ge_matrix *m0 = load(dir, &e0);
+    ck_assert_msg(m0, "%s", e0.msg);
+    ck_assert_uint_eq(m0->ntorch_rocm, 0);
+    ck_assert_str_eq(m0->data_version[GE_MF_TORCH_ROCM], "");
+    ge_matrix_free(m0);
     snprintf(cmd, sizeof cmd, "cp %s/*.json '%s' && rm '%s/jax.json'", FIXTURE, dir, dir);
     ck_assert_int_eq(system(cmd), 0);
     struct ge_err err;
@@ -256,7 +272,8 @@ START_TEST(damaged_or_forged_caches_are_never_used)
     size_t arrays = a->ncuda * sizeof *a->cuda + a->nmvc * sizeof *a->mvc + a->nbranches * sizeof *a->branches +
                     a->nccs * sizeof *a->ccs + a->ncudnn * sizeof *a->cudnn;
     size_t header = len - 8 - sizeof *a - arrays - a->ntorch * sizeof *a->torch - a->ntf * sizeof *a->tf -
-                    a->njax * sizeof *a->jax - a->narchs * sizeof *a->archs;
+                    a->njax * sizeof *a->jax - a->narchs * sizeof *a->archs - a->nptx * sizeof *a->ptx -
+                    a->ntorch_rocm * sizeof *a->torch_rocm;
     size_t torch0 = header + sizeof *a + arrays;
     ck_assert(a->ntorch > 0 && a->torch[0].nvariants > 0);
     static const struct {
@@ -339,6 +356,26 @@ START_TEST(shipped_data_loads_and_holds_the_known_facts)
     ck_assert_uint_ge(m->ntorch, 16);
     ck_assert_uint_ge(m->ntf, 12);
     ck_assert_uint_ge(m->njax, 10);
+    /* PyTorch's ROCm wheels: 2.4.1+rocm6.1 carries gfx942 and gfx1100, not gfx1101 (pytorch/builder
+     * release/2.4 build_docker.sh) */
+    ck_assert_uint_ge(m->ntorch_rocm, 28);
+    const struct ge_torch_rocm_release *tr = NULL;
+    for (size_t i = 0; i < m->ntorch_rocm; i++)
+        if (!strcmp(m->torch_rocm[i].version.s, "2.4.1"))
+            tr = &m->torch_rocm[i];
+    ck_assert_ptr_nonnull(tr);
+    const struct ge_rocm_variant *rv = NULL;
+    for (int j = 0; j < tr->nvariants; j++)
+        if (!strcmp(tr->variants[j].name, "rocm6.1"))
+            rv = &tr->variants[j];
+    ck_assert_ptr_nonnull(rv);
+    bool has942 = false, has1100 = false, has1101 = false;
+    for (int k = 0; k < rv->ngfx; k++) {
+        has942 |= rv->gfx[k] == 90402;
+        has1100 |= rv->gfx[k] == 110000;
+        has1101 |= rv->gfx[k] == 110001;
+    }
+    ck_assert(has942 && has1100 && !has1101);
     /* minor-version compatibility floors (CUDA compatibility guide) */
     ck_assert_str_eq(ge_matrix_mvc(m, 11)->min_driver.linux_x86_64.s, "450.80.02");
     ck_assert_str_eq(ge_matrix_mvc(m, 12)->min_driver.linux_x86_64.s, "525.60.13");
