@@ -44,8 +44,8 @@ test_json_holds_the_typed_tables() {
     export GPUENV_DATA_DIR="$ROOT/data"
     gp matrix --json
     assert_rc 0
-    json 'list(d)[:4] == ["schema", "ok", "data_dir", "data_version"] and set(d["data_version"]) == {"cuda.json", "cudnn.json", "pytorch.json", "tensorflow.json", "jax.json"}'
-    json 'all(k in d for k in ["cuda", "minor_version_compat", "driver_branches", "cudnn", "torch", "tensorflow", "jax"])'
+    json 'list(d)[:4] == ["schema", "ok", "data_dir", "data_version"] and set(d["data_version"]) == {"cuda.json", "cudnn.json", "pytorch.json", "tensorflow.json", "jax.json", "pytorch_rocm.json"}'
+    json 'all(k in d for k in ["cuda", "minor_version_compat", "driver_branches", "cudnn", "torch", "tensorflow", "jax", "torch_rocm"])'
     json '[r["version"] for r in d["cuda"]] == sorted([r["version"] for r in d["cuda"]], key=lambda v: [int(x) for x in v.split(".")])'
     json 'next(m for m in d["minor_version_compat"] if m["major"] == 12)["min_driver"]["linux-x86_64"] == "525.60.13"'
     json 'any(v["name"] == "cu124" for r in d["torch"] for v in r["variants"])'
