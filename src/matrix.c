@@ -776,6 +776,8 @@ static int sort_unique(struct pctx *c, void *base, size_t n, size_t size,
                        int (*cmp)(const void *, const void *), const char *what,
                        const char *(*name)(const void *))
 {
+    if (n == 0)
+        return 0; /* an optional file that is absent: no array at all */
     qsort(base, n, size, cmp);
     for (size_t i = 1; i < n; i++) {
         const char *a = (const char *)base + (i - 1) * size, *b = (const char *)base + i * size;
