@@ -13,6 +13,38 @@
 #define DYNSTR_MAX (64u << 20)
 #define DYNAMIC_MAX (1u << 20)
 
+int ge_elf_open(const char *path, struct ge_elf_src *s, struct ge_err *err)
+{
+    memset(s, 0, sizeof *s);
+    s->fd = -1;
+    s->name = path;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return ge_err_sys(err, errno, "cannot open '%s'", path);
+    off_t size = lseek(fd, 0, SEEK_END);
+    if (size < 0) {
+        int e = errno;
+        close(fd);
+        return ge_err_sys(err, e, "cannot read '%s'", path);
+    }
+    s->fd = fd;
+    s->size = (uint64_t)size;
+    return 0;
+}
+
+void ge_elf_close(struct ge_elf_src *s)
+{
+    if (s->fd >= 0)
+        close(s->fd);
+    s->fd = -1;
+}
+
+struct ge_elf_src ge_elf_mem(const void *data, size_t len, const char *name)
+{
+    struct ge_elf_src s = {data, len, -1, len, name};
+    return s;
+}
+
 int ge_elf_read(const struct ge_elf_src *s, uint64_t off, void *buf, size_t n, const char *what, struct ge_err *err)
 {
     if (off > s->size || n > s->size - off)
@@ -212,23 +244,16 @@ static int dynamic(const struct ge_elf_src *s, struct ge_elf_dynamic *out, struc
 int ge_elf_dynamic_read(const char *path, struct ge_elf_dynamic *out, struct ge_err *err)
 {
     memset(out, 0, sizeof *out);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return ge_err_sys(err, errno, "cannot open '%s'", path);
-    off_t size = lseek(fd, 0, SEEK_END);
-    if (size < 0) {
-        int e = errno;
-        close(fd);
-        return ge_err_sys(err, e, "cannot read '%s'", path);
-    }
-    struct ge_elf_src s = {NULL, 0, fd, (uint64_t)size, path};
+    struct ge_elf_src s;
+    if (ge_elf_open(path, &s, err) < 0)
+        return -1;
     int rc = dynamic(&s, out, err);
-    close(fd);
+    ge_elf_close(&s);
     return rc;
 }
 
 int ge_elf_dynamic_parse(const void *elf, size_t len, const char *name, struct ge_elf_dynamic *out, struct ge_err *err)
 {
-    struct ge_elf_src s = {elf, len, -1, len, name};
+    struct ge_elf_src s = ge_elf_mem(elf, len, name);
     return dynamic(&s, out, err);
 }

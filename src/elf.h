@@ -23,6 +23,12 @@ static inline uint16_t ge_le16(const unsigned char *p) { return (uint16_t)(p[0] 
 static inline uint32_t ge_le32(const unsigned char *p) { return (uint32_t)ge_le16(p) | (uint32_t)ge_le16(p + 2) << 16; }
 static inline uint64_t ge_le64(const unsigned char *p) { return (uint64_t)ge_le32(p) | (uint64_t)ge_le32(p + 4) << 32; }
 
+/* Open path as a source (fd, size, name = path); ge_elf_close closes it. 0, or -1 with err. */
+int ge_elf_open(const char *path, struct ge_elf_src *s, struct ge_err *err);
+void ge_elf_close(struct ge_elf_src *s);
+/* A source over len bytes in memory. */
+struct ge_elf_src ge_elf_mem(const void *data, size_t len, const char *name);
+
 /* n bytes at off into buf; 'what' names them in the message of a read past the end
  * (GE_EXIT_BAD_DATA). 0 or -1. */
 int ge_elf_read(const struct ge_elf_src *s, uint64_t off, void *buf, size_t n, const char *what, struct ge_err *err);

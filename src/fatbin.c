@@ -3,12 +3,9 @@
 
 #include "elf.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define FATBIN_MAGIC 0xBA55ED50u
 #define FLAG_LZ4 0x2000u
@@ -141,25 +138,18 @@ static int finish(int rc, struct ge_fatbin *out)
 int ge_fatbin_read(const char *path, struct ge_fatbin *out, struct ge_err *err)
 {
     memset(out, 0, sizeof *out);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return ge_err_sys(err, errno, "cannot open '%s'", path);
-    off_t size = lseek(fd, 0, SEEK_END);
-    if (size < 0) {
-        int e = errno;
-        close(fd);
-        return ge_err_sys(err, e, "cannot read '%s'", path);
-    }
-    struct ge_elf_src s = {NULL, 0, fd, (uint64_t)size, path};
+    struct ge_elf_src s;
+    if (ge_elf_open(path, &s, err) < 0)
+        return -1;
     int rc = walk_elf(&s, out, err);
-    close(fd);
+    ge_elf_close(&s);
     return finish(rc, out);
 }
 
 int ge_fatbin_parse_elf(const void *elf, size_t len, const char *name, struct ge_fatbin *out, struct ge_err *err)
 {
     memset(out, 0, sizeof *out);
-    struct ge_elf_src s = {elf, len, -1, len, name};
+    struct ge_elf_src s = ge_elf_mem(elf, len, name);
     return finish(walk_elf(&s, out, err), out);
 }
 
@@ -168,7 +158,7 @@ int ge_fatbin_parse_section(const void *data, size_t len, const char *name, stru
 {
     memset(out, 0, sizeof *out);
     out->has_section = true;
-    struct ge_elf_src s = {data, len, -1, len, name};
+    struct ge_elf_src s = ge_elf_mem(data, len, name);
     return finish(walk_section(&s, 0, len, out, err), out);
 }
 
