@@ -177,7 +177,7 @@ static void probe_failed(struct ge_doctor *d, bool wsl, const char *container, b
                        "nvidia_modeset nvidia && sudo modprobe nvidia')");
         return;
     }
-    if (strstr(msg, "no NVIDIA driver found")) {
+    if (drv->failure == GE_PROBE_NOT_FOUND) {
         if (wsl) {
             x = ge_finding_add(&d->findings, GE_F_WSL_LIBRARY_MISSING, GE_SEV_ERROR, NULL,
                                "this is WSL2, and the Windows driver's libcuda.so.1 is not in /usr/lib/wsl/lib");
@@ -205,14 +205,14 @@ static void probe_failed(struct ge_doctor *d, bool wsl, const char *container, b
         }
         return;
     }
-    if (strstr(msg, "did not answer") || strstr(msg, "crashed") || strstr(msg, "without an answer")) {
+    if (drv->failure == GE_PROBE_HUNG) {
         x = ge_finding_add(&d->findings, GE_F_DRIVER_HUNG, GE_SEV_ERROR, NULL, "%s", msg);
         ge_finding_evidence(x, "probe", "%s", msg);
         ge_finding_fix(x, true, true, "look for Xid and NVRM errors ('sudo dmesg | grep -i -e xid -e nvrm'); a GPU that "
                        "fell off the bus needs a reboot");
         return;
     }
-    if (strstr(msg, "cannot load") || strstr(msg, "unusable driver library")) {
+    if (drv->failure == GE_PROBE_LOAD_FAILED) {
         x = ge_finding_add(&d->findings, GE_F_DRIVER_LOAD_FAILED, GE_SEV_ERROR, drv->library[0] ? drv->library : NULL,
                            "%s", msg);
         ge_finding_evidence(x, "dlopen", "%s", msg);

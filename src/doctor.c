@@ -64,25 +64,6 @@ int ge_doctor_library_version(const char *path, char *out, size_t size)
     return 0;
 }
 
-/* The kernel module's version, as the driver itself would read it. */
-static void read_module_version(struct ge_doctor *d)
-{
-    static const char *const files[] = {"/sys/module/nvidia/version", "/proc/driver/nvidia/version"};
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        char p[PATH_MAX];
-        ge_doctor_path(d, files[i], p, sizeof p);
-        char *text = ge_read_file(p, 1 << 16, NULL);
-        if (!text)
-            continue;
-        int ok = ge_driver_parse_version_file(text, d->module_version, sizeof d->module_version);
-        free(text);
-        if (ok == 0) {
-            ge_strlcpy(d->module_source, files[i], sizeof d->module_source);
-            return;
-        }
-    }
-}
-
 static int probe_driver(struct ge_doctor *d, struct ge_err *err)
 {
     struct ge_probe_opts po;
@@ -91,7 +72,8 @@ static int probe_driver(struct ge_doctor *d, struct ge_err *err)
     po.run_kernel = d->o->gpu_check;
     ge_err_clear(&d->drv_err);
     d->drv_ok = ge_driver_probe(&po, &d->drv, &d->drv_err) == 0;
-    read_module_version(d);
+    ge_driver_module_version(d->sysroot, d->module_version, sizeof d->module_version, d->module_source,
+                             sizeof d->module_source);
     if (d->drv.library[0])
         ge_doctor_library_version(d->drv.library, d->library_version, sizeof d->library_version);
     if (d->drv.cuda_int > 0) {

@@ -178,7 +178,7 @@ void ge_driver_format_uuid(const unsigned char b[16], char *out, size_t size)
              b[14], b[15]);
 }
 
-static void read_version_files(struct ge_driver_info *info, const char *sysroot)
+int ge_driver_module_version(const char *sysroot, char *out, size_t size, char *source, size_t ssize)
 {
     static const char *const files[] = {"/sys/module/nvidia/version", "/proc/driver/nvidia/version"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
@@ -187,13 +187,14 @@ static void read_version_files(struct ge_driver_info *info, const char *sysroot)
         char *text = ge_read_file(path, 1 << 16, NULL);
         if (!text)
             continue;
-        int ok = ge_driver_parse_version_file(text, info->version, sizeof info->version);
+        int ok = ge_driver_parse_version_file(text, out, size);
         free(text);
         if (ok == 0) {
-            ge_strlcpy(info->version_source, files[i], sizeof info->version_source);
-            return;
+            ge_strlcpy(source, files[i], ssize);
+            return 0;
         }
     }
+    return -1;
 }
 
 static void read_version_nvml(struct ge_driver_info *info)
@@ -359,7 +360,8 @@ static void child_main(int fd, const struct ge_probe_opts *o)
     }
 
     child_stage(fd, STAGE_VERSION_FILES);
-    read_version_files(info, o->sysroot);
+    ge_driver_module_version(o->sysroot, info->version, sizeof info->version, info->version_source,
+                             sizeof info->version_source);
     if (!info->version[0]) {
         child_stage(fd, STAGE_NVML);
         read_version_nvml(info);
@@ -532,6 +534,7 @@ static int report_failure(const struct probe_result *r, struct ge_driver_info *i
     switch (r->status) {
     case PROBE_NO_LIBRARY: {
         if (opts->libcuda && opts->libcuda[0] && info->ntries > 0) {
+            info->failure = GE_PROBE_LOAD_FAILED;
             ge_err_set(err, GE_EXIT_NO_DRIVER, "cannot load GPUENV_LIBCUDA=%s: %s", opts->libcuda,
                        info->tries[0].error);
             ge_err_hint(err, "point GPUENV_LIBCUDA at the driver's libcuda.so.1, or unset it to search");
@@ -540,6 +543,7 @@ static int report_failure(const struct probe_result *r, struct ge_driver_info *i
         /* A library that exists but will not load is the interesting failure; report that. */
         for (int i = 0; i < info->ntries; i++) {
             if (info->tries[i].exists && info->tries[i].error[0]) {
+                info->failure = GE_PROBE_LOAD_FAILED;
                 ge_err_set(err, GE_EXIT_NO_DRIVER, "cannot load %s: %s", info->tries[i].path,
                            info->tries[i].error);
                 ge_err_hint(err, "reinstall the NVIDIA driver for this machine's architecture, "
@@ -549,6 +553,7 @@ static int report_failure(const struct probe_result *r, struct ge_driver_info *i
         }
         char tried[GE_ERR_MSG_MAX - 96];
         describe_tries(info, tried, sizeof tried);
+        info->failure = GE_PROBE_NOT_FOUND;
         ge_err_set(err, GE_EXIT_NO_DRIVER, "no NVIDIA driver found: libcuda.so.1 is not in %s",
                    tried);
         ge_err_hint(err, "install the NVIDIA driver (Debian: 'apt install nvidia-driver', "
@@ -557,10 +562,13 @@ static int report_failure(const struct probe_result *r, struct ge_driver_info *i
         return -1;
     }
     case PROBE_BAD_LIBRARY:
+        info->failure = GE_PROBE_LOAD_FAILED;
         ge_err_set(err, GE_EXIT_NO_DRIVER, "unusable driver library: %s", r->detail);
         ge_err_hint(err, "the file is not NVIDIA's libcuda.so.1 or is too old; reinstall the driver");
         return -1;
     case PROBE_INIT_FAILED:
+        info->failure = GE_PROBE_INIT_FAILED;
+        info->cu_error = r->cu_code;
         if (r->cu_code == CU_ERROR_NO_DEVICE) {
             ge_err_set(err, GE_EXIT_NO_GPU, "the NVIDIA driver reports no GPU: cuInit: %s%s%s",
                        what, r->cu_string[0] ? ": " : "", r->cu_string);
@@ -584,11 +592,14 @@ static int report_failure(const struct probe_result *r, struct ge_driver_info *i
                              "dmesg) and that /dev/nvidia* is accessible to this user");
         return -1;
     case PROBE_QUERY_FAILED:
+        info->failure = GE_PROBE_QUERY_FAILED;
+        info->cu_error = r->cu_code;
         ge_err_set(err, GE_EXIT_NO_DRIVER, "the NVIDIA driver failed while %s: %s%s%s", r->detail,
                    what, r->cu_string[0] ? ": " : "", r->cu_string);
         ge_err_hint(err, "run 'nvidia-smi' to check the GPU's state (dmesg shows Xid errors)");
         return -1;
     default:
+        info->failure = GE_PROBE_HUNG;
         ge_err_set(err, GE_EXIT_NO_DRIVER, "driver probe returned unknown status %d", r->status);
         return -1;
     }
@@ -785,6 +796,7 @@ int ge_driver_probe(const struct ge_probe_opts *opts, struct ge_driver_info *inf
     if (have)
         memcpy(info, &r.info, sizeof *info);
     if (!have && timed_out) {
+        info->failure = GE_PROBE_HUNG;
         ge_err_set(err, GE_EXIT_NO_DRIVER, "the NVIDIA driver did not answer within %gs (stuck in %s)",
                    timeout, stage_name(stage));
         ge_err_hint(err, "the GPU or its kernel module may be hung: check 'nvidia-smi' and dmesg; "
@@ -793,19 +805,20 @@ int ge_driver_probe(const struct ge_probe_opts *opts, struct ge_driver_info *inf
     }
     if (!have && exited && WIFSIGNALED(status)) {
         int sig = WTERMSIG(status);
+        info->failure = GE_PROBE_HUNG;
         ge_err_set(err, GE_EXIT_NO_DRIVER, "the NVIDIA driver crashed during %s (signal %d, %s)",
                    stage_name(stage), sig, strsignal(sig));
         ge_err_hint(err, "reinstall the driver, or check dmesg for NVRM errors");
         goto out;
     }
     if (!have) {
+        info->failure = GE_PROBE_HUNG;
         ge_err_set(err, GE_EXIT_NO_DRIVER, "the driver probe ended during %s without an answer "
                    "(exit status %d)", stage_name(stage), exited && WIFEXITED(status) ? WEXITSTATUS(status) : -1);
         ge_err_hint(err, "reinstall the driver, or check dmesg for NVRM errors");
         goto out;
     }
     if (r.status != PROBE_OK) {
-        info->cu_error = r.cu_code;
         report_failure(&r, info, opts, err);
         goto out;
     }

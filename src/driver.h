@@ -52,12 +52,23 @@ struct ge_probe_try {
 
 enum ge_driver_source { GE_DRIVER_PROBED = 0, GE_DRIVER_OVERRIDE = 1 };
 
+/* Why a probe failed, for callers that act on it (doctor) rather than print the message. */
+enum ge_probe_failure {
+    GE_PROBE_OK = 0,
+    GE_PROBE_NOT_FOUND,    /* no libcuda.so.1 anywhere the probe looks */
+    GE_PROBE_LOAD_FAILED,  /* a libcuda.so.1 exists but does not load, or lacks the driver API */
+    GE_PROBE_INIT_FAILED,  /* cuInit failed: cu_error says how */
+    GE_PROBE_QUERY_FAILED, /* a device query failed */
+    GE_PROBE_HUNG,         /* no answer in time, a crash, or an end without an answer */
+};
+
 struct ge_driver_info {
     int source;             /* enum ge_driver_source */
     char version[32];       /* "580.159.04"; "" when no source could tell */
     char version_source[64]; /* where version came from: a file path, "nvml" or "override" */
     int cuda_int;           /* cuDriverGetVersion(): 13000; 0 when not known */
     int cu_error;           /* the CUresult of the call that failed (cuInit's 803: mismatch), 0 */
+    int failure;            /* enum ge_probe_failure: why the probe failed, GE_PROBE_OK when it did not */
     char library[256];      /* the libcuda.so.1 that was loaded */
     int ngpus;
     struct ge_gpu gpus[GE_MAX_GPUS];
@@ -94,6 +105,11 @@ extern const char *const ge_driver_search_dirs[];
 
 /* The driver's CUDA version as "13.0" into buf; "" when not known. Returns buf. */
 char *ge_driver_cuda_string(const struct ge_driver_info *info, char *buf, size_t size);
+
+/* The loaded kernel module's version, from /sys/module/nvidia/version or else
+ * /proc/driver/nvidia/version under sysroot (NULL or "" for /); source gets the file read. 0, or
+ * -1 when no module is loaded (neither file is readable). */
+int ge_driver_module_version(const char *sysroot, char *out, size_t size, char *source, size_t ssize);
 
 /* Parse NVIDIA's version files: /sys/module/nvidia/version holds "580.159.04\n"; the procfs file
  * holds "NVRM version: NVIDIA UNIX x86_64 Kernel Module  580.159.04  Thu ...". 0 or -1. */
