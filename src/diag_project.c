@@ -12,32 +12,13 @@
 #include "str.h"
 #include "tree.h"
 
-/* "8.0,9.0" of the machine, in the lock's form (sorted, distinct). */
+/* This machine's GPUs in the lock's form, so that the same machine compares equal. */
 static void machine_gpus(const struct ge_driver_info *drv, char *out, size_t size)
 {
     struct ge_cc cc[GE_MAX_GPUS];
-    int n = 0;
-    for (int i = 0; i < drv->ngpus; i++) {
-        bool dup = false;
-        for (int k = 0; k < n; k++)
-            dup |= cc[k].major == drv->gpus[i].cc.major && cc[k].minor == drv->gpus[i].cc.minor;
-        if (!dup)
-            cc[n++] = drv->gpus[i].cc;
-    }
-    for (int i = 1; i < n; i++)
-        for (int k = i; k > 0 && ge_cc_cmp(cc[k - 1], cc[k]) > 0; k--) {
-            struct ge_cc t = cc[k];
-            cc[k] = cc[k - 1];
-            cc[k - 1] = t;
-        }
-    struct ge_buf b;
-    ge_buf_init(&b);
-    for (int i = 0; i < n; i++) {
-        char s[8];
-        ge_buf_addf(&b, "%s%s", i ? "," : "", ge_cc_format(cc[i], s, sizeof s));
-    }
-    ge_strlcpy(out, ge_buf_str(&b), size);
-    ge_buf_fini(&b);
+    for (int i = 0; i < drv->ngpus; i++)
+        cc[i] = drv->gpus[i].cc;
+    ge_lock_gpus_string(cc, drv->ngpus, out, size);
 }
 
 static void lock_vs_machine(struct ge_doctor *d)

@@ -10,6 +10,17 @@
 #include "path.h"
 #include "str.h"
 
+void ge_lock_gpus_string(const struct ge_cc *ccs, int n, char *out, size_t size)
+{
+    if (size)
+        out[0] = '\0';
+    for (int g = 0; g < n; g++) {
+        char cc[8];
+        size_t l = strlen(out);
+        snprintf(out + l, size - l, "%s%s", g ? "," : "", ge_cc_format(ccs[g], cc, sizeof cc));
+    }
+}
+
 void ge_lock_init(struct ge_lockfile *l)
 {
     memset(l, 0, sizeof *l);

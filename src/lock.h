@@ -11,6 +11,7 @@
 
 #include "digest.h"
 #include "err.h"
+#include "version.h"
 
 #define GE_LOCK_SCHEMA 1
 #define GE_LOCK_MAX_REQS 16
@@ -51,6 +52,10 @@ struct ge_lockfile {
     int py_n;
     char py_reqs[GE_LOCK_MAX_PY_REQS][96];
 };
+
+/* The lock's "gpus" of a host: each GPU's compute capability in the host's order, joined by
+ * commas ("9.0,9.0" for two H100s). */
+void ge_lock_gpus_string(const struct ge_cc *ccs, int n, char *out, size_t size);
 
 void ge_lock_init(struct ge_lockfile *l);
 void ge_lock_fini(struct ge_lockfile *l);

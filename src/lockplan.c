@@ -225,12 +225,8 @@ int ge_lockplan_make(const struct ge_lockplan_req *o, struct ge_lockfile *want, 
         ge_strlcpy(want->reqs[want->nreqs++], o->reqs[i], sizeof want->reqs[0]);
     if (hv->f.driver_known)
         ge_strlcpy(want->host_driver, hv->f.driver.s, sizeof want->host_driver);
-    for (int g = 0; hv->f.gpus_known && g < hv->f.ngpus; g++) {
-        char cc[8];
-        size_t l = strlen(want->host_gpus);
-        snprintf(want->host_gpus + l, sizeof want->host_gpus - l, "%s%s", g ? "," : "",
-                 ge_cc_format(hv->f.gpus[g], cc, sizeof cc));
-    }
+    if (hv->f.gpus_known)
+        ge_lock_gpus_string(hv->f.gpus, hv->f.ngpus, want->host_gpus, sizeof want->host_gpus);
     if (hv->f.python_known)
         ge_strlcpy(want->host_python, hv->f.python.s, sizeof want->host_python);
 
