@@ -1,26 +1,9 @@
 /* diag_amd.c: what ROCm needs of an AMD machine: the amdgpu driver's /dev/kfd, and each GPU's render
  * node, both openable by this user (the 'render' and 'video' groups). */
-#include <grp.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "doctor.h"
-
-/* The fix for a device file this user cannot open: join the group that owns it. */
-static void join_group_fix(struct ge_doctor *d, struct ge_finding *x, const char *dev)
-{
-    char p[PATH_MAX];
-    ge_doctor_path(d, dev, p, sizeof p);
-    struct stat st;
-    struct group *g = stat(p, &st) == 0 ? getgrgid(st.st_gid) : NULL;
-    if (g && st.st_gid != 0) {
-        ge_finding_evidence(x, dev, "mode %04o, group %s", (unsigned)(st.st_mode & 07777), g->gr_name);
-        ge_finding_fix(x, true, true, "'sudo usermod -aG %s $USER', then log in again", g->gr_name);
-    } else {
-        ge_finding_fix(x, true, true, "'sudo usermod -aG render,video $USER', then log in again");
-    }
-}
 
 void ge_diag_amd(struct ge_doctor *d)
 {
@@ -39,7 +22,7 @@ void ge_diag_amd(struct ge_doctor *d)
                        "...'); on the host, load the driver ('sudo modprobe amdgpu')");
     } else if (!a->kfd_access) {
         x = ge_finding_add(&d->findings, GE_F_AMD_KFD_DENIED, GE_SEV_ERROR, "/dev/kfd", "this user cannot open /dev/kfd");
-        join_group_fix(d, x, "/dev/kfd");
+        ge_doctor_group_fix(d, x, "/dev/kfd", "'sudo usermod -aG render,video $USER', then log in again");
     }
     for (int i = 0; i < a->ngpus; i++) {
         const struct ge_amd_gpu *g = &a->gpus[i];
@@ -50,7 +33,7 @@ void ge_diag_amd(struct ge_doctor *d)
         x = ge_finding_add(&d->findings, GE_F_AMD_RENDER_DENIED, GE_SEV_ERROR, dev,
                            "this user cannot open %s, the render node of the %s at %s", dev, g->gfx,
                            g->pci_bus_id[0] ? g->pci_bus_id : "?");
-        join_group_fix(d, x, dev);
+        ge_doctor_group_fix(d, x, dev, "'sudo usermod -aG render,video $USER', then log in again");
     }
     ge_doctor_check(d, "amd", ge_doctor_problems_since(d, before) ? GE_CHECK_PROBLEM : GE_CHECK_OK,
                     "%d AMD GPU%s (first %s), amdgpu %s, %d ROCm install%s", a->ngpus, a->ngpus == 1 ? "" : "s",

@@ -19,8 +19,8 @@ static bool is_shared_lib(const char *name)
     return (n > 3 && !strcmp(name + n - 3, ".so")) || strstr(name, ".so.") != NULL;
 }
 
-static void add_dir(struct ge_doctor *d, const char *dir, const char *origin, char (*paths)[PATH_MAX],
-                    const char **origins, int *n, int max)
+static void add_dir(const char *dir, const char *origin, char (*paths)[PATH_MAX], const char **origins, int *n,
+                    int max)
 {
     DIR *dh = opendir(dir);
     if (!dh)
@@ -44,7 +44,6 @@ static void add_dir(struct ge_doctor *d, const char *dir, const char *origin, ch
         }
     }
     closedir(dh);
-    (void)d;
 }
 
 /* The newest PTX ISA a driver can JIT-compile: the one its CUDA version introduced (the matrix's
@@ -54,20 +53,25 @@ static bool jit_limit(const struct ge_doctor *d, struct ge_version *isa)
     return d->m && d->driver_cuda_known && ge_matrix_ptx_isa_for_cuda(d->m, &d->driver_cuda, isa) == 0;
 }
 
+/* The distinct code names of fb in the file's order: "sm_75 sm_90 compute_90", "-" for none. */
 static void archs_of(const struct ge_fatbin *fb, char *out, size_t size)
 {
-    struct ge_buf b;
+    struct ge_buf b; /* " sm_75 sm_90 ": each name between spaces, so that a lookup is one strstr */
     ge_buf_init(&b);
+    ge_buf_adds(&b, " ");
     for (size_t i = 0; i < fb->n; i++) {
         char name[24], key[32];
         ge_fatbin_entry_name(&fb->v[i], name, sizeof name);
-        ge_fmt(key, sizeof key, " %s ", name);
-        char have[1024];
-        ge_fmt(have, sizeof have, " %s ", ge_buf_str(&b));
-        if (!strstr(have, key))
-            ge_buf_addf(&b, "%s%s", b.len ? " " : "", name);
+        snprintf(key, sizeof key, " %s ", name);
+        if (!strstr(ge_buf_str(&b), key))
+            ge_buf_addf(&b, "%s ", name);
     }
-    ge_strlcpy(out, b.len ? ge_buf_str(&b) : "-", size);
+    const char *all = ge_buf_str(&b);
+    size_t len = strlen(all);
+    if (len <= 1)
+        ge_strlcpy(out, "-", size);
+    else
+        ge_fmt(out, size, "%.*s", (int)(len - 2), all + 1);
     ge_buf_fini(&b);
 }
 
@@ -168,19 +172,19 @@ void ge_diag_binaries(struct ge_doctor *d)
         cJSON_ArrayForEach(e, dirs)
         {
             if (cJSON_IsString(e))
-                add_dir(d, e->valuestring, "framework", paths, origins, &n, max);
+                add_dir(e->valuestring, "framework", paths, origins, &n, max);
         }
     }
     const cJSON *all = d->py ? cJSON_GetObjectItem(d->py, "lib_dirs") : NULL;
     cJSON_ArrayForEach(e, all)
     {
         if (cJSON_IsString(e))
-            add_dir(d, e->valuestring, "nvidia", paths, origins, &n, max);
+            add_dir(e->valuestring, "nvidia", paths, origins, &n, max);
     }
     if (d->has_lock) {
         char lib[PATH_MAX];
         if (ge_fmt(lib, sizeof lib, "%s/lib", d->prefix) == 0)
-            add_dir(d, lib, "prefix", paths, origins, &n, max);
+            add_dir(lib, "prefix", paths, origins, &n, max);
     }
     int problems = 0, with_code = 0;
     for (int i = 0; i < n; i++) {
@@ -207,16 +211,16 @@ void ge_diag_binaries(struct ge_doctor *d)
             continue;
         }
         with_code++;
+        char archs[256];
+        archs_of(&fb, archs, sizeof archs);
         if (d->nlibs < GE_DOCTOR_MAX_LIBS) {
             struct ge_doctor_binary *b = &d->libs[d->nlibs++];
             ge_strlcpy(b->path, paths[i], sizeof b->path);
             ge_strlcpy(b->origin, origins[i], sizeof b->origin);
             b->fatbins = fb.nfatbins;
             b->entries = fb.n;
-            archs_of(&fb, b->archs, sizeof b->archs);
+            ge_strlcpy(b->archs, archs, sizeof b->archs);
         }
-        char archs[256];
-        archs_of(&fb, archs, sizeof archs);
         /* NVIDIA's libraries also carry GPU code outside .nv_fatbin (CUDA 13's cuFFT keeps one
          * sm_75 kernel there), and which GPUs they support is the matrix's part: not judged */
         bool judged = !strcmp(origins[i], "framework") || !strcmp(origins[i], "given");

@@ -3,7 +3,6 @@
  * so the tests build broken machines as folders. */
 #define _GNU_SOURCE
 #include <dirent.h>
-#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,21 +109,16 @@ static void driver_for_frameworks(const struct ge_doctor *d, char *out, size_t s
 {
     out[0] = '\0';
     struct ge_version best = {{0}, 0};
-    const cJSON *fws = d->py && d->m ? cJSON_GetObjectItem(d->py, "frameworks") : NULL, *fw;
+    const cJSON *fws = d->py ? cJSON_GetObjectItem(d->py, "frameworks") : NULL, *fw;
     cJSON_ArrayForEach(fw, fws)
     {
         const cJSON *c = cJSON_GetObjectItem(fw, "cuda");
         struct ge_version v;
-        if (!cJSON_IsString(c) || ge_doctor_vparse(c->valuestring, &v) < 0 || v.n < 2)
-            continue;
-        v.n = 3;
-        v.part[2] = 0;
-        const struct ge_cuda_release *r = ge_matrix_cuda(d->m, &v);
-        if (!r)
-            r = ge_matrix_cuda_newest_of_minor(d->m, &v);
-        if (r && r->min_driver.has_linux && ge_version_cmp(&r->min_driver.linux_x86_64.v, &best) > 0) {
-            best = r->min_driver.linux_x86_64.v;
-            ge_fmt(out, size, "%s or newer, for %s's CUDA %s", r->min_driver.linux_x86_64.s, fw->string, c->valuestring);
+        const struct ge_ver *floor = cJSON_IsString(c) && ge_doctor_vparse(c->valuestring, &v) == 0
+                                         ? ge_doctor_cuda_floor(d, &v) : NULL;
+        if (floor && ge_version_cmp(&floor->v, &best) > 0) {
+            best = floor->v;
+            ge_fmt(out, size, "%s or newer, for %s's CUDA %s", floor->s, fw->string, c->valuestring);
         }
     }
 }
@@ -278,16 +272,10 @@ static void device_nodes(struct ge_doctor *d, const char *container, int ngpus)
             return;
         }
         if (access(p, R_OK | W_OK) < 0) {
-            struct group *g = getgrgid(st.st_gid);
             struct ge_finding *x = ge_finding_add(&d->findings, GE_F_DEVICE_NODES_DENIED, GE_SEV_ERROR, names[i],
                                                   "this user cannot open %s", names[i]);
-            ge_finding_evidence(x, names[i], "mode %04o, owner %u, group %s", (unsigned)(st.st_mode & 07777),
-                                (unsigned)st.st_uid, g ? g->gr_name : "?");
-            if (g && st.st_gid != 0)
-                ge_finding_fix(x, true, true, "'sudo usermod -aG %s $USER', then log in again", g->gr_name);
-            else
-                ge_finding_fix(x, true, true, "make the device files readable and writable by the GPU users (the "
-                               "driver's NVreg_DeviceFileMode and NVreg_DeviceFileGID module options), then reboot");
+            ge_doctor_group_fix(d, x, names[i], "make the device files readable and writable by the GPU users (the "
+                                "driver's NVreg_DeviceFileMode and NVreg_DeviceFileGID module options), then reboot");
             return;
         }
     }

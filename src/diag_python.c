@@ -248,16 +248,9 @@ static void cuda_vs_driver(struct ge_doctor *d, const char *name, const char *cu
     ge_version_format(dc, dcs, sizeof dcs);
     /* the driver the framework's CUDA needs natively */
     char need[32] = "";
-    if (d->m) {
-        struct ge_version first = fc;
-        first.n = 3;
-        first.part[2] = 0;
-        const struct ge_cuda_release *rel = ge_matrix_cuda(d->m, &first);
-        if (!rel)
-            rel = ge_matrix_cuda_newest_of_minor(d->m, &fc);
-        if (rel && rel->min_driver.has_linux)
-            ge_strlcpy(need, rel->min_driver.linux_x86_64.s, sizeof need);
-    }
+    const struct ge_ver *floor = ge_doctor_cuda_floor(d, &fc);
+    if (floor)
+        ge_strlcpy(need, floor->s, sizeof need);
     const struct ge_cuda_mvc *mvc = d->m && fc.part[0] == dc->part[0] ? ge_matrix_mvc(d->m, (int)fc.part[0]) : NULL;
     struct ge_version dv;
     bool have_dv = ge_doctor_vparse(d->drv.version, &dv) == 0;

@@ -3,10 +3,12 @@
 #include "doctor.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "host.h"
@@ -36,6 +38,37 @@ size_t ge_doctor_problems_since(const struct ge_doctor *d, size_t before)
     for (size_t i = before; i < d->findings.n; i++)
         n += d->findings.v[i].severity >= GE_SEV_WARNING;
     return n;
+}
+
+void ge_doctor_group_fix(const struct ge_doctor *d, struct ge_finding *x, const char *dev, const char *fallback)
+{
+    char p[PATH_MAX];
+    ge_doctor_path(d, dev, p, sizeof p);
+    struct stat st;
+    if (stat(p, &st) < 0) {
+        ge_finding_fix(x, true, true, "%s", fallback);
+        return;
+    }
+    struct group *g = getgrgid(st.st_gid);
+    ge_finding_evidence(x, dev, "mode %04o, owner %u, group %s", (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid,
+                        g ? g->gr_name : "?");
+    if (g && st.st_gid != 0)
+        ge_finding_fix(x, true, true, "'sudo usermod -aG %s $USER', then log in again", g->gr_name);
+    else
+        ge_finding_fix(x, true, true, "%s", fallback);
+}
+
+const struct ge_ver *ge_doctor_cuda_floor(const struct ge_doctor *d, const struct ge_version *cuda)
+{
+    if (!d->m || cuda->n < 2)
+        return NULL;
+    struct ge_version first = *cuda;
+    first.n = 3;
+    first.part[2] = 0;
+    const struct ge_cuda_release *r = ge_matrix_cuda(d->m, &first);
+    if (!r)
+        r = ge_matrix_cuda_newest_of_minor(d->m, &first);
+    return r && r->min_driver.has_linux ? &r->min_driver.linux_x86_64 : NULL;
 }
 
 void ge_doctor_path(const struct ge_doctor *d, const char *path, char *out, size_t size)

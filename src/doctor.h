@@ -96,6 +96,12 @@ struct ge_check *ge_doctor_check(struct ge_doctor *d, const char *name, enum ge_
     __attribute__((format(printf, 4, 5)));
 /* How many errors and warnings were added since the list held 'before' findings. */
 size_t ge_doctor_problems_since(const struct ge_doctor *d, size_t before);
+/* The fix for a device file (dev, a system path) this user cannot open: its mode, owner and group
+ * as evidence, and joining its group, or 'fallback' when root's group owns it. */
+void ge_doctor_group_fix(const struct ge_doctor *d, struct ge_finding *x, const char *dev, const char *fallback);
+/* The oldest Linux driver that runs CUDA X.Y natively: the floor of its first release of that
+ * minor in the matrix (or of its newest, where the matrix lacks X.Y.0). NULL when not known. */
+const struct ge_ver *ge_doctor_cuda_floor(const struct ge_doctor *d, const struct ge_version *cuda);
 /* A system path under the sysroot. */
 void ge_doctor_path(const struct ge_doctor *d, const char *path, char *out, size_t size);
 
