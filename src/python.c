@@ -5,16 +5,13 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "proc.h"
 #include "str.h"
 #include "version.h"
 
@@ -160,39 +157,17 @@ static int from_pyenv(const char *shim, char *out, size_t size, char *source, si
 
 int ge_python_version_of(const char *exe, char *out, size_t size)
 {
-    int fds[2];
-    if (pipe(fds) < 0)
-        return -1;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&fa, fds[0]);
-    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", 1, 0);
     char *argv[] = {(char *)exe, "-c", "import sys; print('%d.%d' % sys.version_info[:2])", NULL};
-    pid_t pid;
-    int rc = posix_spawn(&pid, exe, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(fds[1]);
-    if (rc != 0) {
-        close(fds[0]);
-        return -1;
-    }
-    char buf[64] = "";
-    size_t got = 0;
-    struct pollfd p = {.fd = fds[0], .events = POLLIN};
-    while (got + 1 < sizeof buf && poll(&p, 1, 5000) > 0) {
-        ssize_t n = read(fds[0], buf + got, sizeof buf - 1 - got);
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
-    buf[got] = '\0';
-    close(fds[0]);
-    kill(pid, SIGKILL);
-    int st;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
-    return ge_python_xy(buf, out, size);
+    struct ge_buf o, e; /* stderr is kept apart and dropped */
+    ge_buf_init(&o);
+    ge_buf_init(&e);
+    struct ge_proc_result r;
+    struct ge_err err;
+    ge_err_clear(&err);
+    int rc = ge_proc_capture(argv, 5, 63, &o, &e, &r, &err) == 0 ? ge_python_xy(ge_buf_str(&o), out, size) : -1;
+    ge_buf_fini(&o);
+    ge_buf_fini(&e);
+    return rc;
 }
 
 int ge_python_detect(char *version, size_t vsize, char *source, size_t ssize)
