@@ -39,6 +39,17 @@ doc() {
     gp doctor -C "$T/p" --python "$PY" --json "$@"
 }
 
+# doc_as_nobody: doctor --json as user 65534 (needs root and setpriv), with a binary, data and
+# a cache it can reach (T may be private to root)
+doc_as_nobody() {
+    U=$(mktemp -d /tmp/gpuenv-doctor-user.XXXXXX)
+    cp "$GPUENV" "$U/gpuenv"; cp -r "$ROOT/data" "$U/data"; chmod -R a+rX "$U" "$T"
+    setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$U" GPUENV_DATA_DIR="$U/data" GPUENV_CACHE_DIR="$U/c" \
+        "$U/gpuenv" doctor -C "$U" --no-gpu-check --python /nonexistent --json >"$OUT" 2>"$ERR"
+    RC=$?
+    rm -rf "$U"
+}
+
 has() { json "any(f['code'] == '$1' and f['severity'] == '$2' for f in d['findings'])"; }
 lacks() { json "all(f['code'] != '$1' for f in d['findings'])"; }
 check_is() { json "[c['status'] for c in d['checks'] if c['name'] == '$1'] == ['$2']"; }
@@ -131,13 +142,7 @@ test_device_files_this_user_cannot_open() {
     chmod 0666 "$GPUENV_SYSROOT/dev/nvidiactl" "$GPUENV_SYSROOT/dev/nvidia1"
     chmod 0660 "$GPUENV_SYSROOT/dev/nvidia0"
     chgrp video "$GPUENV_SYSROOT/dev/nvidia0" 2>/dev/null || chgrp 44 "$GPUENV_SYSROOT/dev/nvidia0"
-    # the other user needs a binary, data and a fake driver it can reach (T may be private)
-    U=$(mktemp -d /tmp/gpuenv-doctor-user.XXXXXX)
-    cp "$GPUENV" "$U/gpuenv"; cp -r "$ROOT/data" "$U/data"; chmod -R a+rX "$U" "$T"
-    setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$U" GPUENV_DATA_DIR="$U/data" GPUENV_CACHE_DIR="$U/c" \
-        "$U/gpuenv" doctor -C "$U" --no-gpu-check --python /nonexistent --json >"$OUT" 2>"$ERR"
-    RC=$?
-    rm -rf "$U"
+    doc_as_nobody
     has device-nodes-denied error
     json "[(f['subject'], 'usermod -aG' in f['fix']['action']) for f in d['findings'] if f['code'] == 'device-nodes-denied'] == [('/dev/nvidia0', True)]"
     # as root the same files open
@@ -525,12 +530,7 @@ test_an_amd_machine() {
     [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1 || { echo "needs root and setpriv: rest skipped"; return 0; }
     chmod 0660 "$GPUENV_SYSROOT/dev/kfd" "$GPUENV_SYSROOT/dev/dri/renderD128"
     chgrp 44 "$GPUENV_SYSROOT/dev/kfd" "$GPUENV_SYSROOT/dev/dri/renderD128"
-    U=$(mktemp -d /tmp/gpuenv-doctor-amd.XXXXXX)
-    cp "$GPUENV" "$U/gpuenv"; cp -r "$ROOT/data" "$U/data"; chmod -R a+rX "$U" "$T"
-    setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$U" GPUENV_DATA_DIR="$U/data" GPUENV_CACHE_DIR="$U/c" \
-        "$U/gpuenv" doctor -C "$U" --no-gpu-check --python /nonexistent --json >"$OUT" 2>"$ERR"
-    RC=$?
-    rm -rf "$U"
+    doc_as_nobody
     has amd-kfd-denied error
     has amd-render-denied error
     json "any('usermod -aG' in f['fix']['action'] for f in d['findings'] if f['code'] == 'amd-kfd-denied')"

@@ -64,20 +64,12 @@ static void put(const char *root, const char *rel, const char *text)
 {
     char p[4096];
     snprintf(p, sizeof p, "%s/%s", root, rel);
-    char dir[4096];
-    ge_strlcpy(dir, p, sizeof dir);
-    *strrchr(dir, '/') = '\0';
-    ck_assert_int_eq(ge_mkdir_p(dir), 0);
-    FILE *f = fopen(p, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
+    write_file(p, text);
 }
 
 START_TEST(a_node_of_two_gpus_and_a_cpu)
 {
-    char root[] = "/tmp/gpuenv-amd-XXXXXX";
-    ck_assert_ptr_nonnull(mkdtemp(root));
+    char *root = temp_dir();
     const char *n = "sys/class/kfd/kfd/topology/nodes";
     char rel[256];
     snprintf(rel, sizeof rel, "%s/0/properties", n);
@@ -120,9 +112,8 @@ START_TEST(a_node_of_two_gpus_and_a_cpu)
     ck_assert_int_eq(a.nrocm, 2); /* /opt/rocm is rocm-6.2.4 again */
     ck_assert_str_eq(a.rocm[0].version, "5.7.1");
     ck_assert_str_eq(a.rocm[1].version, "6.2.4");
-    char cmd[4200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-    ck_assert_int_eq(system(cmd), 0);
+    rm_rf(root);
+    free(root);
     /* a machine without any of it */
     ge_amd_detect("/nonexistent-sysroot", &a);
     ck_assert_int_eq(a.ngpus + a.nrocm, 0);
