@@ -123,6 +123,7 @@ check-e2e: $(B)/gpuenv $(FAKES)
 # The maintainers' tools of tools/ (tools/regen.py), on fixture repositories the test builds.
 check-tools:
 	python3 tests/tools/test_regen.py
+	python3 tests/tools/test_data_sources.py
 
 # Compares gpuenv detect with nvidia-smi where a real driver is present (opt-in).
 check-live: $(B)/gpuenv
