@@ -183,12 +183,68 @@ struct ge_torch_rocm_release {
     struct ge_rocm_variant variants[GE_MAX_ROCM_VARIANTS];
 };
 
-enum ge_matrix_file { GE_MF_CUDA, GE_MF_CUDNN, GE_MF_TORCH, GE_MF_TF, GE_MF_JAX, GE_MF_TORCH_ROCM, GE_MF_COUNT };
+/* A ROCm release (rocm.json): AMD's compatibility matrix row. */
+#define GE_MAX_AMDGPU 8
+struct ge_rocm_release {
+    struct ge_ver version;  /* 6.2.4 */
+    char date[16];          /* "" when not known */
+    int ngfx;               /* 0: not known */
+    unsigned gfx[GE_MAX_GFX]; /* the officially supported targets, as gfx_target_version, ascending */
+    bool has_miopen;
+    struct ge_ver miopen;   /* 3.2.0 */
+    char hip[24];           /* "6.2.41134", "" when not known */
+    int ndrivers;           /* the amdgpu driver releases it supports, as AMD writes them ("6.4.x", "30.10") */
+    char drivers[GE_MAX_AMDGPU][16];
+};
+
+/* A gfx target AMD names (rocm.json gfx_targets). */
+struct ge_gfx_target {
+    unsigned gfx;           /* 90010 */
+    char name[16];          /* gfx90a */
+    char product[96];       /* "Instinct MI210 / MI250 / MI250X" */
+    char architecture[16];  /* CDNA2 */
+};
+
+/* Targets whose code is interchangeable: LLVM's generic processor families (rocm.json gfx_families). */
+#define GE_MAX_FAMILY 16
+struct ge_gfx_family {
+    char name[24];          /* gfx10-3-generic */
+    int nmembers;
+    unsigned members[GE_MAX_FAMILY]; /* ascending */
+};
+
+/* A TensorFlow or JAX build for ROCm (tensorflow_rocm.json, jax_rocm.json): the pip pins that
+ * install it and what it runs on. */
+#define GE_MAX_ROCM_PKGS 4
+struct ge_rocm_pkg {
+    char name[32];          /* tensorflow-rocm, jax-rocm60-plugin */
+    char version[24];       /* 2.14.0.600 */
+};
+
+struct ge_rocm_build {
+    char framework[16];     /* tensorflow | jax */
+    struct ge_ver version;  /* the framework's: 2.14.0 */
+    struct ge_ver rocm;     /* the ROCm it is built for: 6.0 */
+    char platform[16];      /* linux-x86_64 */
+    char find_links[160];   /* where pip finds the wheels, "" for PyPI */
+    int npkgs;
+    struct ge_rocm_pkg pkgs[GE_MAX_ROCM_PKGS];
+    int npython;            /* 0: not known */
+    struct ge_ver python[GE_MAX_PY];
+    int ngfx;               /* 0: not known */
+    unsigned gfx[GE_MAX_GFX];
+};
+
+enum ge_matrix_file {
+    GE_MF_CUDA, GE_MF_CUDNN, GE_MF_TORCH, GE_MF_TF, GE_MF_JAX, GE_MF_TORCH_ROCM, GE_MF_ROCM, GE_MF_TF_ROCM,
+    GE_MF_JAX_ROCM, GE_MF_COUNT
+};
 
 struct ge_matrix {
     char dir[4096];
     char data_version[GE_MF_COUNT][16];
     size_t ncuda, nmvc, nbranches, nccs, ncudnn, ntorch, ntf, njax, narchs, nptx, ntorch_rocm;
+    size_t nrocm, ngfx_targets, ngfx_families, nrocm_builds;
     struct ge_cuda_release *cuda; /* every array ascending by version */
     struct ge_cuda_mvc *mvc;
     struct ge_branch *branches;
@@ -196,6 +252,11 @@ struct ge_matrix {
     struct ge_gpu_arch *archs;    /* ascending by compute capability */
     struct ge_ptx_isa *ptx;       /* ascending by ISA (and so by CUDA); may be empty */
     struct ge_torch_rocm_release *torch_rocm; /* ascending; empty without pytorch_rocm.json */
+    struct ge_rocm_release *rocm;             /* ascending; empty without rocm.json */
+    struct ge_gfx_target *gfx_targets;        /* ascending by gfx_target_version */
+    struct ge_gfx_family *gfx_families;
+    struct ge_rocm_build *rocm_builds;        /* tensorflow's, then jax's; each ascending by version, ROCm */
+    char hsa_override[32];    /* rocm.json hsa_override.variable ("HSA_OVERRIDE_GFX_VERSION"), "" when not sourced */
     struct ge_cudnn_release *cudnn;
     struct ge_torch_release *torch;
     struct ge_tf_release *tf;
@@ -258,6 +319,21 @@ void ge_matrix_arch_list(const struct ge_torch_variant *v, char *out, size_t siz
 /* A list of Python versions in words: "3.9<span>3.13" for a run of minors, each one joined by
  * ", " when there are gaps ("3.8, 3.11, 3.12"), "-" for none. */
 void ge_matrix_python_list(const struct ge_ver *py, int n, const char *span, char *out, size_t size);
+
+/* ROCm look-ups (matrix_rocm.c). The release of exactly this version, or NULL. */
+const struct ge_rocm_release *ge_matrix_rocm(const struct ge_matrix *m, const struct ge_version *v);
+/* The newest release of the minor of v (6.2 -> 6.2.4), or NULL. */
+const struct ge_rocm_release *ge_matrix_rocm_newest_of_minor(const struct ge_matrix *m, const struct ge_version *v);
+/* PyTorch's ROCm wheels of torch release v, or NULL. */
+const struct ge_torch_rocm_release *ge_matrix_torch_rocm(const struct ge_matrix *m, const struct ge_version *v);
+/* The target AMD names with this gfx_target_version, or NULL. */
+const struct ge_gfx_target *ge_matrix_gfx_target(const struct ge_matrix *m, unsigned gfx);
+/* The family holding target gfx, or NULL. */
+const struct ge_gfx_family *ge_matrix_gfx_family(const struct ge_matrix *m, unsigned gfx);
+/* Whether the ascending list holds gfx. */
+bool ge_gfx_list_has(const unsigned *list, int n, unsigned gfx);
+/* A gfx list in words: "gfx900 gfx906 gfx90a", "-" for none. */
+void ge_gfx_list_format(const unsigned *list, int n, char *out, size_t size);
 
 /* The newest CUDA a driver runs natively, from the driver branch table (its major number) or,
  * failing that, the newest release whose Linux minimum the driver meets. -1 when neither tells. */

@@ -28,26 +28,28 @@ int ge_cache_dir(char *out, size_t size)
     return -1;
 }
 
-#define CACHE_MAGIC "GEMTX006"
+#define CACHE_MAGIC "GEMTX007"
 
 /* What the cache must match: the layout of this build's structs and the identity of each file. */
 struct cache_header {
     char magic[8];
-    uint32_t layout[13];
+    uint32_t layout[17];
     uint64_t stamp[GE_MF_COUNT][5]; /* dev, ino, size, mtime s, mtime ns */
     uint64_t exe[5];                /* the same of the gpuenv binary: a rebuilt parser reparses */
     char dir[4096];
-    uint64_t n[11];
+    uint64_t n[15];
 };
 
-static void cache_layout(uint32_t layout[13])
+static void cache_layout(uint32_t layout[17])
 {
-    const uint32_t l[13] = {(uint32_t)sizeof(struct ge_gpu_arch), (uint32_t)sizeof(struct ge_matrix), (uint32_t)sizeof(struct ge_cuda_release),
+    const uint32_t l[17] = {(uint32_t)sizeof(struct ge_gpu_arch), (uint32_t)sizeof(struct ge_matrix), (uint32_t)sizeof(struct ge_cuda_release),
                             (uint32_t)sizeof(struct ge_cuda_mvc), (uint32_t)sizeof(struct ge_branch),
                             (uint32_t)sizeof(struct ge_cuda_ccs), (uint32_t)sizeof(struct ge_cudnn_release),
                             (uint32_t)sizeof(struct ge_torch_release), (uint32_t)sizeof(struct ge_tf_release),
                             (uint32_t)sizeof(struct ge_jax_release), GE_MAX_CCS * 1000u + GE_MAX_ARCH,
-                            GE_MAX_PY * 1000u + GE_MAX_VARIANTS, GE_MAX_BUILDS * 1000u + GE_MAX_EXTRAS};
+                            GE_MAX_PY * 1000u + GE_MAX_VARIANTS, GE_MAX_BUILDS * 1000u + GE_MAX_EXTRAS,
+                            (uint32_t)sizeof(struct ge_rocm_release), (uint32_t)sizeof(struct ge_gfx_target),
+                            (uint32_t)sizeof(struct ge_gfx_family), (uint32_t)sizeof(struct ge_rocm_build)};
     memcpy(layout, l, sizeof l);
 }
 
@@ -90,7 +92,8 @@ static void cache_header_init(struct cache_header *h, const char *dir)
 #define ARRAYS(X)                                     \
     X(0, cuda, ncuda) X(1, mvc, nmvc) X(2, branches, nbranches) X(3, ccs, nccs) \
     X(4, cudnn, ncudnn) X(5, torch, ntorch) X(6, tf, ntf) X(7, jax, njax) X(8, archs, narchs) \
-    X(9, ptx, nptx) X(10, torch_rocm, ntorch_rocm)
+    X(9, ptx, nptx) X(10, torch_rocm, ntorch_rocm) X(11, rocm, nrocm) X(12, gfx_targets, ngfx_targets) \
+    X(13, gfx_families, ngfx_families) X(14, rocm_builds, nrocm_builds)
 
 /* A 64-bit FNV-1a over the file, a word at a time: each step is a bijection of the state, so any
  * change to one word changes the sum. Against bit rot and torn writes, not against forgery (whoever
@@ -201,6 +204,16 @@ static bool ok_ptx(const struct ge_ptx_isa *r)
     return ok_ver(&r->isa) && ok_ver(&r->cuda);
 }
 
+static bool ok_gfx(const unsigned *g, int n, int max)
+{
+    if (n < 0 || n > max)
+        return false;
+    for (int k = 0; k < n; k++)
+        if (g[k] < 70000 || g[k] > 991515 || (k > 0 && g[k - 1] >= g[k]))
+            return false;
+    return true;
+}
+
 static bool ok_torch_rocm(const struct ge_torch_rocm_release *r)
 {
     if (!ok_ver(&r->version) || r->nvariants < 1 || r->nvariants > GE_MAX_ROCM_VARIANTS)
@@ -209,10 +222,45 @@ static bool ok_torch_rocm(const struct ge_torch_rocm_release *r)
         const struct ge_rocm_variant *v = &r->variants[i];
         if (!OK_STR(v->name) || !OK_STR(v->platform) || !ok_ver(&v->rocm) || v->ngfx < 0 || v->ngfx > GE_MAX_GFX)
             return false;
-        for (int k = 0; k < v->ngfx; k++)
-            if (v->gfx[k] < 70000 || v->gfx[k] > 991515 || (k > 0 && v->gfx[k - 1] >= v->gfx[k]))
-                return false;
+        if (!ok_gfx(v->gfx, v->ngfx, GE_MAX_GFX))
+            return false;
     }
+    return true;
+}
+
+static bool ok_rocm(const struct ge_rocm_release *r)
+{
+    if (!ok_ver(&r->version) || !OK_STR(r->date) || !ok_gfx(r->gfx, r->ngfx, GE_MAX_GFX) || !ok_bool(&r->has_miopen) ||
+        !ok_ver(&r->miopen) || !OK_STR(r->hip) || r->ndrivers < 0 || r->ndrivers > GE_MAX_AMDGPU)
+        return false;
+    for (int i = 0; i < r->ndrivers; i++)
+        if (!OK_STR(r->drivers[i]) || ge_has_control(r->drivers[i]))
+            return false;
+    return true;
+}
+
+static bool ok_gfx_target(const struct ge_gfx_target *t)
+{
+    return ok_gfx(&t->gfx, 1, 1) && OK_STR(t->name) && OK_STR(t->product) && OK_STR(t->architecture) &&
+           !ge_has_control(t->product);
+}
+
+static bool ok_gfx_family(const struct ge_gfx_family *f)
+{
+    return OK_STR(f->name) && !ge_has_control(f->name) && f->nmembers >= 2 &&
+           ok_gfx(f->members, f->nmembers, GE_MAX_FAMILY);
+}
+
+static bool ok_rocm_build(const struct ge_rocm_build *b)
+{
+    if (!OK_STR(b->framework) || !ok_ver(&b->version) || !ok_ver(&b->rocm) || !OK_STR(b->platform) ||
+        !OK_STR(b->find_links) || ge_has_control(b->find_links) || b->npkgs < 1 || b->npkgs > GE_MAX_ROCM_PKGS ||
+        !ok_py(b->python, b->npython) || !ok_gfx(b->gfx, b->ngfx, GE_MAX_GFX))
+        return false;
+    for (int i = 0; i < b->npkgs; i++)
+        if (!OK_STR(b->pkgs[i].name) || !OK_STR(b->pkgs[i].version) || ge_has_control(b->pkgs[i].name) ||
+            ge_has_control(b->pkgs[i].version))
+            return false;
     return true;
 }
 
@@ -308,13 +356,18 @@ static bool cache_sane(const struct ge_matrix *m)
         if (!OK_STR(m->data_version[f]))
             return false;
     if (!OK_STR(m->torch_index_url) || !strstr(m->torch_index_url, "{variant}") || !ok_bool(&m->from_cache) ||
-        !ok_bool(&m->rule_cudnn_major_build) || !ok_bool(&m->rule_cudnn_forward_compat))
+        !ok_bool(&m->rule_cudnn_major_build) || !ok_bool(&m->rule_cudnn_forward_compat) || !OK_STR(m->hsa_override) ||
+        ge_has_control(m->hsa_override))
         return false;
     CHECK_TABLE(cuda, ncuda, ok_cuda, version)
     CHECK_ROWS(mvc, nmvc, ok_mvc)
     CHECK_TABLE(branches, nbranches, ok_branch, cuda)
     CHECK_TABLE(ptx, nptx, ok_ptx, isa)
     CHECK_TABLE(torch_rocm, ntorch_rocm, ok_torch_rocm, version)
+    CHECK_TABLE(rocm, nrocm, ok_rocm, version)
+    CHECK_ROWS(gfx_targets, ngfx_targets, ok_gfx_target)
+    CHECK_ROWS(gfx_families, ngfx_families, ok_gfx_family)
+    CHECK_ROWS(rocm_builds, nrocm_builds, ok_rocm_build)
     CHECK_TABLE(ccs, nccs, ok_cuda_ccs, cuda)
     CHECK_TABLE(cudnn, ncudnn, ok_cudnn, version)
     CHECK_TABLE(torch, ntorch, ok_torch, version)
@@ -360,6 +413,7 @@ struct ge_matrix *ge_matrix_cache_read(const char *dir)
     /* the arrays follow in a fixed order; the pointers in the struct as read are stale */
     m->cuda = NULL, m->mvc = NULL, m->branches = NULL, m->ccs = NULL;
     m->cudnn = NULL, m->torch = NULL, m->tf = NULL, m->jax = NULL, m->archs = NULL, m->ptx = NULL, m->torch_rocm = NULL;
+    m->rocm = NULL, m->gfx_targets = NULL, m->gfx_families = NULL, m->rocm_builds = NULL;
 #define READ_ARRAY(i, field, count)                                                                 \
     m->count = (size_t)got.n[i];                                                                    \
     if (got.n[i] > 100000 || got.n[i] * sizeof *m->field > len - sizeof sum - off ||                \
