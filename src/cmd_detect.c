@@ -18,7 +18,7 @@ static const struct ge_opt detect_opts[] = {
                     "describe a machine with this driver instead of probing", NULL},
     [OPT_GPU] = {"gpu", 0, true, "CC",
                  "describe a machine with a GPU of this compute capability (repeatable)",
-                 "5.0 5.2 6.0 6.1 7.0 7.5 8.0 8.6 8.7 8.9 9.0 10.0 10.3 11.0 12.0 12.1"},
+                 GE_GPU_COMPLETIONS},
     {NULL, 0, false, NULL, NULL, NULL},
 };
 

@@ -22,7 +22,8 @@
 enum {
     OPT_JSON, OPT_DIR, OPT_PREFIX, OPT_COMPONENTS, OPT_MIRROR, OPT_LOCKED, OPT_JOBS,
     OPT_STRICT, OPT_DRIVER, OPT_GPU, OPT_PYTHON, OPT_PLATFORM, OPT_ARCH,
-    OPT_NO_PYTHON, OPT_PYTHON_ONLY, OPT_PYTORCH_MIRROR, OPT_SYSTEM_SITE, OPT_VERIFY, OPT_MAX_RATIO,
+    OPT_NO_PYTHON, OPT_PYTHON_ONLY, OPT_PYTORCH_MIRROR, OPT_SYSTEM_SITE, OPT_VERIFY, OPT_MAX_RATIO, OPT_VENDOR,
+    OPT_HSA_OVERRIDE,
 };
 
 static const struct ge_opt install_opts[] = {
@@ -36,8 +37,9 @@ static const struct ge_opt install_opts[] = {
     [OPT_JOBS] = {"jobs", 'j', true, "N", "downloads at once (default 4)", NULL},
     [OPT_STRICT] = {"strict", 0, false, NULL, "require the driver to run the toolkit natively", NULL},
     [OPT_DRIVER] = {"driver", 0, true, "VERSION", "resolve for a machine with this driver instead of probing", NULL},
-    [OPT_GPU] = {"gpu", 0, true, "CC", "resolve for a GPU of this compute capability (repeatable)",
-                 "5.0 5.2 6.0 6.1 7.0 7.5 8.0 8.6 8.7 8.9 9.0 10.0 10.3 11.0 12.0 12.1"},
+    [OPT_GPU] = {"gpu", 0, true, "CC|GFX",
+                 "resolve for a GPU of this compute capability, or an AMD GPU of this gfx target (repeatable)",
+                 GE_GPU_COMPLETIONS},
     [OPT_PYTHON] = {"python", 0, true, "X.Y|PATH",
                     "resolve for this Python version; a path names the interpreter for the framework's venv",
                     "3.9 3.10 3.11 3.12 3.13 3.14 @file"},
@@ -53,6 +55,11 @@ static const struct ge_opt install_opts[] = {
                     "read every cached file back against its SHA-256 before using it (default: size and time)", NULL},
     [OPT_MAX_RATIO] = {"max-unpack-ratio", 0, true, "N",
                        "refuse an archive that unpacks to more than N times its size plus 64 MiB (default 32)", NULL},
+    [OPT_VENDOR] = {"vendor", 0, true, "VENDOR", "plan for the machine's nvidia or amd GPUs (where it has both)",
+                    "nvidia amd"},
+    [OPT_HSA_OVERRIDE] = {"hsa-override", 0, false, NULL,
+                          "let an AMD GPU no build carries run a same-family target's code; the activation sets "
+                          "HSA_OVERRIDE_GFX_VERSION (unsupported by AMD)", NULL},
     {NULL, 0, false, NULL, NULL, NULL},
 };
 
@@ -277,6 +284,8 @@ static int parse(struct ge_ctx *ctx, int argc, char **argv, struct opts *o)
             break;
         }
         case OPT_STRICT: o->ro.strict = true; break;
+        case OPT_VENDOR: rc = ge_host_set_vendor(&o->ro.vendor, arg, &ctx->err); break;
+        case OPT_HSA_OVERRIDE: o->ro.hsa_override = true; break;
         case OPT_DRIVER: rc = ge_host_set_driver(&o->req, arg, "--driver", &ctx->err); break;
         case OPT_GPU: rc = ge_host_add_gpus(&o->req, arg, "--gpu", &ctx->err); break;
         case OPT_PYTHON: o->python = arg; break;

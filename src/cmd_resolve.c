@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "amd.h"
 #include "cmds.h"
 #include "host.h"
 #include "matrix.h"
@@ -12,7 +13,8 @@
 #include "resolve.h"
 #include "str.h"
 
-enum { OPT_JSON, OPT_EXPLAIN, OPT_STRICT, OPT_DRIVER, OPT_GPU, OPT_PYTHON, OPT_PLATFORM, OPT_ARCH };
+enum { OPT_JSON, OPT_EXPLAIN, OPT_STRICT, OPT_DRIVER, OPT_GPU, OPT_PYTHON, OPT_PLATFORM, OPT_ARCH, OPT_VENDOR,
+       OPT_HSA_OVERRIDE };
 
 static const struct ge_opt resolve_opts[] = {
     [OPT_JSON] = {"json", 0, false, NULL, "print one JSON document (also on failure)", NULL},
@@ -20,13 +22,18 @@ static const struct ge_opt resolve_opts[] = {
     [OPT_STRICT] = {"strict", 0, false, NULL,
                     "require the driver to reach the toolkit's own minimum, not minor-version compatibility", NULL},
     [OPT_DRIVER] = {"driver", 0, true, "VERSION", "resolve for a machine with this driver instead of probing", NULL},
-    [OPT_GPU] = {"gpu", 0, true, "CC", "resolve for a GPU of this compute capability (repeatable)",
-                 "5.0 5.2 6.0 6.1 7.0 7.5 8.0 8.6 8.7 8.9 9.0 10.0 10.3 11.0 12.0 12.1"},
+    [OPT_GPU] = {"gpu", 0, true, "CC|GFX",
+                 "resolve for a GPU of this compute capability, or an AMD GPU of this gfx target (repeatable)",
+                 GE_GPU_COMPLETIONS},
     [OPT_PYTHON] = {"python", 0, true, "X.Y|PATH",
                     "resolve for this Python version, or this interpreter's, instead of python3's",
                     "3.9 3.10 3.11 3.12 3.13 3.14 @file"},
     [OPT_PLATFORM] = {"platform", 0, true, "OS", "resolve for linux or windows", "linux windows"},
     [OPT_ARCH] = {"arch", 0, true, "ARCH", "resolve for x86_64 or aarch64", "x86_64 aarch64"},
+    [OPT_VENDOR] = {"vendor", 0, true, "VENDOR", "plan for the machine's nvidia or amd GPUs (where it has both)",
+                    "nvidia amd"},
+    [OPT_HSA_OVERRIDE] = {"hsa-override", 0, false, NULL,
+                          "let an AMD GPU no build carries run a same-family target's code (unsupported by AMD)", NULL},
     {NULL, 0, false, NULL, NULL, NULL},
 };
 
@@ -81,6 +88,11 @@ static cJSON *plan_json(const struct ge_plan *p)
     }
     ge_json_add_strn(o, "python", p->python[0] ? p->python : NULL);
     ge_json_add_strn(o, "pip", p->pip[0] ? p->pip : NULL);
+    cJSON_AddStringToObject(o, "vendor", ge_vendor_name(p->vendor));
+    if (p->hsa_override[0]) {
+        cJSON *env = cJSON_AddObjectToObject(o, "env");
+        cJSON_AddStringToObject(env, "HSA_OVERRIDE_GFX_VERSION", p->hsa_override);
+    }
     cJSON *n = cJSON_AddArrayToObject(o, "notes");
     for (int i = 0; i < p->nnotes; i++)
         cJSON_AddItemToArray(n, cJSON_CreateString(p->notes[i]));
@@ -127,7 +139,19 @@ static void print_plan(const struct ge_host_view *hi, const struct ge_plan *p, b
     const char *b = ge_out_style(GE_STYLE_BOLD), *r = ge_out_style(GE_STYLE_RESET);
     const struct ge_host_facts *f = &hi->f;
     char dc[16], hostline[512];
-    size_t l = (size_t)snprintf(hostline, sizeof hostline, "driver %s", f->driver_known ? f->driver.s : "unknown");
+    size_t l;
+    if (p->vendor == GE_VENDOR_AMD) {
+        l = (size_t)snprintf(hostline, sizeof hostline, "amd gpu %s", f->namd ? "" : "unknown");
+        for (int i = 0; i < f->namd && l < sizeof hostline; i++) {
+            char g[16];
+            ge_amd_gfx_name(f->amd[i], g, sizeof g);
+            l += (size_t)snprintf(hostline + l, sizeof hostline - l, "%s%s", i ? ", " : "", g);
+        }
+        if (f->rocm_known && l < sizeof hostline)
+            l += (size_t)snprintf(hostline + l, sizeof hostline - l, "; rocm %s", f->rocm.s);
+        goto rest;
+    }
+    l = (size_t)snprintf(hostline, sizeof hostline, "driver %s", f->driver_known ? f->driver.s : "unknown");
     if (f->driver_cuda_known)
         l += (size_t)snprintf(hostline + l, sizeof hostline - l, " (CUDA %s)",
                               ge_version_format(&f->driver_cuda, dc, sizeof dc));
@@ -137,6 +161,7 @@ static void print_plan(const struct ge_host_view *hi, const struct ge_plan *p, b
             l += (size_t)snprintf(hostline + l, sizeof hostline - l, "%s%s", i ? ", " : "; gpu ",
                                   ge_cc_format(f->gpus[i], cc, sizeof cc));
         }
+rest:
     if (l < sizeof hostline)
         snprintf(hostline + l, sizeof hostline - l, "; python %s; %s %s", p->python[0] ? p->python : "unknown",
                  f->platform, f->arch);
@@ -191,6 +216,8 @@ static int resolve_run(struct ge_ctx *ctx, int argc, char **argv)
         case OPT_PYTHON: python = arg; break;
         case OPT_PLATFORM: platform = arg; break;
         case OPT_ARCH: arch = arg; break;
+        case OPT_VENDOR: rc = ge_host_set_vendor(&ro.vendor, arg, &ctx->err); break;
+        case OPT_HSA_OVERRIDE: ro.hsa_override = true; break;
         }
         if (rc < 0) {
             o = -2;
@@ -230,20 +257,23 @@ static int resolve_run(struct ge_ctx *ctx, int argc, char **argv)
         goto out;
     }
     const struct ge_host_facts *f = &hi->f;
-    if (!f->driver_known && !f->driver_cuda_known) {
+    int rc = ge_resolve(m, f, reqs, nreqs, &ro, &plan, &ctx->err);
+    status = rc == 0 ? GE_EXIT_OK : ctx->err.status;
+    if (plan.vendor == GE_VENDOR_AMD) {
+        if (!f->amd_known || !f->namd)
+            ge_log_warn("no AMD GPU known: the plan is not checked against a gfx target (give --gpu GFX, such as "
+                        "gfx1100)");
+    } else if (!f->driver_known && !f->driver_cuda_known) {
         ge_log_warn("cannot check the driver: %s", hi->driver_note[0] ? hi->driver_note : "no driver given");
         if (ge_log_level() >= GE_LOG_NORMAL) /* a warning's hint goes with the warning under -q */
             ge_log_hint("describe the machine with --driver VERSION (and --gpu CC), or GPUENV_DRIVER");
     } else if (hi->driver_note[0] && !f->driver_branch_only) { /* a bare branch is said in the plan's notes */
         ge_log_warn("%s", hi->driver_note);
     }
-    if (!f->gpus_known)
+    if (!f->gpus_known && plan.vendor != GE_VENDOR_AMD)
         ge_log_warn("no GPU known: the plan is not checked against a GPU (give --gpu CC)");
     if (!f->python_known)
         ge_log_warn("no python3 found: the plan is not checked against a Python version (give --python X.Y)");
-
-    int rc = ge_resolve(m, f, reqs, nreqs, &ro, &plan, &ctx->err);
-    status = rc == 0 ? GE_EXIT_OK : ctx->err.status;
     if (json) {
         cJSON *doc = ge_json_doc(rc == 0);
         cJSON_AddItemToObject(doc, "host", ge_host_view_json(hi));
@@ -282,7 +312,9 @@ const struct ge_cmd ge_cmd_resolve = {
     "'jax[cuda13]', cuda-toolkit==12.4.* (alias cuda), cudnn>=9, numpy>=2, python>=3.11) against the\n"
     "compatibility matrix for this machine's driver, GPUs and Python, or for one described by\n"
     "--driver, --gpu, --python, --platform and --arch. Without requirements: the newest CUDA toolkit\n"
-    "and cuDNN the machine can run. Says why every newer candidate was rejected.",
+    "and cuDNN the machine can run. Says why every newer candidate was rejected.\n"
+    "On AMD GPUs (--gpu gfx1100, or read from the amdgpu driver): the framework's ROCm build whose\n"
+    "gfx targets hold every GPU's. A machine with both vendors' GPUs needs --vendor.",
     resolve_opts,
     resolve_run,
     false,

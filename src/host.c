@@ -9,6 +9,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "amd.h"
 #include "out.h"
 #include "python.h"
 #include "str.h"
@@ -51,15 +52,32 @@ int ge_host_add_gpus(struct ge_host_req *req, const char *value, const char *fro
         struct ge_cc cc;
         char sm[16];
         const char *as = tok;
+        if (strncmp(tok, "gfx", 3) == 0) { /* an AMD GPU, by its gfx target */
+            unsigned gfx;
+            if (ge_amd_gfx_parse(tok, &gfx) < 0) {
+                ge_err_set(err, GE_EXIT_USAGE, "invalid gfx target '%s' in %s", tok, from);
+                ge_err_hint(err, "give an AMD GPU as its LLVM target, such as gfx1100, gfx90a or gfx942 "
+                                 "(rocminfo prints it as 'Name: gfx...')");
+                return -1;
+            }
+            if (req->ngpus + req->namd >= GE_MAX_GPUS) {
+                ge_err_set(err, GE_EXIT_USAGE, "more than %d GPUs in %s", GE_MAX_GPUS, from);
+                return -1;
+            }
+            req->amd[req->namd++] = gfx;
+            added++;
+            continue;
+        }
         /* "86" as nvidia-smi's compute_cap without the dot, or as the digits of sm_86 */
         if (strspn(tok, "0123456789") == strlen(tok) && snprintf(sm, sizeof sm, "sm_%s", tok) < (int)sizeof sm)
             as = sm;
         if (ge_cc_parse(&cc, as) < 0) {
             ge_err_set(err, GE_EXIT_USAGE, "invalid compute capability '%s' in %s", tok, from);
-            ge_err_hint(err, "give it as MAJOR.MINOR (8.6, 9.0, 12.0) or as sm_86");
+            ge_err_hint(err, "give an NVIDIA GPU as MAJOR.MINOR (8.6, 9.0, 12.0) or sm_86, an AMD one as its gfx "
+                             "target (gfx1100)");
             return -1;
         }
-        if (req->ngpus >= GE_MAX_GPUS) {
+        if (req->ngpus + req->namd >= GE_MAX_GPUS) {
             ge_err_set(err, GE_EXIT_USAGE, "more than %d GPUs in %s", GE_MAX_GPUS, from);
             return -1;
         }
@@ -73,6 +91,15 @@ int ge_host_add_gpus(struct ge_host_req *req, const char *value, const char *fro
     }
     req->gpus_given = true;
     return 0;
+}
+
+int ge_host_set_vendor(enum ge_vendor *out, const char *value, struct ge_err *err)
+{
+    if (ge_vendor_parse(value, out) == 0)
+        return 0;
+    ge_err_set(err, GE_EXIT_USAGE, "invalid --vendor '%s': use nvidia or amd", value);
+    ge_err_hint(err, "--vendor chooses whose GPUs a plan is for on a machine with both");
+    return -1;
 }
 
 int ge_host_req_from_env(struct ge_host_req *req, struct ge_err *err)
@@ -170,6 +197,64 @@ static int gpu_driver_possible(const struct ge_matrix *m, const struct ge_host_f
     return 0;
 }
 
+/* Whether an AMD target is one the matrix knows: a target AMD names, a member of a family, or one
+ * some build or ROCm release carries. A matrix without any of that cannot tell: every target is. */
+static bool gfx_known(const struct ge_matrix *m, unsigned gfx)
+{
+    if (!m->ngfx_targets && !m->ngfx_families)
+        return true;
+    if (ge_matrix_gfx_target(m, gfx) || ge_matrix_gfx_family(m, gfx))
+        return true;
+    for (size_t i = 0; i < m->nrocm; i++)
+        if (ge_gfx_list_has(m->rocm[i].gfx, m->rocm[i].ngfx, gfx))
+            return true;
+    for (size_t i = 0; i < m->ntorch_rocm; i++)
+        for (int j = 0; j < m->torch_rocm[i].nvariants; j++)
+            if (ge_gfx_list_has(m->torch_rocm[i].variants[j].gfx, m->torch_rocm[i].variants[j].ngfx, gfx))
+                return true;
+    return false;
+}
+
+/* The AMD side of the host: the described gfx targets, or the KFD topology and /opt/rocm*. */
+static int amd_facts(const struct ge_host_req *req, const struct ge_matrix *m, struct ge_host_facts *f,
+                     struct ge_err *err)
+{
+    if (ge_host_req_overrides(req)) {
+        f->amd_known = req->gpus_given;
+        f->namd = req->namd;
+        memcpy(f->amd, req->amd, sizeof f->amd);
+        for (int i = 0; i < f->namd; i++)
+            if (!gfx_known(m, f->amd[i])) {
+                char g[16];
+                ge_amd_gfx_name(f->amd[i], g, sizeof g);
+                ge_err_set(err, GE_EXIT_USAGE, "%s is not a target AMD's GPUs have (not in the matrix's gfx targets "
+                                               "or families)", g);
+                ge_err_hint(err, "give the target rocminfo prints for the GPU ('Name: gfx...'); 'gpuenv matrix rocm' "
+                                 "lists them");
+                return -1;
+            }
+        return 0;
+    }
+    struct ge_amd_info *a = calloc(1, sizeof *a);
+    if (!a)
+        return ge_err_set(err, GE_EXIT_FAILURE, "out of memory");
+    ge_amd_detect(getenv("GPUENV_SYSROOT"), a);
+    f->amd_known = true;
+    for (int i = 0; i < a->ngpus && f->namd < GE_MAX_GPUS; i++)
+        f->amd[f->namd++] = a->gpus[i].gfx_target_version;
+    ge_strlcpy(f->amdgpu, a->driver_version, sizeof f->amdgpu);
+    for (int i = 0; i < a->nrocm; i++) { /* the newest ROCm installed */
+        struct ge_version v;
+        if (ge_version_parse(&v, a->rocm[i].version, 2, 3) < 0 || (f->rocm_known && ge_version_cmp(&v, &f->rocm.v) <= 0))
+            continue;
+        f->rocm_known = true;
+        f->rocm.v = v;
+        ge_strlcpy(f->rocm.s, a->rocm[i].version, sizeof f->rocm.s);
+    }
+    free(a);
+    return 0;
+}
+
 int ge_host_gather(const struct ge_host_req *req, const char *python, const char *platform, const char *arch,
                    const struct ge_matrix *m, struct ge_host_view *hi, struct ge_err *err)
 {
@@ -219,6 +304,8 @@ int ge_host_gather(const struct ge_host_req *req, const char *python, const char
             f->gpus[i] = info->gpus[i].cc;
     }
     free(info);
+    if (amd_facts(req, m, f, err) < 0)
+        return -1;
     /* a described GPU must be one that exists: a capability some CUDA release targets */
     for (int i = 0; req->gpus_given && i < f->ngpus; i++)
         if (!ge_matrix_cc_known(m, f->gpus[i])) {
@@ -318,6 +405,26 @@ cJSON *ge_host_view_json(const struct ge_host_view *hi)
         }
     } else {
         cJSON_AddNullToObject(h, "gpus");
+    }
+    if (f->amd_known) {
+        cJSON *g = cJSON_AddArrayToObject(h, "amd_gpus");
+        for (int i = 0; i < f->namd; i++) {
+            char name[16];
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddNumberToObject(o, "index", i);
+            ge_amd_gfx_name(f->amd[i], name, sizeof name);
+            cJSON_AddStringToObject(o, "gfx", name);
+            cJSON_AddItemToArray(g, o);
+        }
+    } else {
+        cJSON_AddNullToObject(h, "amd_gpus");
+    }
+    if (f->rocm_known || f->amdgpu[0]) {
+        cJSON *r = cJSON_AddObjectToObject(h, "rocm");
+        ge_json_add_strn(r, "version", f->rocm_known ? f->rocm.s : NULL);
+        ge_json_add_strn(r, "amdgpu", f->amdgpu[0] ? f->amdgpu : NULL);
+    } else {
+        cJSON_AddNullToObject(h, "rocm");
     }
     if (f->python_known) {
         cJSON *p = cJSON_AddObjectToObject(h, "python");

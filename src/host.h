@@ -19,6 +19,8 @@ struct ge_host_req {
     bool driver_branch;    /* a bare branch was given ("550", "R550"): driver holds its number */
     int ngpus;
     struct ge_cc gpus[GE_MAX_GPUS];
+    int namd;
+    unsigned amd[GE_MAX_GPUS];  /* AMD GPUs given as gfx targets (gfx1100): gfx_target_version */
     bool gpus_given;
 };
 
@@ -27,8 +29,16 @@ void ge_host_req_init(struct ge_host_req *req);
  * branch ("550", "R550") stands for that branch's oldest driver. 0 or -1 (GE_EXIT_USAGE). */
 int ge_host_set_driver(struct ge_host_req *req, const char *value, const char *from, struct ge_err *err);
 /* --gpu CC, repeatable; a value may list several, separated by commas or spaces; each as 8.6,
- * sm_86 or 86. 0 or -1. */
+ * sm_86 or 86 for an NVIDIA GPU, or as its gfx target (gfx1100, gfx90a) for an AMD one. 0 or -1. */
 int ge_host_add_gpus(struct ge_host_req *req, const char *value, const char *from, struct ge_err *err);
+/* What --gpu completes to: NVIDIA compute capabilities and AMD gfx targets. */
+#define GE_GPU_COMPLETIONS                                                                         \
+    "5.0 5.2 6.0 6.1 7.0 7.5 8.0 8.6 8.7 8.9 9.0 10.0 10.3 11.0 12.0 12.1 gfx900 gfx906 gfx908 gfx90a " \
+    "gfx942 gfx950 gfx1030 gfx1100 gfx1101 gfx1102 gfx1151 gfx1200 gfx1201"
+
+/* --vendor nvidia|amd. 0, or -1 (GE_EXIT_USAGE). */
+int ge_host_set_vendor(enum ge_vendor *out, const char *value, struct ge_err *err);
+
 /* Take GPUENV_DRIVER and GPUENV_GPUS for whatever the command line did not give. 0 or -1. */
 int ge_host_req_from_env(struct ge_host_req *req, struct ge_err *err);
 bool ge_host_req_overrides(const struct ge_host_req *req);

@@ -1,6 +1,8 @@
 /* lock.c: write and read gpuenv.lock (JSON, fixed key order, validated on read). */
 #include "lock.h"
 
+#include "amd.h"
+
 #include <cJSON.h>
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +20,18 @@ void ge_lock_gpus_string(const struct ge_cc *ccs, int n, char *out, size_t size)
         char cc[8];
         size_t l = strlen(out);
         snprintf(out + l, size - l, "%s%s", g ? "," : "", ge_cc_format(ccs[g], cc, sizeof cc));
+    }
+}
+
+void ge_lock_gfx_string(const unsigned *gfx, int n, char *out, size_t size)
+{
+    if (size)
+        out[0] = '\0';
+    for (int g = 0; g < n; g++) {
+        char name[16];
+        size_t l = strlen(out);
+        if (ge_amd_gfx_name(gfx[g], name, sizeof name) == 0)
+            snprintf(out + l, size - l, "%s%s", g ? "," : "", name);
     }
 }
 
@@ -74,6 +88,10 @@ int ge_lock_write(const char *path, const struct ge_lockfile *l, struct ge_err *
     cJSON_AddStringToObject(h, "driver", l->host_driver);
     cJSON_AddStringToObject(h, "gpus", l->host_gpus);
     cJSON_AddStringToObject(h, "python", l->host_python);
+    if (l->vendor[0]) /* NVIDIA's locks stay as they were */
+        cJSON_AddStringToObject(h, "vendor", l->vendor);
+    if (l->hsa_override[0])
+        cJSON_AddStringToObject(h, "hsa_override", l->hsa_override);
     cJSON_AddStringToObject(doc, "platform", l->platform);
     cJSON *pk = cJSON_AddObjectToObject(doc, "packages");
     cJSON_AddStringToObject(pk, "cuda-toolkit", l->cuda);
@@ -167,6 +185,17 @@ int ge_lock_parse(const char *text, struct ge_lockfile *l, struct ge_err *err)
         str_field(pk, "cudnn", l->cudnn, sizeof l->cudnn, "packages", err) < 0 ||
         str_field(pk, "cudnn_build", l->cudnn_build, sizeof l->cudnn_build, "packages", err) < 0)
         goto out;
+    const cJSON *vd = cJSON_GetObjectItemCaseSensitive(h, "vendor"), *ho = cJSON_GetObjectItemCaseSensitive(h, "hsa_override");
+    if ((vd && (!cJSON_IsString(vd) || (strcmp(vd->valuestring, "amd") && strcmp(vd->valuestring, "nvidia")))) ||
+        (ho && (!cJSON_IsString(ho) || strlen(ho->valuestring) >= sizeof l->hsa_override ||
+                strspn(ho->valuestring, "0123456789.") != strlen(ho->valuestring) || !ho->valuestring[0]))) {
+        ge_err_set(err, GE_EXIT_BAD_DATA, "gpuenv.lock: host: 'vendor' or 'hsa_override' is malformed");
+        goto out;
+    }
+    if (vd && strcmp(vd->valuestring, "amd") == 0)
+        ge_strlcpy(l->vendor, "amd", sizeof l->vendor);
+    if (ho)
+        ge_strlcpy(l->hsa_override, ho->valuestring, sizeof l->hsa_override);
     if ((l->platform[0] && !ge_name_safe(l->platform)) || (l->cuda[0] && !ge_name_safe(l->cuda)) ||
         (l->cudnn[0] && !ge_name_safe(l->cudnn)) || (l->cudnn_build[0] && !ge_name_safe(l->cudnn_build))) {
         ge_err_set(err, GE_EXIT_BAD_DATA, "gpuenv.lock: the platform or a package version is malformed");

@@ -34,6 +34,8 @@ struct ge_lockfile {
     char host_driver[32];    /* what the plan was checked against; "" when unknown */
     char host_gpus[128];     /* "8.0,9.0" */
     char host_python[16];
+    char vendor[8];          /* "amd" for a plan for AMD GPUs (host_gpus then holds gfx targets), "" for NVIDIA */
+    char hsa_override[16];   /* "10.3.0": HSA_OVERRIDE_GFX_VERSION the activation sets (--hsa-override), or "" */
     char platform[24];       /* the archives' platform: linux-x86_64 | linux-sbsa */
     char cuda[24];           /* the toolkit version installed, "" without one */
     char cudnn[24];
@@ -56,6 +58,9 @@ struct ge_lockfile {
 /* The lock's "gpus" of a host: each GPU's compute capability in the host's order, joined by
  * commas ("9.0,9.0" for two H100s). */
 void ge_lock_gpus_string(const struct ge_cc *ccs, int n, char *out, size_t size);
+
+/* The same of AMD GPUs: their gfx targets ("gfx90a,gfx942"). */
+void ge_lock_gfx_string(const unsigned *gfx, int n, char *out, size_t size);
 
 void ge_lock_init(struct ge_lockfile *l);
 void ge_lock_fini(struct ge_lockfile *l);

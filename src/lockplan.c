@@ -194,6 +194,18 @@ int ge_lockplan_make(const struct ge_lockplan_req *o, struct ge_lockfile *want, 
         named = named || strcmp(reqs[i].name, "cuda-toolkit") == 0 || strcmp(reqs[i].name, "cudnn") == 0;
     bool want_py = py.framework[0] && !o->no_python;
     bool want_nvidia = !py.framework[0] || py.needs_toolkit || named || o->no_python;
+    if (plan.vendor == GE_VENDOR_AMD) {
+        /* AMD publishes no ROCm archives with digests gpuenv could pin: the framework's venv is the
+         * whole install, and ROCm is the wheels' own or the system's */
+        if (!want_py) {
+            usage(err, "--no-python, but a plan for AMD GPUs installs only the framework's venv (ROCm comes with "
+                       "its wheels or from the system)");
+            goto out;
+        }
+        want_nvidia = false;
+        ge_strlcpy(want->vendor, "amd", sizeof want->vendor);
+        ge_strlcpy(want->hsa_override, plan.hsa_override, sizeof want->hsa_override);
+    }
     if (o->python_only) {
         if (!py.framework[0]) {
             usage(err, "--python-only, but the request holds no framework (torch, tensorflow or jax)");
@@ -225,7 +237,9 @@ int ge_lockplan_make(const struct ge_lockplan_req *o, struct ge_lockfile *want, 
         ge_strlcpy(want->reqs[want->nreqs++], o->reqs[i], sizeof want->reqs[0]);
     if (hv->f.driver_known)
         ge_strlcpy(want->host_driver, hv->f.driver.s, sizeof want->host_driver);
-    if (hv->f.gpus_known)
+    if (plan.vendor == GE_VENDOR_AMD && hv->f.amd_known)
+        ge_lock_gfx_string(hv->f.amd, hv->f.namd, want->host_gpus, sizeof want->host_gpus);
+    else if (hv->f.gpus_known)
         ge_lock_gpus_string(hv->f.gpus, hv->f.ngpus, want->host_gpus, sizeof want->host_gpus);
     if (hv->f.python_known)
         ge_strlcpy(want->host_python, hv->f.python.s, sizeof want->host_python);

@@ -1,18 +1,36 @@
 /* resolve.c: choose a framework build, CUDA toolkit and cuDNN for a host, explaining every
  * rejection. Pure: no I/O, no environment, no clock. The rules are stated in gpuenv(1). */
 #include "resolve.h"
+#include "resolve_int.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "amd.h"
 #include "str.h"
 
 static const char *const reason_codes[GE_REASON_COUNT] = {
     "unsupported-platform", "unsupported-python", "unsupported-gpu",
     "driver-too-old",       "conflict",           "incomplete-data",
 };
+
+int ge_vendor_parse(const char *s, enum ge_vendor *out)
+{
+    if (strcmp(s, "nvidia") == 0)
+        *out = GE_VENDOR_NVIDIA;
+    else if (strcmp(s, "amd") == 0)
+        *out = GE_VENDOR_AMD;
+    else
+        return -1;
+    return 0;
+}
+
+const char *ge_vendor_name(enum ge_vendor v)
+{
+    return v == GE_VENDOR_AMD ? "amd" : v == GE_VENDOR_NVIDIA ? "nvidia" : "auto";
+}
 
 const char *ge_reason_code(enum ge_reason r)
 {
@@ -31,35 +49,6 @@ void ge_plan_fini(struct ge_plan *plan)
     plan->ncands = 0;
 }
 
-/* One way to satisfy the request: a framework build (torch variant, tensorflow release, jax
- * extra) or, without a framework, a CUDA toolkit release. */
-struct cand {
-    enum ge_pkg fw;
-    const struct ge_torch_release *tr;
-    const struct ge_torch_variant *tv;
-    const struct ge_tf_release *tf;
-    const struct ge_jax_release *jr;
-    const struct ge_jax_extra *jx;
-    struct ge_version version;           /* the framework's (or the toolkit's) version */
-    bool has_cuda;
-    struct ge_version cuda;              /* the CUDA it is built for: X.Y or X.Y.Z */
-    const struct ge_cuda_release *cuda_rel; /* the toolkit release that goes with it */
-    const struct ge_cudnn_release *cudnn_rel;
-    int cudnn_major;
-    const char *py_for;                  /* the Python chosen for it */
-    bool off_platform;                   /* torch: the release has no build for the host's platform */
-    struct ge_candidate *out;
-};
-
-struct rctx {
-    const struct ge_matrix *m;
-    const struct ge_host_facts *h;
-    const struct ge_resolve_opts *o;
-    const struct ge_req *fw_req, *vision_req, *audio_req, *cuda_req, *cudnn_req, *numpy_req, *python_req;
-    enum ge_pkg fw;
-    char plat[40];                       /* the host as torch variants name platforms: linux-x86_64 */
-};
-
 /* Whether torch variant v carries the label a torch, torchvision or torchaudio pin names
  * ("torch==2.5.1+cu121"): the labels must agree with each other and with v. */
 static bool label_matches(const struct rctx *x, const struct ge_torch_variant *v)
@@ -75,15 +64,17 @@ static bool label_matches(const struct rctx *x, const struct ge_torch_variant *v
 static const char *numpy_rule(const struct cand *c)
 {
     if (c->fw == GE_PKG_TENSORFLOW)
-        return c->tf->numpy;
+        return c->tf ? c->tf->numpy : "";
+    if (c->fw == GE_PKG_JAX && !c->jr)
+        return "";
     if (c->fw == GE_PKG_JAX) /* "numpy>=1.22,<2": its constraint part */
         return strncmp(c->jr->numpy, "numpy", 5) == 0 ? c->jr->numpy + 5 : c->jr->numpy;
     if (c->fw != GE_PKG_TORCH)
         return "";
-    return c->tv->numpy[0] ? c->tv->numpy : c->tr->numpy;
+    return c->tv && c->tv->numpy[0] ? c->tv->numpy : c->tr->numpy;
 }
 
-__attribute__((format(printf, 3, 4))) static void fail(struct cand *c, enum ge_reason r, const char *fmt, ...)
+void ge_rs_fail(struct cand *c, enum ge_reason r, const char *fmt, ...)
 {
     if (c->out->fails & (1u << r))
         return; /* the first reason of a kind is the one shown */
@@ -95,7 +86,7 @@ __attribute__((format(printf, 3, 4))) static void fail(struct cand *c, enum ge_r
 }
 
 /* The matrix lacks a fact that dimension dim needs: the candidate cannot be vouched for. */
-__attribute__((format(printf, 3, 4))) static void unknown(struct cand *c, enum ge_reason dim, const char *fmt, ...)
+void ge_rs_unknown(struct cand *c, enum ge_reason dim, const char *fmt, ...)
 {
     c->out->unknown |= 1u << dim;
     if (c->out->fails & (1u << GE_REASON_DATA))
@@ -408,10 +399,10 @@ static void check_cudnn_gpus(const struct rctx *x, struct cand *c, bool *ptx_onl
             char cc[8];
             fmtcc(x->h->gpus[g], cc, sizeof cc);
             if (no && !yes)
-                fail(c, GE_REASON_GPU, "no cuDNN for CUDA %d supports compute capability %s (GPU %d), so neither "
+                ge_rs_fail(c, GE_REASON_GPU, "no cuDNN for CUDA %d supports compute capability %s (GPU %d), so neither "
                      "does the one %s bundles", c->cudnn_major, cc, g, c->out->label);
             else if (no)
-                unknown(c, GE_REASON_GPU, "the matrix lacks the cuDNN bundled with %s, and cuDNN releases for CUDA "
+                ge_rs_unknown(c, GE_REASON_GPU, "the matrix lacks the cuDNN bundled with %s, and cuDNN releases for CUDA "
                         "%d differ on compute capability %s (GPU %d): %s", c->out->label, c->cudnn_major, cc, g, why);
         }
         return;
@@ -421,7 +412,7 @@ static void check_cudnn_gpus(const struct rctx *x, struct cand *c, bool *ptx_onl
         bool by_driver;
         if (!cudnn_runs_d(x, c->cudnn_rel, c->cudnn_major, x->h->gpus[g], c->has_cuda ? &c->cuda : NULL, why,
                           sizeof why, &by_driver))
-            fail(c, by_driver ? GE_REASON_DRIVER : GE_REASON_GPU, "%s (GPU %d)", why, g);
+            ge_rs_fail(c, by_driver ? GE_REASON_DRIVER : GE_REASON_GPU, "%s (GPU %d)", why, g);
         else if (cudnn_forward_only(x, c->cudnn_rel, c->cudnn_major, x->h->gpus[g]))
             *ptx_only = true; /* PTX JIT: the driver must run the build's CUDA natively */
     }
@@ -431,6 +422,10 @@ static void check_cudnn_gpus(const struct rctx *x, struct cand *c, bool *ptx_onl
 
 static void check_platform(const struct rctx *x, struct cand *c)
 {
+    if (c->amd) {
+        ge_rs_amd_check_platform(x, c);
+        return;
+    }
     const char *plat = x->h->platform, *arch = x->h->arch;
     bool linux64 = strcmp(plat, "linux") == 0 && strcmp(arch, "x86_64") == 0;
     switch (c->fw) {
@@ -441,31 +436,31 @@ static void check_platform(const struct rctx *x, struct cand *c)
                 if (!strstr(list, c->tr->variants[j].platform))
                     snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", list[0] ? ", " : "",
                              c->tr->variants[j].platform);
-            fail(c, GE_REASON_PLATFORM, "torch %s has no CUDA build for %s %s (its builds are for %s)",
+            ge_rs_fail(c, GE_REASON_PLATFORM, "torch %s has no CUDA build for %s %s (its builds are for %s)",
                  c->tr->version.s, plat, arch, list[0] ? list : "no platform");
         }
         break;
     case GE_PKG_TENSORFLOW:
         if (strcmp(plat, "windows") == 0 && strcmp(arch, "x86_64") == 0) {
             if (!c->tf->windows_gpu)
-                fail(c, GE_REASON_PLATFORM, "tensorflow %s has no GPU support on native Windows "
+                ge_rs_fail(c, GE_REASON_PLATFORM, "tensorflow %s has no GPU support on native Windows "
                      "(the last release with it was 2.10; use WSL2)", c->tf->version.s);
         } else if (!linux64) {
-            fail(c, GE_REASON_PLATFORM, "the matrix holds tensorflow's GPU builds for linux x86_64 only, not %s %s", plat, arch);
+            ge_rs_fail(c, GE_REASON_PLATFORM, "the matrix holds tensorflow's GPU builds for linux x86_64 only, not %s %s", plat, arch);
         }
         break;
     case GE_PKG_JAX:
         if (strcmp(plat, "linux") == 0 && strcmp(arch, "aarch64") == 0) {
             if (!c->jr->linux_aarch64)
-                fail(c, GE_REASON_PLATFORM, "jax %s has no CUDA wheels for linux aarch64 (they come with 0.4.30)",
+                ge_rs_fail(c, GE_REASON_PLATFORM, "jax %s has no CUDA wheels for linux aarch64 (they come with 0.4.30)",
                      c->jr->version.s);
         } else if (!linux64) {
-            fail(c, GE_REASON_PLATFORM, "jax's CUDA builds are for linux x86_64 and aarch64, not %s %s", plat, arch);
+            ge_rs_fail(c, GE_REASON_PLATFORM, "jax's CUDA builds are for linux x86_64 and aarch64, not %s %s", plat, arch);
         }
         break;
     default:
         if (strcmp(arch, "x86_64") != 0 && strcmp(arch, "aarch64") != 0)
-            fail(c, GE_REASON_PLATFORM, "NVIDIA's toolkit archives are for x86_64 and aarch64, not %s", arch);
+            ge_rs_fail(c, GE_REASON_PLATFORM, "NVIDIA's toolkit archives are for x86_64 and aarch64, not %s", arch);
         break;
     }
 }
@@ -485,13 +480,13 @@ static void check_python(const struct rctx *x, struct cand *c)
     if (c->fw == GE_PKG_CUDA)
         return;
     int n;
-    const struct ge_ver *py = pythons(c, &n);
+    const struct ge_ver *py = c->amd ? ge_rs_amd_pythons(x, c, &n) : pythons(c, &n);
     const struct ge_req *want = x->python_req;
     bool specific = x->h->python_known && (!want || ge_req_match(want, &x->h->python.v));
     if (!specific && !want)
         return; /* no Python known: not checked */
     if (n == 0) {
-        unknown(c, GE_REASON_PYTHON, "the matrix lacks the Python versions of %s", c->out->label);
+        ge_rs_unknown(c, GE_REASON_PYTHON, "the matrix lacks the Python versions of %s", c->out->label);
         return;
     }
     for (int i = n; i-- > 0;) {
@@ -504,15 +499,19 @@ static void check_python(const struct rctx *x, struct cand *c)
     char list[160];
     ge_matrix_python_list(py, n, " to ", list, sizeof list);
     if (specific)
-        fail(c, GE_REASON_PYTHON, "%s supports Python %s, not %s", c->out->label, list, x->h->python.s);
+        ge_rs_fail(c, GE_REASON_PYTHON, "%s supports Python %s, not %s", c->out->label, list, x->h->python.s);
     else
-        fail(c, GE_REASON_PYTHON, "%s supports Python %s, none of them '%s'", c->out->label, list, want->text);
+        ge_rs_fail(c, GE_REASON_PYTHON, "%s supports Python %s, none of them '%s'", c->out->label, list, want->text);
 }
 
 /* Whether c runs on every GPU; *ptx_only when some GPU runs only JIT-compiled PTX. */
 static void check_gpus(const struct rctx *x, struct cand *c, bool *ptx_only)
 {
     *ptx_only = false;
+    if (c->amd) {
+        ge_rs_amd_check_gpus(x, c);
+        return;
+    }
     if (!x->h->gpus_known || x->h->ngpus == 0)
         return;
     for (int g = 0; g < x->h->ngpus; g++) {
@@ -523,7 +522,7 @@ static void check_gpus(const struct rctx *x, struct cand *c, bool *ptx_only)
         switch (c->fw) {
         case GE_PKG_TORCH:
             if (c->tv->narch == 0) {
-                unknown(c, GE_REASON_GPU, "the matrix does not list the GPU architectures of %s", c->out->label);
+                ge_rs_unknown(c, GE_REASON_GPU, "the matrix does not list the GPU architectures of %s", c->out->label);
                 return;
             }
             if (!arch_runs(c->tv->arch, c->tv->narch, gpu, &ptx)) {
@@ -536,44 +535,44 @@ static void check_gpus(const struct rctx *x, struct cand *c, bool *ptx_only)
                 /* only PTX of its newest architecture could serve this GPU, and whether the
                  * wheels carry PTX is not known: a gap, not a refusal */
                 if (c->tv->ptx_unknown && ge_cc_cmp(gpu, top) > 0)
-                    unknown(c, GE_REASON_GPU, "the matrix does not know whether %s embeds PTX, which compute "
+                    ge_rs_unknown(c, GE_REASON_GPU, "the matrix does not know whether %s embeds PTX, which compute "
                             "capability %s (GPU %d) would need (its cubins: %s)", c->out->label, cc, g, archs);
                 else
-                    fail(c, GE_REASON_GPU, "%s has no code for compute capability %s (GPU %d); it is built for %s",
+                    ge_rs_fail(c, GE_REASON_GPU, "%s has no code for compute capability %s (GPU %d); it is built for %s",
                          c->out->label, cc, g, archs);
             }
             break;
         case GE_PKG_JAX:
             if (!c->jx->has_min_sm) {
-                unknown(c, GE_REASON_GPU, "the matrix lacks the GPU floor of %s", c->out->label);
+                ge_rs_unknown(c, GE_REASON_GPU, "the matrix lacks the GPU floor of %s", c->out->label);
                 return;
             }
             if (ge_cc_cmp(gpu, c->jx->min_sm) < 0) {
                 char mn[8];
-                fail(c, GE_REASON_GPU, "%s needs compute capability %s or newer; GPU %d is %s", c->out->label,
+                ge_rs_fail(c, GE_REASON_GPU, "%s needs compute capability %s or newer; GPU %d is %s", c->out->label,
                      fmtcc(c->jx->min_sm, mn, sizeof mn), g, cc);
             }
             break;
         default: { /* tensorflow and plain toolkits: what the toolkit can target */
             if (c->fw == GE_PKG_TENSORFLOW && c->tf->has_min_sm && ge_cc_cmp(gpu, c->tf->min_sm) < 0) {
                 char mn[8];
-                fail(c, GE_REASON_GPU, "%s needs compute capability %s or newer; GPU %d is %s", c->out->label,
+                ge_rs_fail(c, GE_REASON_GPU, "%s needs compute capability %s or newer; GPU %d is %s", c->out->label,
                      fmtcc(c->tf->min_sm, mn, sizeof mn), g, cc);
                 break;
             }
             if (!c->has_cuda) {
-                unknown(c, GE_REASON_GPU, "the matrix lacks the CUDA version of %s", c->out->label);
+                ge_rs_unknown(c, GE_REASON_GPU, "the matrix lacks the CUDA version of %s", c->out->label);
                 return;
             }
             const struct ge_cuda_ccs *cs = ge_matrix_cuda_ccs(x->m, &c->cuda);
             if (!cs) {
-                unknown(c, GE_REASON_GPU, "the matrix lacks the compute capabilities of CUDA %u.%u",
+                ge_rs_unknown(c, GE_REASON_GPU, "the matrix lacks the compute capabilities of CUDA %u.%u",
                      (unsigned)c->cuda.part[0], (unsigned)c->cuda.part[1]);
                 return;
             }
             if (!ccs_runs(cs->ccs, cs->nccs, gpu, &ptx)) {
                 ccs_list(cs->ccs, cs->nccs, list, sizeof list);
-                fail(c, GE_REASON_GPU, "CUDA %s%s does not support compute capability %s (GPU %d); it targets %s",
+                ge_rs_fail(c, GE_REASON_GPU, "CUDA %s%s does not support compute capability %s (GPU %d); it targets %s",
                      cs->cuda.s, c->fw == GE_PKG_TENSORFLOW ? " (tensorflow's)" : "", cc, g, list);
             }
             break;
@@ -589,15 +588,19 @@ static void check_driver(const struct rctx *x, struct cand *c, bool ptx_only)
 {
     const struct ge_host_facts *h = x->h;
     char need[32], cv[16];
+    if (c->amd) {
+        ge_rs_amd_check_runtime(x, c);
+        return;
+    }
     if (c->fw == GE_PKG_JAX) {
         if (!c->jx->has_min_driver) {
-            unknown(c, GE_REASON_DRIVER, "the matrix lacks the minimum driver of %s", c->out->label);
+            ge_rs_unknown(c, GE_REASON_DRIVER, "the matrix lacks the minimum driver of %s", c->out->label);
             return;
         }
         c->out->has_needed_driver = true;
         c->out->needed_driver = c->jx->min_driver;
         if (h->driver_known && ge_version_cmp(&h->driver.v, &c->jx->min_driver.v) < 0) {
-            fail(c, GE_REASON_DRIVER, "%s needs a driver >= %s; this one is %s", c->out->label,
+            ge_rs_fail(c, GE_REASON_DRIVER, "%s needs a driver >= %s; this one is %s", c->out->label,
                  c->jx->min_driver.s, h->driver.s);
         } else if (x->o->strict && c->has_cuda && driver_native(x, &c->cuda) == 0) {
             /* --strict: the driver must run the extra's oldest CUDA natively, not through
@@ -606,14 +609,14 @@ static void check_driver(const struct rctx *x, struct cand *c, bool ptx_only)
             const struct ge_ver *nm = minor_min_driver(x, &c->cuda, &branch);
             if (nm && ge_version_cmp(&nm->v, &c->out->needed_driver.v) > 0)
                 c->out->needed_driver = *nm;
-            fail(c, GE_REASON_DRIVER, "--strict: %s needs a driver that runs CUDA %u.%u natively (>= %s); this one is "
+            ge_rs_fail(c, GE_REASON_DRIVER, "--strict: %s needs a driver that runs CUDA %u.%u natively (>= %s); this one is "
                  "%s", c->out->label, (unsigned)c->cuda.part[0], (unsigned)c->cuda.part[1], nm ? nm->s : "?",
                  h->driver.s);
         }
         return;
     }
     if (!c->has_cuda) {
-        unknown(c, GE_REASON_DRIVER, "the matrix lacks the CUDA version of %s", c->out->label);
+        ge_rs_unknown(c, GE_REASON_DRIVER, "the matrix lacks the CUDA version of %s", c->out->label);
         return;
     }
     fmtv(&c->cuda, cv, sizeof cv);
@@ -634,7 +637,7 @@ static void check_driver(const struct rctx *x, struct cand *c, bool ptx_only)
     if (native == 1)
         return;
     if (native < 0 && need_native) {
-        unknown(c, GE_REASON_DRIVER, "the matrix lacks the minimum driver of CUDA %s", cv);
+        ge_rs_unknown(c, GE_REASON_DRIVER, "the matrix lacks the minimum driver of CUDA %s", cv);
         return;
     }
     if (native_min)
@@ -650,12 +653,12 @@ static void check_driver(const struct rctx *x, struct cand *c, bool ptx_only)
     }
     if (need_native) {
         if (c->fw == GE_PKG_CUDA)
-            fail(c, GE_REASON_DRIVER, "CUDA %s needs a driver >= %s; this one is %s%s", cv, need, h->driver.s, runs);
+            ge_rs_fail(c, GE_REASON_DRIVER, "CUDA %s needs a driver >= %s; this one is %s%s", cv, need, h->driver.s, runs);
         else if (ptx_only)
-            fail(c, GE_REASON_DRIVER, "a GPU here runs %s only through PTX, which needs a driver that runs "
+            ge_rs_fail(c, GE_REASON_DRIVER, "a GPU here runs %s only through PTX, which needs a driver that runs "
                  "CUDA %s natively (>= %s); this one is %s%s", c->out->label, cv, need, h->driver.s, runs);
         else
-            fail(c, GE_REASON_DRIVER, "--strict: CUDA %s needs a driver >= %s; this one is %s%s", cv, need,
+            ge_rs_fail(c, GE_REASON_DRIVER, "--strict: CUDA %s needs a driver >= %s; this one is %s%s", cv, need,
                  h->driver.s, runs);
         return;
     }
@@ -663,7 +666,7 @@ static void check_driver(const struct rctx *x, struct cand *c, bool ptx_only)
         c->out->mvc = true; /* runs through minor-version compatibility */
         return;
     }
-    fail(c, GE_REASON_DRIVER, "%s needs a driver >= %s (CUDA %u.x minor-version compatibility; CUDA %s "
+    ge_rs_fail(c, GE_REASON_DRIVER, "%s needs a driver >= %s (CUDA %u.x minor-version compatibility; CUDA %s "
          "natively needs %s); this one is %s%s", c->out->label, floor ? floor->s : "?",
          (unsigned)c->cuda.part[0], cv, need, h->driver.s, runs);
 }
@@ -734,6 +737,13 @@ static const struct ge_torch_release *audio_lacks_variant(const struct rctx *x, 
         const struct ge_torch_release *o = &x->m->torch[i];
         if (ge_version_cmp(&o->version.v, &c->tr->audio.v) != 0)
             continue;
+        if (c->amd) { /* its ROCm variants */
+            const struct ge_torch_rocm_release *rr = ge_matrix_torch_rocm(x->m, &o->version.v);
+            for (int j = 0; rr && c->rv && j < rr->nvariants; j++)
+                if (strcmp(rr->variants[j].name, c->rv->name) == 0)
+                    return NULL;
+            return o;
+        }
         for (int j = 0; j < o->nvariants; j++)
             if (strcmp(o->variants[j].name, c->tv->name) == 0 && strcmp(o->variants[j].platform, c->tv->platform) == 0)
                 return NULL;
@@ -746,25 +756,28 @@ static void check_conflicts(const struct rctx *x, struct cand *c)
 {
     char cv[24];
     const struct ge_torch_release *ao = x->audio_req && c->fw == GE_PKG_TORCH ? audio_lacks_variant(x, c) : NULL;
-    if (ao) {
+    if (ao && c->amd) {
+        ge_rs_fail(c, GE_REASON_CONFLICT, "torchaudio %s, the companion of %s, has no %s build: it is built for torch "
+                   "%s's variants", c->tr->audio.s, c->out->label, c->rv ? c->rv->name : "ROCm", ao->version.s);
+    } else if (ao) {
         char list[96] = "";
         for (int j = 0; j < ao->nvariants; j++)
             if (strcmp(ao->variants[j].platform, c->tv->platform) == 0)
                 snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", list[0] ? ", " : "",
                          ao->variants[j].name);
-        fail(c, GE_REASON_CONFLICT, "torchaudio %s, the companion of %s, has no %s build: it is built for torch %s's "
+        ge_rs_fail(c, GE_REASON_CONFLICT, "torchaudio %s, the companion of %s, has no %s build: it is built for torch %s's "
              "variants (%s)", c->tr->audio.s, c->out->label, c->tv->name, ao->version.s, list);
     }
     if (x->cuda_req && c->fw == GE_PKG_JAX && c->has_cuda) {
         if (!jax_cuda_possible(x, c))
-            fail(c, GE_REASON_CONFLICT, "%s needs CUDA %u.%u or a newer %u.x, which '%s' excludes", c->out->label,
+            ge_rs_fail(c, GE_REASON_CONFLICT, "%s needs CUDA %u.%u or a newer %u.x, which '%s' excludes", c->out->label,
                  (unsigned)c->cuda.part[0], (unsigned)c->cuda.part[1], (unsigned)c->cuda.part[0], x->cuda_req->text);
     } else if (x->cuda_req && c->fw != GE_PKG_CUDA) {
         const struct ge_version *v = c->cuda_rel ? &c->cuda_rel->version.v : (c->has_cuda ? &c->cuda : NULL);
         if (!v)
-            unknown(c, GE_REASON_CONFLICT, "the matrix lacks the CUDA version of %s", c->out->label);
+            ge_rs_unknown(c, GE_REASON_CONFLICT, "the matrix lacks the CUDA version of %s", c->out->label);
         else if (!ge_req_match(x->cuda_req, v) && !(c->has_cuda && ge_req_match(x->cuda_req, &c->cuda)))
-            fail(c, GE_REASON_CONFLICT, "%s is built for CUDA %s, which '%s' excludes", c->out->label,
+            ge_rs_fail(c, GE_REASON_CONFLICT, "%s is built for CUDA %s, which '%s' excludes", c->out->label,
                  fmtv(v, cv, sizeof cv), x->cuda_req->text);
     }
     if (x->cudnn_req && c->fw == GE_PKG_JAX && c->has_cuda) {
@@ -775,14 +788,14 @@ static void check_conflicts(const struct rctx *x, struct cand *c)
         h.gpus_known = h.driver_known = false;
         y.h = &h;
         if (!cudnn_for(&y, c->cudnn_major, NULL, floor, true, NULL, floor != NULL))
-            fail(c, GE_REASON_CONFLICT, "%s needs a cuDNN %s%s for CUDA %u, which '%s' excludes", c->out->label,
+            ge_rs_fail(c, GE_REASON_CONFLICT, "%s needs a cuDNN %s%s for CUDA %u, which '%s' excludes", c->out->label,
                  floor ? ">= " : "", floor ? c->jx->cudnn_min.s : "", (unsigned)c->cuda.part[0], x->cudnn_req->text);
     } else if (x->cudnn_req && c->fw != GE_PKG_CUDA) {
         if (!c->cudnn_rel)
-            unknown(c, GE_REASON_CONFLICT, "the matrix lacks the cuDNN version of %s", c->out->label);
+            ge_rs_unknown(c, GE_REASON_CONFLICT, "the matrix lacks the cuDNN version of %s", c->out->label);
         else if (!ge_req_match(x->cudnn_req, &c->cudnn_rel->version.v) &&
                  !(c->cudnn_rel->has_full && ge_req_match(x->cudnn_req, &c->cudnn_rel->full.v)))
-            fail(c, GE_REASON_CONFLICT, "%s comes with cuDNN %s, which '%s' excludes", c->out->label,
+            ge_rs_fail(c, GE_REASON_CONFLICT, "%s comes with cuDNN %s, which '%s' excludes", c->out->label,
                  c->cudnn_rel->version.s, x->cudnn_req->text);
     } else if (x->cudnn_req && !cudnn_for(x, c->cudnn_major, &c->cuda, NULL, true, NULL, false)) {
         /* a plain toolkit: some cuDNN the request allows must have a build for it; when one has,
@@ -792,7 +805,7 @@ static void check_conflicts(const struct rctx *x, struct cand *c)
         for (int g = 0; any && g < x->h->ngpus && !said; g++) {
             char why[200];
             if (!cudnn_runs(x, any, c->cudnn_major, x->h->gpus[g], &c->cuda, why, sizeof why)) {
-                fail(c, GE_REASON_GPU, "%s (GPU %d)", why, g);
+                ge_rs_fail(c, GE_REASON_GPU, "%s (GPU %d)", why, g);
                 said = true;
             }
         }
@@ -804,19 +817,19 @@ static void check_conflicts(const struct rctx *x, struct cand *c)
                 ge_version_cmp(&c->out->needed_driver.v, &fd->min_driver.linux_x86_64.v) < 0)
                 c->out->needed_driver = fd->min_driver.linux_x86_64;
             c->out->has_needed_driver = true;
-            fail(c, GE_REASON_DRIVER, "cuDNN %s (cuda%d build) needs a driver >= %s; this one is %s", any->version.s,
+            ge_rs_fail(c, GE_REASON_DRIVER, "cuDNN %s (cuda%d build) needs a driver >= %s; this one is %s", any->version.s,
                  c->cudnn_major, fd->min_driver.linux_x86_64.s, x->h->driver.s);
             said = true;
         }
         if (!said)
-            fail(c, GE_REASON_CONFLICT, "no cuDNN matching '%s' has a build for CUDA %s", x->cudnn_req->text,
+            ge_rs_fail(c, GE_REASON_CONFLICT, "no cuDNN matching '%s' has a build for CUDA %s", x->cudnn_req->text,
                  c->cuda_rel->version.s);
     }
     if (x->numpy_req && numpy_rule(c)[0] && !numpy_compatible(x->numpy_req, numpy_rule(c))) {
         if (strcmp(numpy_rule(c), "<2") == 0)
-            fail(c, GE_REASON_CONFLICT, "%s needs NumPy < 2, which '%s' excludes", c->out->label, x->numpy_req->text);
+            ge_rs_fail(c, GE_REASON_CONFLICT, "%s needs NumPy < 2, which '%s' excludes", c->out->label, x->numpy_req->text);
         else
-            fail(c, GE_REASON_CONFLICT, "%s needs numpy%s, which '%s' excludes", c->out->label, numpy_rule(c),
+            ge_rs_fail(c, GE_REASON_CONFLICT, "%s needs numpy%s, which '%s' excludes", c->out->label, numpy_rule(c),
                  x->numpy_req->text);
     }
 }
@@ -891,6 +904,18 @@ static int build_candidates(struct rctx *x, struct cand **out, size_t *n, struct
 {
     size_t cap = 16, k = 0;
     const struct ge_matrix *m = x->m;
+    if (x->amd) {
+        struct cand *cs = calloc(ge_rs_amd_count(x) + 1, sizeof *cs);
+        if (!cs)
+            return ge_err_set(err, GE_EXIT_FAILURE, "out of memory");
+        if (ge_rs_amd_candidates(x, cs, &k, err) < 0) {
+            free(cs);
+            return -1;
+        }
+        *out = cs;
+        *n = k;
+        return 0;
+    }
     if (x->fw == GE_PKG_TORCH)
         for (size_t i = 0; i < m->ntorch; i++)
             cap += (size_t)m->torch[i].nvariants;
@@ -1076,6 +1101,10 @@ static int build_candidates(struct rctx *x, struct cand **out, size_t *n, struct
 static void label(struct cand *c)
 {
     char v[24];
+    if (c->amd) {
+        ge_rs_amd_label(c);
+        return;
+    }
     fmtv(&c->version, v, sizeof v);
     switch (c->fw) {
     case GE_PKG_TORCH: snprintf(c->out->label, sizeof c->out->label, "torch %s %s", v, c->tv->name); break;
@@ -1087,7 +1116,7 @@ static void label(struct cand *c)
 
 /* ---- the plan ---- */
 
-static struct ge_plan_pkg *add_pkg(struct ge_plan *p, const char *name)
+struct ge_plan_pkg *ge_rs_add_pkg(struct ge_plan *p, const char *name)
 {
     if (p->npkgs >= GE_PLAN_MAX_PKGS)
         return NULL;
@@ -1097,7 +1126,7 @@ static struct ge_plan_pkg *add_pkg(struct ge_plan *p, const char *name)
     return k;
 }
 
-__attribute__((format(printf, 2, 3))) static void note(struct ge_plan *p, const char *fmt, ...)
+void ge_rs_note(struct ge_plan *p, const char *fmt, ...)
 {
     if (p->nnotes >= GE_PLAN_MAX_NOTES)
         return;
@@ -1107,11 +1136,29 @@ __attribute__((format(printf, 2, 3))) static void note(struct ge_plan *p, const 
     va_end(ap);
 }
 
-static void index_url(const struct ge_matrix *m, const char *variant, char *out, size_t size)
+void ge_rs_index_url(const struct ge_matrix *m, const char *variant, char *out, size_t size)
 {
     const char *at = strstr(m->torch_index_url, "{variant}");
     snprintf(out, size, "%.*s%s%s", (int)(at - m->torch_index_url), m->torch_index_url, variant,
              at + strlen("{variant}"));
+}
+
+/* The framework's NumPy rule and the user's requirement, both (they were checked to meet). */
+static void plan_numpy(const struct rctx *x, const struct cand *c, struct ge_plan *p, struct ge_buf *pipb)
+{
+    struct ge_plan_pkg *k;
+    char user_np[64] = "";
+    if (x->numpy_req)
+        ge_req_format(x->numpy_req, user_np, sizeof user_np);
+    const char *user_specs = user_np[0] ? user_np + strlen("numpy") : "";
+    if (strcmp(user_specs, numpy_rule(c)) == 0)
+        user_specs = "";
+    if ((numpy_rule(c)[0] || user_specs[0]) && (k = ge_rs_add_pkg(p, "numpy"))) {
+        snprintf(k->constraint, sizeof k->constraint, "%s%s%s", numpy_rule(c),
+                 numpy_rule(c)[0] && user_specs[0] ? "," : "", user_specs);
+        if (numpy_rule(c)[0] || pipb->len)
+            ge_buf_addf(pipb, " 'numpy%s'", k->constraint);
+    }
 }
 
 static void build_plan(const struct rctx *x, const struct cand *c, struct ge_plan *p)
@@ -1125,39 +1172,53 @@ static void build_plan(const struct rctx *x, const struct cand *c, struct ge_pla
         ge_strlcpy(p->python, c->py_for, sizeof p->python);
     else if (x->h->python_known)
         ge_strlcpy(p->python, x->h->python.s, sizeof p->python);
+    if (c->amd) {
+        ge_rs_amd_plan(x, c, p, &pip);
+        plan_numpy(x, c, p, &pip);
+        if (c->rv && pip.len) {
+            char url[160];
+            ge_rs_index_url(x->m, c->rv->name, url, sizeof url);
+            ge_buf_addf(&pip, " --index-url %s", url);
+            if (numpy_rule(c)[0] || x->numpy_req)
+                ge_buf_addf(&pip, " --extra-index-url https://pypi.org/simple");
+        }
+        ge_strlcpy(p->pip, ge_buf_str(&pip), sizeof p->pip);
+        ge_buf_fini(&pip);
+        return;
+    }
     switch (c->fw) {
     case GE_PKG_TORCH:
-        if ((k = add_pkg(p, "torch"))) {
+        if ((k = ge_rs_add_pkg(p, "torch"))) {
             ge_strlcpy(k->version, v, sizeof k->version);
             ge_strlcpy(k->variant, c->tv->name, sizeof k->variant);
             k->pypi_default = c->tv->default_on_pypi;
-            index_url(x->m, c->tv->name, k->index_url, sizeof k->index_url);
+            ge_rs_index_url(x->m, c->tv->name, k->index_url, sizeof k->index_url);
             ge_buf_addf(&pip, "pip install torch==%s", v);
         }
-        if (x->vision_req && (k = add_pkg(p, "torchvision"))) {
+        if (x->vision_req && (k = ge_rs_add_pkg(p, "torchvision"))) {
             ge_strlcpy(k->version, c->tr->vision.s, sizeof k->version);
             ge_strlcpy(k->variant, c->tv->name, sizeof k->variant);
             ge_buf_addf(&pip, " torchvision==%s", c->tr->vision.s);
         }
-        if (x->audio_req && (k = add_pkg(p, "torchaudio"))) {
+        if (x->audio_req && (k = ge_rs_add_pkg(p, "torchaudio"))) {
             ge_strlcpy(k->version, c->tr->audio.s, sizeof k->version);
             ge_strlcpy(k->variant, c->tv->name, sizeof k->variant);
             ge_buf_addf(&pip, " torchaudio==%s", c->tr->audio.s);
         }
         break;
     case GE_PKG_TENSORFLOW:
-        if ((k = add_pkg(p, "tensorflow"))) {
+        if ((k = ge_rs_add_pkg(p, "tensorflow"))) {
             ge_strlcpy(k->version, v, sizeof k->version);
             if (c->tf->and_cuda == 1)
                 ge_strlcpy(k->extra, "and-cuda", sizeof k->extra);
             ge_buf_addf(&pip, "pip install '%s%s==%s'", "tensorflow", c->tf->and_cuda == 1 ? "[and-cuda]" : "", v);
             if (c->tf->and_cuda != 1)
-                note(p, "tensorflow %s loads CUDA and cuDNN from the system: the toolkit and cuDNN below "
+                ge_rs_note(p, "tensorflow %s loads CUDA and cuDNN from the system: the toolkit and cuDNN below "
                         "must be on the library path at run time", v);
         }
         break;
     case GE_PKG_JAX:
-        if ((k = add_pkg(p, "jax"))) {
+        if ((k = ge_rs_add_pkg(p, "jax"))) {
             ge_strlcpy(k->version, v, sizeof k->version);
             ge_strlcpy(k->extra, c->jx->name, sizeof k->extra);
             ge_strlcpy(k->find_links, c->jx->find_links, sizeof k->find_links);
@@ -1165,14 +1226,14 @@ static void build_plan(const struct rctx *x, const struct cand *c, struct ge_pla
             if (c->jx->find_links[0])
                 ge_buf_addf(&pip, " -f %s", c->jx->find_links);
             if (c->jx->local)
-                note(p, "jax[%s] uses the CUDA toolkit and cuDNN installed on the system (below)", c->jx->name);
+                ge_rs_note(p, "jax[%s] uses the CUDA toolkit and cuDNN installed on the system (below)", c->jx->name);
         }
         break;
     default:
         break;
     }
     if (x->h->driver_branch_only)
-        note(p, "driver %s is read as branch R%s at its oldest release; give the full version nvidia-smi prints "
+        ge_rs_note(p, "driver %s is read as branch R%s at its oldest release; give the full version nvidia-smi prints "
                 "for an exact answer", x->h->driver.s, x->h->driver.s);
     /* the toolkit: the build's own CUDA, or for jax the newest of its major the driver runs */
     const struct ge_cuda_release *tk = c->cuda_rel;
@@ -1190,9 +1251,9 @@ static void build_plan(const struct rctx *x, const struct cand *c, struct ge_pla
             break;
         }
     }
-    if (tk && (k = add_pkg(p, "cuda-toolkit")))
+    if (tk && (k = ge_rs_add_pkg(p, "cuda-toolkit")))
         ge_strlcpy(k->version, tk->version.s, sizeof k->version);
-    else if (c->has_cuda && (k = add_pkg(p, "cuda-toolkit")))
+    else if (c->has_cuda && (k = ge_rs_add_pkg(p, "cuda-toolkit")))
         fmtv(&c->cuda, k->version, sizeof k->version);
     const struct ge_cudnn_release *cd = c->cudnn_rel;
     if (!cd && (c->fw == GE_PKG_CUDA || c->fw == GE_PKG_JAX) && c->has_cuda) {
@@ -1203,49 +1264,37 @@ static void build_plan(const struct rctx *x, const struct cand *c, struct ge_pla
          * jax-v0.4.8 README): the extra's minimum sets it */
         cd = cudnn_for(x, c->cudnn_major, &tv, floor, true, &by_rule, floor != NULL);
         if (!cd)
-            note(p, "no cuDNN in the matrix is known to fit CUDA %u with this machine", (unsigned)tv.part[0]);
+            ge_rs_note(p, "no cuDNN in the matrix is known to fit CUDA %u with this machine", (unsigned)tv.part[0]);
         else if (by_rule) {
             char t[24];
             const struct ge_cudnn_build *b = ge_matrix_cudnn_build(cd, c->cudnn_major);
-            note(p, "cuDNN %s's cuda%d build lists CUDA up to %s; CUDA %s runs it by a rule, not a listed fact "
+            ge_rs_note(p, "cuDNN %s's cuda%d build lists CUDA up to %s; CUDA %s runs it by a rule, not a listed fact "
                     "(data/cudnn.json policy 'cuda-major-build')", cd->version.s, c->cudnn_major, b->cuda_max.s,
                  fmtv(&tv, t, sizeof t));
         }
     }
     if (cd && c->fw == GE_PKG_TENSORFLOW && c->tf->has_cudnn && c->tf->cudnn.v.n >= 2 &&
         (cd->version.v.part[0] != c->tf->cudnn.v.part[0] || cd->version.v.part[1] != c->tf->cudnn.v.part[1]))
-        note(p, "tensorflow %s was tested with cuDNN %s, which has no code for a GPU here; it loads any cuDNN %u of an "
+        ge_rs_note(p, "tensorflow %s was tested with cuDNN %s, which has no code for a GPU here; it loads any cuDNN %u of an "
                 "equal or newer minor, so cuDNN %s is used", c->tf->version.s, c->tf->cudnn.s,
              (unsigned)c->tf->cudnn.v.part[0], cd->version.s);
     for (int g = 0; cd && x->h->gpus_known && g < x->h->ngpus; g++)
         if (cudnn_forward_only(x, cd, c->cudnn_major, x->h->gpus[g])) {
             char cc[8];
-            note(p, "cuDNN %s's support matrix does not list compute capability %s (GPU %d): it runs there in "
+            ge_rs_note(p, "cuDNN %s's support matrix does not list compute capability %s (GPU %d): it runs there in "
                     "forward-compatibility mode, JIT-compiling its PTX, slower and with limits, by a rule, not a listed "
                     "fact (data/cudnn.json policy 'hardware-forward-compat')", cd->version.s,
                  fmtcc(x->h->gpus[g], cc, sizeof cc), g);
             break;
         }
-    if (cd && (k = add_pkg(p, "cudnn"))) {
+    if (cd && (k = ge_rs_add_pkg(p, "cudnn"))) {
         ge_strlcpy(k->version, cd->has_full ? cd->full.s : cd->version.s, sizeof k->version);
         snprintf(k->build, sizeof k->build, "cuda%d", c->cudnn_major);
     }
-    /* the framework's NumPy rule and the user's requirement, both (they were checked to meet) */
-    char user_np[64] = "";
-    if (x->numpy_req)
-        ge_req_format(x->numpy_req, user_np, sizeof user_np);
-    const char *user_specs = user_np[0] ? user_np + strlen("numpy") : "";
-    if (strcmp(user_specs, numpy_rule(c)) == 0)
-        user_specs = "";
-    if ((numpy_rule(c)[0] || user_specs[0]) && (k = add_pkg(p, "numpy"))) {
-        snprintf(k->constraint, sizeof k->constraint, "%s%s%s", numpy_rule(c),
-                 numpy_rule(c)[0] && user_specs[0] ? "," : "", user_specs);
-        if (numpy_rule(c)[0] || pip.len)
-            ge_buf_addf(&pip, " 'numpy%s'", k->constraint);
-    }
+    plan_numpy(x, c, p, &pip);
     if (c->fw == GE_PKG_TORCH && pip.len) {
         char url[160];
-        index_url(x->m, c->tv->name, url, sizeof url);
+        ge_rs_index_url(x->m, c->tv->name, url, sizeof url);
         ge_buf_addf(&pip, " --index-url %s", url);
         if (numpy_rule(c)[0] || x->numpy_req)
             ge_buf_addf(&pip, " --extra-index-url https://pypi.org/simple");
@@ -1254,7 +1303,7 @@ static void build_plan(const struct rctx *x, const struct cand *c, struct ge_pla
     ge_buf_fini(&pip);
     if (c->out->mvc) {
         char cv[16], dc[16];
-        note(p, "%s runs through CUDA minor-version compatibility: the driver runs CUDA %s natively, the "
+        ge_rs_note(p, "%s runs through CUDA minor-version compatibility: the driver runs CUDA %s natively, the "
                 "build wants %s (PTX JIT and some new features need a newer driver; --strict refuses this)",
              c->out->label, x->h->driver_cuda_known ? fmtv(&x->h->driver_cuda, dc, sizeof dc) : "older",
              fmtv(&c->cuda, cv, sizeof cv));
@@ -1347,6 +1396,20 @@ static void explain_failure(const struct rctx *x, struct ge_plan *p, const struc
         ge_err_hint(err, "%s; pick a Python it supports with --python X.Y", first_why(p, r));
         return;
     case GE_REASON_GPU:
+        if (x->amd) {
+            for (int g = 0; g < h->namd; g++) {
+                size_t l = strlen(gp);
+                char n[16];
+                ge_amd_gfx_name(h->amd[g], n, sizeof n);
+                snprintf(gp + l, sizeof gp - l, "%s%s", g ? ", " : "", n);
+            }
+            ge_err_set(err, GE_EXIT_NO_SOLUTION, "cannot satisfy '%s': no candidate%s has code for %s", what, which, gp);
+            if (x->amd_hint[0])
+                ge_err_hint(err, "%s", x->amd_hint);
+            else
+                ge_err_hint(err, "%s", first_why(p, r));
+            return;
+        }
         for (int g = 0; g < h->ngpus; g++) {
             size_t l = strlen(gp);
             snprintf(gp + l, sizeof gp - l, "%s%s", g ? ", " : "", fmtcc(h->gpus[g], cc, sizeof cc));
@@ -1480,12 +1543,16 @@ static int pick_requirements(struct rctx *x, const struct ge_req *reqs, int n, s
 
 /* Whether r's release matches one of torch release t's variants' labels ("+cu121"), if it
  * names one. */
-static bool torch_label_in(const struct ge_req *r, const struct ge_torch_release *t)
+static bool torch_label_in(const struct ge_matrix *m, const struct ge_req *r, const struct ge_torch_release *t)
 {
     if (!r->local[0])
         return true;
     for (int j = 0; j < t->nvariants; j++)
         if (strcmp(t->variants[j].name, r->local) == 0)
+            return true;
+    const struct ge_torch_rocm_release *rr = ge_matrix_torch_rocm(m, &t->version.v);
+    for (int j = 0; rr && j < rr->nvariants; j++)
+        if (strcmp(rr->variants[j].name, r->local) == 0)
             return true;
     return false;
 }
@@ -1496,13 +1563,13 @@ static bool versions_exist(const struct rctx *x, const struct ge_req *r)
     if (!r)
         return true;
     for (size_t i = 0; i < m->ntorch && r->pkg == GE_PKG_TORCH; i++)
-        if (ge_req_match(r, &m->torch[i].version.v) && torch_label_in(r, &m->torch[i]))
+        if (ge_req_match(r, &m->torch[i].version.v) && torch_label_in(m, r, &m->torch[i]))
             return true;
     for (size_t i = 0; i < m->ntorch && r->pkg == GE_PKG_TORCHVISION; i++)
-        if (m->torch[i].has_vision && ge_req_match(r, &m->torch[i].vision.v) && torch_label_in(r, &m->torch[i]))
+        if (m->torch[i].has_vision && ge_req_match(r, &m->torch[i].vision.v) && torch_label_in(m, r, &m->torch[i]))
             return true;
     for (size_t i = 0; i < m->ntorch && r->pkg == GE_PKG_TORCHAUDIO; i++)
-        if (m->torch[i].has_audio && ge_req_match(r, &m->torch[i].audio.v) && torch_label_in(r, &m->torch[i]))
+        if (m->torch[i].has_audio && ge_req_match(r, &m->torch[i].audio.v) && torch_label_in(m, r, &m->torch[i]))
             return true;
     for (size_t i = 0; i < m->ntf && r->pkg == GE_PKG_TENSORFLOW; i++)
         if (ge_req_match(r, &m->tf[i].version.v))
@@ -1532,6 +1599,11 @@ int ge_resolve(const struct ge_matrix *m, const struct ge_host_facts *host, cons
     ge_plan_init(plan);
     if (pick_requirements(&x, reqs, nreqs, plan, err) < 0)
         return -1;
+    char amd_hint[256] = "";
+    x.amd_hint = amd_hint;
+    if (ge_rs_vendor(m, host, reqs, nreqs, opts, &x.amd, err) < 0)
+        return -1;
+    plan->vendor = x.amd ? GE_VENDOR_AMD : GE_VENDOR_NVIDIA;
     const struct ge_req *all[] = {x.fw_req, x.vision_req, x.audio_req, x.cuda_req, x.cudnn_req};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (!versions_exist(&x, all[i])) {

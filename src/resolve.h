@@ -23,13 +23,29 @@ struct ge_host_facts {
     struct ge_cc gpus[GE_MAX_GPUS];
     bool python_known;
     struct ge_ver python;        /* 3.12 */
+    bool amd_known;              /* the AMD GPUs are known (described, or read from the KFD topology) */
+    int namd;
+    unsigned amd[GE_MAX_GPUS];   /* their gfx targets, as gfx_target_version (110000: gfx1100) */
+    bool rocm_known;             /* the system's ROCm (the newest /opt/rocm*), when probed */
+    struct ge_ver rocm;
+    char amdgpu[32];             /* the amdgpu driver's version, "" when not known */
     char platform[16];           /* linux | windows */
     char arch[16];               /* x86_64 | aarch64 */
 };
 
+/* Whose GPUs a plan is for. Auto: the vendor of the machine's GPUs, or the one a requirement
+ * names (torch==2.5.1+rocm6.2); a machine with both asks. A plan never mixes them. */
+enum ge_vendor { GE_VENDOR_AUTO, GE_VENDOR_NVIDIA, GE_VENDOR_AMD };
+
 struct ge_resolve_opts {
     bool strict; /* the driver must reach the toolkit's own minimum, not only the major's floor */
+    enum ge_vendor vendor;
+    bool hsa_override; /* an AMD GPU no build carries may run the code of a sourced target of its family */
 };
+
+/* "nvidia" / "amd" -> the vendor; -1 for anything else. */
+int ge_vendor_parse(const char *s, enum ge_vendor *out);
+const char *ge_vendor_name(enum ge_vendor v);
 
 /* Why a candidate does not fit; the first five are also the classification of a failure. */
 enum ge_reason {
@@ -73,6 +89,8 @@ struct ge_plan_pkg {
 
 struct ge_plan {
     bool ok;
+    enum ge_vendor vendor;      /* whose GPUs it is for: NVIDIA or AMD, never both */
+    char hsa_override[16];      /* "10.3.0" when --hsa-override made a GPU run another target's code */
     int npkgs;
     struct ge_plan_pkg pkgs[GE_PLAN_MAX_PKGS];
     char python[16];            /* the Python the plan is for, "" when not known */
