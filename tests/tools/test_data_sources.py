@@ -5,8 +5,10 @@ Every source of the ROCm files and of cuda.json's ptx_isa rows has a URL, or a r
 path and commit read; every
 record of the ROCm files names sources that exist; rocm.json's gfx_target_version of each target is
 its name's (major * 10000 + minor * 100 + stepping) and every release lists only known targets;
-pytorch_rocm.json names only releases of pytorch.json. rocm.json is not read by gpuenv yet, so this
-is where its facts are held to the rules."""
+pytorch_rocm.json names only releases of pytorch.json; tensorflow_rocm.json and jax_rocm.json name only
+releases of tensorflow.json and jax.json, in order, with exact pins; rocm.json's hsa_override and
+gfx_families are well formed. rocm.json is not read by gpuenv yet, so this is where its facts are held
+to the rules."""
 
 import json
 import re
@@ -16,6 +18,13 @@ from pathlib import Path
 
 sys.dont_write_bytecode = True
 DATA = Path(__file__).resolve().parents[2] / "data"
+
+
+ROCM_FILES = ("rocm.json", "pytorch_rocm.json", "tensorflow_rocm.json", "jax_rocm.json")
+
+
+def vkey(v):
+    return tuple(int(x) for x in v.split("."))
 
 
 def load(name):
@@ -52,7 +61,7 @@ class DataSources(unittest.TestCase):
                 self.assertRegex(s["commit"], r"^[0-9a-f]{7,40}$")
 
     def test_every_source_is_primary_and_located(self):
-        for name in ("rocm.json", "pytorch_rocm.json"):
+        for name in ROCM_FILES:
             for sid, s in load(name)["sources"].items():
                 self.assert_located(name, sid, s)
         # cuda.json's ptx_isa table: each row's sources exist and are located
@@ -65,7 +74,7 @@ class DataSources(unittest.TestCase):
                 self.assert_located("cuda.json", sid, cuda["sources"][sid])
 
     def test_rocm_files_name_known_sources(self):
-        for name in ("rocm.json", "pytorch_rocm.json"):
+        for name in ROCM_FILES:
             d = load(name)
             for src in record_sources({k: v for k, v in d.items() if k != "sources"}, []):
                 ids = [src] if isinstance(src, str) else src
@@ -94,6 +103,54 @@ class DataSources(unittest.TestCase):
             for v in r["variants"]:
                 for g in v.get("gfx", []):
                     self.assertIsNotNone(gfx_value(g), g)
+
+    def test_framework_rocm_releases(self):
+        for name, base in (("tensorflow_rocm.json", "tensorflow.json"), ("jax_rocm.json", "jax.json")):
+            known = {r["version"] for r in load(base)["releases"]}
+            rel = load(name)["releases"]
+            self.assertGreater(len(rel), 5, name)
+            keys = [(vkey(r["version"]), vkey(r["rocm"])) for r in rel]
+            self.assertEqual(keys, sorted(keys), name + ": releases not ascending by version, then rocm")
+            self.assertEqual(len(keys), len(set(keys)), name + ": a release and ROCm line listed twice")
+            for r in rel:
+                with self.subTest(file=name, version=r["version"], rocm=r["rocm"]):
+                    self.assertIn(r["version"], known)
+                    self.assertRegex(r["rocm"], r"^\d+\.\d+$")
+                    self.assertTrue(r["packages"])
+                    for pkg in r["packages"]:
+                        self.assertRegex(pkg["name"], r"^[a-z0-9][a-z0-9._-]*$")
+                        self.assertRegex(pkg["version"], r"^\d+(\.\d+)+(\+[a-z0-9.]+)?$")
+                    self.assertTrue(r["find_links"] == "" or r["find_links"].startswith("https://"))
+                    self.assertEqual(r["platform"], "linux-x86_64")
+                    if "python" in r:
+                        py = [vkey(x) for x in r["python"]]
+                        self.assertEqual(py, sorted(set(py)))
+                    if "gfx" in r:
+                        self.assertEqual(len(r["gfx"]), len(set(r["gfx"])))
+                        for g in r["gfx"]:
+                            self.assertIsNotNone(gfx_value(g), g)
+
+    def test_rocm_hsa_override_and_gfx_families(self):
+        d = load("rocm.json")
+        o = d["hsa_override"]
+        self.assertEqual(o["variable"], "HSA_OVERRIDE_GFX_VERSION")
+        self.assertEqual(o["format"], "major.minor.stepping")
+        self.assertTrue(o["source"] and o["comment"])
+        fams = d["gfx_families"]
+        self.assertGreaterEqual(len(fams), 6)
+        seen = set()
+        for f in fams:
+            with self.subTest(family=f["name"]):
+                m = re.fullmatch(r"gfx(\d+)(-\d+)?-generic", f["name"])
+                self.assertIsNotNone(m, f["name"])
+                self.assertTrue(f["source"])
+                self.assertGreaterEqual(len(f["members"]), 2)
+                for g in f["members"]:
+                    v = gfx_value(g)
+                    self.assertIsNotNone(v, g)
+                    self.assertEqual(v // 10000, int(m.group(1)), "%s is not a gfx%s target" % (g, m.group(1)))
+                    self.assertNotIn(g, seen, "%s is in two families" % g)
+                    seen.add(g)
 
 
 if __name__ == "__main__":
