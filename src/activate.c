@@ -4,6 +4,9 @@
  * no subprocess: sourcing one costs a few builtins. */
 #include "activate.h"
 
+#include "amd.h"
+#include "version.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +128,51 @@ void ge_env_for_prefix(struct ge_env *env, const char *prefix, bool venv)
     if (venv) /* applied after the line above: the venv's python comes first */
         snprintf(add(env, GE_ENV_PREPEND, "PATH")->value, sizeof env->changes[0].value, "%s/venv/bin", prefix);
     snprintf(add(env, GE_ENV_PREPEND, "LD_LIBRARY_PATH")->value, sizeof env->changes[0].value, "%s/lib", prefix);
+}
+
+void ge_env_for_amd_prefix(struct ge_env *env, const char *prefix, bool venv, const char *rocm_path,
+                           const char *hsa_override)
+{
+    ge_env_for_prefix(env, prefix, venv);
+    int k = 0; /* drop NVIDIA's variables */
+    for (int i = 0; i < env->n; i++)
+        if (strcmp(env->changes[i].name, "CUDA_HOME") && strcmp(env->changes[i].name, "CUDA_PATH") &&
+            strcmp(env->changes[i].name, "CUDNN_PATH"))
+            env->changes[k++] = env->changes[i];
+    env->n = k;
+    if (rocm_path && rocm_path[0])
+        ge_strlcpy(add(env, GE_ENV_SET, "ROCM_PATH")->value, rocm_path, sizeof env->changes[0].value);
+    if (hsa_override && hsa_override[0])
+        ge_strlcpy(add(env, GE_ENV_SET, "HSA_OVERRIDE_GFX_VERSION")->value, hsa_override,
+                   sizeof env->changes[0].value);
+}
+
+void ge_env_system_rocm(char *out, size_t size)
+{
+    struct ge_amd_info *a = calloc(1, sizeof *a);
+    out[0] = '\0';
+    if (!a)
+        return;
+    const char *root = getenv("GPUENV_SYSROOT");
+    char p[4200];
+    struct stat st;
+    ge_amd_detect(root, a);
+    if (snprintf(p, sizeof p, "%s/opt/rocm", root ? root : "") < (int)sizeof p && stat(p, &st) == 0 &&
+        S_ISDIR(st.st_mode)) {
+        ge_strlcpy(out, "/opt/rocm", size);
+    } else {
+        struct ge_version best = {0};
+        for (int i = 0; i < a->nrocm; i++) {
+            struct ge_version v;
+            if (ge_version_parse(&v, a->rocm[i].version, 2, 3) < 0 || (out[0] && ge_version_cmp(&v, &best) <= 0))
+                continue;
+            best = v;
+            size_t rl = root ? strlen(root) : 0; /* the path as the machine sees it, without the sysroot */
+            ge_strlcpy(out, rl && strncmp(a->rocm[i].path, root, rl) == 0 ? a->rocm[i].path + rl : a->rocm[i].path,
+                       size);
+        }
+    }
+    free(a);
 }
 
 /* ---- library-path hygiene ---- */

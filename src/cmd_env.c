@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "activate.h"
+#include "lock.h"
 #include "cmds.h"
 #include "out.h"
 #include "store.h"
@@ -84,9 +85,22 @@ static int load_env(struct ge_ctx *ctx, const struct opts *o, struct ge_env *env
     if (ge_store_project_paths(o->dir, o->prefix, project, sizeof project, prefix, sizeof prefix, &ctx->err) < 0 ||
         ge_store_require_prefix(prefix, &ctx->err) < 0 || ge_env_check_path(prefix, &ctx->err) < 0)
         return -1;
-    char py[PATH_MAX + 32];
+    char py[PATH_MAX + 32], record[PATH_MAX + 32];
     snprintf(py, sizeof py, "%s/venv/bin/python", prefix);
-    ge_env_for_prefix(env, prefix, access(py, F_OK) == 0);
+    snprintf(record, sizeof record, "%s/gpuenv-prefix.lock", prefix);
+    /* the prefix's own record says whose GPUs it was made for (none: an older prefix, NVIDIA's) */
+    struct ge_lockfile l;
+    struct ge_err lerr;
+    ge_lock_init(&l);
+    ge_err_clear(&lerr);
+    if (access(record, F_OK) == 0 && ge_lock_read(record, &l, &lerr) == 0 && strcmp(l.vendor, "amd") == 0) {
+        char rocm[4096];
+        ge_env_system_rocm(rocm, sizeof rocm);
+        ge_env_for_amd_prefix(env, prefix, access(py, F_OK) == 0, rocm, l.hsa_override);
+    } else {
+        ge_env_for_prefix(env, prefix, access(py, F_OK) == 0);
+    }
+    ge_lock_fini(&l);
     return 0;
 }
 

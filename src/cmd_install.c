@@ -220,13 +220,17 @@ static void print_check(const cJSON *c)
         snprintf(dnn, sizeof dnn, "%d", dn->valueint);
     else if (cJSON_IsString(dn))
         ge_strlcpy(dnn, dn->valuestring, sizeof dnn);
-    printf("  check: version %s, CUDA %s, cuDNN %s; ", cJSON_IsString(v) ? v->valuestring : "?",
-           cJSON_IsString(cu) ? cu->valuestring : "none", dnn);
+    const cJSON *hip = cJSON_GetObjectItemCaseSensitive(c, "hip");
+    if (cJSON_IsString(hip)) /* a ROCm build: HIP in CUDA's place, MIOpen in cuDNN's */
+        printf("  check: version %s, HIP %s; ", cJSON_IsString(v) ? v->valuestring : "?", hip->valuestring);
+    else
+        printf("  check: version %s, CUDA %s, cuDNN %s; ", cJSON_IsString(v) ? v->valuestring : "?",
+               cJSON_IsString(cu) ? cu->valuestring : "none", dnn);
     const cJSON *cv = cJSON_GetObjectItemCaseSensitive(c, "conv");
     if (cJSON_IsTrue(g))
         printf("sees %s; a matrix product on it %s%s\n", cJSON_IsString(d) ? d->valuestring : "a GPU",
                cJSON_IsTrue(m) ? "came out right" : "came out WRONG",
-               cJSON_IsTrue(cv) ? ", and a convolution through cuDNN" : cJSON_IsFalse(cv) ? "; a convolution FAILED" : "");
+               cJSON_IsTrue(cv) ? (cJSON_IsString(hip) ? ", and a convolution through MIOpen" : ", and a convolution through cuDNN") : cJSON_IsFalse(cv) ? "; a convolution FAILED" : "");
     else
         printf("sees no GPU\n");
 }

@@ -226,10 +226,17 @@ out:
 
 /* The activation scripts of every shell, and the start-up files 'gpuenv shell' gives bash and zsh,
  * all rendered from one list of changes for the final prefix path, written into staging. */
-static int write_activation(const char *prefix, const char *staging, bool venv, struct ge_err *err)
+static int write_activation(const char *prefix, const char *staging, bool venv, const struct ge_lockfile *l,
+                            struct ge_err *err)
 {
     struct ge_env env;
-    ge_env_for_prefix(&env, prefix, venv);
+    if (strcmp(l->vendor, "amd") == 0) {
+        char rocm[4096];
+        ge_env_system_rocm(rocm, sizeof rocm);
+        ge_env_for_amd_prefix(&env, prefix, venv, rocm, l->hsa_override);
+    } else {
+        ge_env_for_prefix(&env, prefix, venv);
+    }
     for (int sh = 0; sh < GE_SHELL_COUNT; sh++) {
         const char *file = ge_shell_file((enum ge_shell)sh);
         if (!file)
@@ -340,7 +347,7 @@ int ge_install(struct ge_project *p, const struct ge_lockfile *l, const struct g
         res->venv_built = v.built;
         res->venv_kept = v.kept;
     }
-    if (write_activation(p->prefix, staging, v.staged, err) < 0)
+    if (write_activation(p->prefix, staging, v.staged, l, err) < 0)
         goto out;
     char record[PATH_MAX + 64];
     snprintf(record, sizeof record, "%s/gpuenv-prefix.lock", staging);

@@ -225,9 +225,15 @@ static int parse_pkgs(struct ge_pctx *c, const cJSON *arr, struct ge_rocm_build 
         if (!cJSON_IsString(name) || !name->valuestring[0] || strlen(name->valuestring) >= sizeof k->name ||
             strspn(name->valuestring, "abcdefghijklmnopqrstuvwxyz0123456789-_.") != strlen(name->valuestring))
             return ge_mp_bad(c, "a package needs a name of letters, digits, '-', '_' and '.'");
+        /* a release, with a local label where the wheels carry one (jaxlib 0.4.30+rocm611) */
         struct ge_version pv;
+        char rel[sizeof k->version];
+        const char *plus = cJSON_IsString(ver) ? strchr(ver->valuestring, '+') : NULL;
         if (!cJSON_IsString(ver) || strlen(ver->valuestring) >= sizeof k->version ||
-            ge_version_parse(&pv, ver->valuestring, 1, 4) < 0)
+            (plus && (!plus[1] || strspn(plus + 1, "abcdefghijklmnopqrstuvwxyz0123456789.") != strlen(plus + 1))))
+            return ge_mp_bad(c, "package %s has no well-formed version", name->valuestring);
+        ge_strlcpy(rel, ver->valuestring, plus ? (size_t)(plus - ver->valuestring) + 1 : sizeof rel);
+        if (ge_version_parse(&pv, rel, 1, 4) < 0)
             return ge_mp_bad(c, "package %s has no well-formed version", name->valuestring);
         ge_strlcpy(k->name, name->valuestring, sizeof k->name);
         ge_strlcpy(k->version, ver->valuestring, sizeof k->version);

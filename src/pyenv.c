@@ -68,6 +68,13 @@ void ge_py_plan_from(const struct ge_plan *plan, const char *pytorch_mirror, str
                                                                    : (strstr(k->extra, "local") != NULL);
         } else if (strcmp(k->name, "numpy") == 0 && k->constraint[0]) {
             add_req(out, "numpy%s%s%s", k->constraint, "", "");
+        } else if (plan->vendor == GE_VENDOR_AMD && k->version[0] && strcmp(k->name, "rocm") != 0 &&
+                   strcmp(k->name, "miopen") != 0) {
+            /* an AMD build's pins: tensorflow-rocm, or jaxlib and JAX's ROCm plugin beside jax */
+            add_req(out, "%s==%s%s", k->name, k->version, "");
+            ge_strlcpy(out->find_links, k->find_links, sizeof out->find_links);
+            if (strncmp(k->name, "tensorflow", 10) == 0) /* its version is the package's, not the module's */
+                ge_strlcpy(out->framework, "tensorflow", sizeof out->framework);
         }
     }
 }
@@ -225,6 +232,7 @@ static const char check_py[] =
     "        import torch\n"
     "        r['version'] = torch.__version__\n"
     "        r['cuda'] = torch.version.cuda\n"
+    "        r['hip'] = getattr(torch.version, 'hip', None)\n"
     "        r['cudnn'] = torch.backends.cudnn.version() if torch.backends.cudnn.is_available() else None\n"
     "        r['gpu'] = bool(torch.cuda.is_available())\n"
     "        if r['gpu']:\n"
@@ -248,6 +256,7 @@ static const char check_py[] =
     "        r['version'] = tf.__version__\n"
     "        b = tf.sysconfig.get_build_info()\n"
     "        r['cuda'], r['cudnn'] = b.get('cuda_version'), b.get('cudnn_version')\n"
+    "        r['hip'] = b.get('rocm_version') if b.get('is_rocm_build') else None\n"
     "        g = tf.config.list_physical_devices('GPU')\n"
     "        r['gpu'] = len(g) > 0\n"
     "        if g:\n"
@@ -258,7 +267,7 @@ static const char check_py[] =
     "    elif fw == 'jax':\n"
     "        import jax, jax.numpy as jnp\n"
     "        r['version'] = jax.__version__\n"
-    "        g = [d for d in jax.devices() if d.platform in ('gpu', 'cuda')]\n"
+    "        g = [d for d in jax.devices() if d.platform in ('gpu', 'cuda', 'rocm')]\n"
     "        r['gpu'] = len(g) > 0\n"
     "        if g:\n"
     "            r['device'] = g[0].device_kind\n"

@@ -234,6 +234,16 @@ const struct ge_ver *ge_rs_amd_pythons(const struct rctx *x, const struct cand *
         *n = c->rb->npython;
         return c->rb->python;
     }
+    /* AMD's own builds where their Python set is not recorded: the framework release's (a policy,
+     * said in the plan's notes) */
+    if (c->tf) {
+        *n = c->tf->npython;
+        return c->tf->python;
+    }
+    if (c->jr) {
+        *n = c->jr->npython;
+        return c->jr->python;
+    }
     *n = 0;
     return NULL;
 }
@@ -279,6 +289,19 @@ static unsigned override_target(const struct rctx *x, const unsigned *gfx, int n
     return target;
 }
 
+/* The ROCm release of v (X.Y: its newest X.Y.z) whose officially supported targets are known. */
+static const struct ge_rocm_release *official_list(const struct ge_matrix *m, const struct ge_ver *v)
+{
+    for (size_t i = m->nrocm; i-- > 0;) {
+        const struct ge_rocm_release *r = &m->rocm[i];
+        bool same = v->v.n >= 3 ? ge_version_cmp(&r->version.v, &v->v) == 0
+                                : r->version.v.part[0] == v->v.part[0] && r->version.v.part[1] == v->v.part[1];
+        if (same && r->ngfx)
+            return r;
+    }
+    return NULL;
+}
+
 void ge_rs_amd_check_gpus(const struct rctx *x, struct cand *c)
 {
     const struct ge_host_facts *h = x->h;
@@ -289,6 +312,18 @@ void ge_rs_amd_check_gpus(const struct rctx *x, struct cand *c)
     if (!c->rv && !c->rb) {
         ge_rs_unknown(c, GE_REASON_GPU, "the matrix lacks torch %s's ROCm wheels", c->tr->version.s);
         return;
+    }
+    if (ngfx == 0 && c->rb) {
+        /* AMD lists TensorFlow and JAX in each ROCm release's compatibility matrix: a GPU that
+         * release supports officially is one its builds serve (a policy, said in the plan) */
+        const struct ge_rocm_release *rr = official_list(x->m, &c->rb->rocm);
+        for (int g = 0; rr && g < h->namd; g++)
+            if (!ge_gfx_list_has(rr->gfx, rr->ngfx, h->amd[g]))
+                rr = NULL;
+        if (rr) {
+            c->by_rocm_list = true;
+            return;
+        }
     }
     if (ngfx == 0) {
         ge_rs_unknown(c, GE_REASON_GPU, "the matrix does not list the gfx targets of %s", c->out->label);
@@ -393,6 +428,12 @@ void ge_rs_amd_plan(const struct rctx *x, const struct cand *c, struct ge_plan *
             ge_buf_addf(pip, " -f %s", c->rb->find_links);
         ge_rs_note(p, "%s's ROCm build loads the system's ROCm %s (/opt/rocm): install it from AMD's packages",
                    c->rb->framework, rocm->s);
+        if (c->by_rocm_list)
+            ge_rs_note(p, "the gfx targets of %s's ROCm %s build are not recorded: the GPUs are ones ROCm %s supports "
+                          "officially, where AMD lists %s %s", c->rb->framework, rocm->s, rocm->s, c->rb->framework, v);
+        if (!c->rb->npython)
+            ge_rs_note(p, "the Python versions of %s's ROCm wheels are not recorded: the plan assumes %s %s's own",
+                       c->rb->framework, c->rb->framework, v);
     }
     bool miopen_known;
     const struct ge_rocm_release *rr = rocm_release_for(x->m, rocm, &miopen_known);

@@ -24,6 +24,7 @@ struct cand {
     const struct ge_rocm_variant *rv;    /* torch's ROCm wheels */
     const struct ge_rocm_build *rb;      /* tensorflow's or jax's ROCm build */
     unsigned override_gfx;               /* --hsa-override: the target a GPU runs the code of, 0 for none */
+    bool by_rocm_list;                   /* its GPUs are checked on its ROCm release's official list */
     struct ge_version version;           /* the framework's (or the toolkit's) version */
     bool has_cuda;
     struct ge_version cuda;              /* the CUDA it is built for: X.Y or X.Y.Z */

@@ -176,6 +176,44 @@ test_tensorflow_and_jax_bring_cuda_through_pip() {
         "$T/gpuenv.lock" || fail "jax's pin"
 }
 
+test_amd_gpus_get_the_rocm_variant_and_its_activation() {
+    setup_py
+    # a described gfx90a: torch's ROCm wheels from their own index, ROCm's check, no NVIDIA archive
+    FAKE_GPU=1 gp install -C "$P" --gpu gfx90a --python "$PY" --pytorch-mirror "$IX" 'torch==2.4.1' torchvision --json
+    assert_rc 0
+    json "d['python']['requirements'] == ['torch==2.4.1+rocm6.1', 'torchvision==0.19.1+rocm6.1', 'numpy<2'] and d['python']['index_url'] == '$IX/whl/rocm6.1' and d['python']['check']['hip'] == '6.1.40091-a8dbc0c19' and d['python']['check']['cuda'] is None and d['packages']['cuda'] is None"
+    grep -q "GET /files/torch-2.4.1%2Brocm6.1-py3" "$T/index.log" || fail "torch did not come from whl/rocm6.1"
+    python3 -c 'import json, sys; h = json.load(open(sys.argv[1]))["host"]; assert h["vendor"] == "amd" and h["gpus"] == "gfx90a" and "hsa_override" not in h, h' \
+        "$P/gpuenv.lock" || fail "gpuenv.lock's host"
+    [ ! -e "$P/.gpuenv/bin/nvcc" ] || fail "a toolkit was installed for an AMD GPU"
+    # activation: no CUDA variables; ROCM_PATH only where the system has a ROCm
+    grep -q CUDA_HOME "$P/.gpuenv/activate" && fail "CUDA_HOME in an AMD prefix's activation"
+    grep -q ROCM_PATH "$P/.gpuenv/activate" && fail "ROCM_PATH without a system ROCm"
+    mkdir -p "$T/root/opt/rocm-6.1.2/.info" && echo 6.1.2-119 >"$T/root/opt/rocm-6.1.2/.info/version"
+    GPUENV_SYSROOT="$T/root" gp env -C "$P" --shell sh
+    assert_rc 0
+    assert_out_has "ROCM_PATH='/opt/rocm-6.1.2'"
+    assert_out_lacks "CUDA_HOME"
+    assert_out_lacks "HSA_OVERRIDE_GFX_VERSION"
+    FAKE_GPU=1 gp install -C "$P" --gpu gfx90a --python "$PY" --pytorch-mirror "$IX" 'torch==2.4.1'
+    assert_rc 0
+    assert_out_has "check: version 2.4.1+rocm6.1, HIP 6.1.40091-a8dbc0c19; sees Fake GPU"
+    # a consumer GPU no build carries: refused, the override named; planned with it only when asked
+    gp install -C "$P" --gpu gfx1031 --python "$PY" --pytorch-mirror "$IX" 'torch==2.4.1'
+    assert_rc 3
+    assert_err_has "no candidate has code for gfx1031"
+    assert_err_has "HSA_OVERRIDE_GFX_VERSION=10.3.0"
+    gp install -C "$P" --gpu gfx1031 --python "$PY" --pytorch-mirror "$IX" --hsa-override 'torch==2.4.1'
+    assert_rc 0
+    grep -q "HSA_OVERRIDE_GFX_VERSION='10.3.0'" "$P/.gpuenv/activate" || fail "the override is not in the activation"
+    python3 -c 'import json, sys; h = json.load(open(sys.argv[1]))["host"]; assert h["hsa_override"] == "10.3.0", h' \
+        "$P/gpuenv.lock" || fail "the lock lacks the override"
+    # the NVIDIA parts alone make no sense for AMD GPUs
+    gp install -C "$P" --gpu gfx90a --python "$PY" --no-python 'torch==2.4.1'
+    assert_rc 2
+    assert_err_has "installs only the framework's venv"
+}
+
 test_what_a_kill_leaves_is_put_back() {
     setup_py
     install_torch 'torch==2.4.1'

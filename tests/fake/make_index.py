@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Build a PEP 503 package index for gpuenv's venv tests: small but valid wheels named like the
-real ones (torch-2.4.1+cu124, torchvision-0.19.1+cu124, numpy, tensorflow with its and-cuda extra,
+real ones (torch-2.4.1+cu124, torchvision-0.19.1+cu124, torch-2.4.1+rocm6.1, numpy, tensorflow with its and-cuda extra,
 nvidia-*, jax with its cuda12 extra and plugin), laid out under the paths download.pytorch.org and
 PyPI use:
     OUT/whl/<variant>/<project>/index.html    PyTorch's index of one CUDA variant
@@ -32,8 +32,11 @@ def wheel(name, version, module, text, requires=(), extras=()):
         meta += "Provides-Extra: %s\n" % e
     for r in requires:
         meta += "Requires-Dist: %s\n" % r
+    body = text.format(version=version, cuda=CUDA.get(version))
+    if version in HIP:  # a ROCm build: torch.version.hip, and no CUDA
+        body += "version.hip = %r\n" % HIP[version]
     files = {
-        "%s/__init__.py" % module: text.format(version=version, cuda=CUDA.get(version)),
+        "%s/__init__.py" % module: body,
         "%s/METADATA" % info: meta,
         "%s/WHEEL" % info: "Wheel-Version: 1.0\nGenerator: gpuenv-tests\nRoot-Is-Purelib: true\nTag: %s\n" % tag,
     }
@@ -61,6 +64,7 @@ def index(where, project, wheels):
         f.write("<!DOCTYPE html>\n<html><body>\n%s</body></html>\n" % links)
 
 
+HIP = {"2.4.1+rocm6.1": "6.1.40091-a8dbc0c19"}
 CUDA = {"2.4.1+cu124": "12.4", "2.4.1+cu121": "12.1", "2.4.1": "12.1", "2.4.1+cpu": None, "2.15.0": "12.2"}
 
 # PyTorch's per-variant indexes: the companions carry the same variant
@@ -71,6 +75,10 @@ for variant in ("cu124", "cu121"):
     index("whl/" + variant, "torchaudio", [wheel("torchaudio", "2.4.1+" + variant, "torchaudio", PLAIN,
                                                  ["torch==2.4.1+" + variant])])
 index("whl/cpu", "torch", [wheel("torch", "2.4.1+cpu", "torch", TORCH)])
+# a ROCm variant: HIP in CUDA's place (the ROCm wheels bring their own ROCm)
+index("whl/rocm6.1", "torch", [wheel("torch", "2.4.1+rocm6.1", "torch", TORCH, ["numpy"])])
+index("whl/rocm6.1", "torchvision", [wheel("torchvision", "0.19.1+rocm6.1", "torchvision", PLAIN,
+                                           ["torch==2.4.1+rocm6.1"])])
 
 # PyPI: numpy, PyPI's own torch build, a CPU build that must never stand in for a CUDA one,
 # tensorflow with [and-cuda], jax with [cuda12]
