@@ -136,11 +136,69 @@ static cJSON *torch_rocm_json(const struct ge_matrix *m)
             } else {
                 cJSON_AddNullToObject(x, "gfx");
             }
+            if (v->gfx_inferred)
+                cJSON_AddStringToObject(x, "gfx_basis", "main-at-branch-cut");
             cJSON_AddItemToArray(vs, x);
         }
         cJSON_AddItemToArray(arr, o);
     }
     return arr;
+}
+
+static cJSON *gfx_json(const unsigned *gfx, int n)
+{
+    if (!n)
+        return cJSON_CreateNull();
+    cJSON *g = cJSON_CreateArray();
+    for (int k = 0; k < n; k++) {
+        char name[16];
+        ge_amd_gfx_name(gfx[k], name, sizeof name);
+        cJSON_AddItemToArray(g, cJSON_CreateString(name));
+    }
+    return g;
+}
+
+/* rocm.json's releases and families, and the ROCm builds of tensorflow and jax. */
+static void add_amd_json(cJSON *doc, const struct ge_matrix *m)
+{
+    cJSON *rs = cJSON_AddArrayToObject(doc, "rocm_releases");
+    for (size_t i = 0; i < m->nrocm; i++) {
+        const struct ge_rocm_release *r = &m->rocm[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "version", r->version.s);
+        ge_json_add_strn(o, "date", r->date[0] ? r->date : NULL);
+        cJSON_AddItemToObject(o, "gfx", gfx_json(r->gfx, r->ngfx));
+        ge_json_add_strn(o, "miopen", r->has_miopen ? r->miopen.s : NULL);
+        ge_json_add_strn(o, "hip", r->hip[0] ? r->hip : NULL);
+        cJSON *d = cJSON_AddArrayToObject(o, "amdgpu");
+        for (int k = 0; k < r->ndrivers; k++)
+            cJSON_AddItemToArray(d, cJSON_CreateString(r->drivers[k]));
+        cJSON_AddItemToArray(rs, o);
+    }
+    cJSON *fs = cJSON_AddArrayToObject(doc, "gfx_families");
+    for (size_t i = 0; i < m->ngfx_families; i++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", m->gfx_families[i].name);
+        cJSON_AddItemToObject(o, "members", gfx_json(m->gfx_families[i].members, m->gfx_families[i].nmembers));
+        cJSON_AddItemToArray(fs, o);
+    }
+    cJSON *bs = cJSON_AddArrayToObject(doc, "rocm_builds");
+    for (size_t i = 0; i < m->nrocm_builds; i++) {
+        const struct ge_rocm_build *b = &m->rocm_builds[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "framework", b->framework);
+        cJSON_AddStringToObject(o, "version", b->version.s);
+        cJSON_AddStringToObject(o, "rocm", b->rocm.s);
+        cJSON *pk = cJSON_AddArrayToObject(o, "packages");
+        for (int k = 0; k < b->npkgs; k++) {
+            char pin[64];
+            snprintf(pin, sizeof pin, "%s==%s", b->pkgs[k].name, b->pkgs[k].version);
+            cJSON_AddItemToArray(pk, cJSON_CreateString(pin));
+        }
+        ge_json_add_strn(o, "find_links", b->find_links[0] ? b->find_links : NULL);
+        cJSON_AddItemToObject(o, "gfx", gfx_json(b->gfx, b->ngfx));
+        cJSON_AddItemToArray(bs, o);
+    }
 }
 
 static cJSON *torch_json(const struct ge_matrix *m)
@@ -490,8 +548,29 @@ static void text_rocm(const struct ge_matrix *m)
                 ge_amd_gfx_name(v->gfx[k], name, sizeof name);
                 printf("%s%s", k ? " " : "", name);
             }
-            printf("\n");
+            printf("%s\n", v->gfx_inferred ? " *" : "");
         }
+    }
+    printf("(* main's list at the release's branch cut, not read at the tag)\n");
+    if (m->nrocm_builds) {
+        printf("\n");
+        header("framework   version   rocm    pins");
+    }
+    for (size_t i = m->nrocm_builds; i-- > 0;) {
+        const struct ge_rocm_build *b = &m->rocm_builds[i];
+        printf("%-11s %-9s %-7s", b->framework, b->version.s, b->rocm.s);
+        for (int k = 0; k < b->npkgs; k++)
+            printf(" %s==%s", b->pkgs[k].name, b->pkgs[k].version);
+        printf("\n");
+    }
+    if (m->ngfx_families) {
+        printf("\n");
+        header("family            members (HSA_OVERRIDE_GFX_VERSION hints stay within one)");
+    }
+    for (size_t i = 0; i < m->ngfx_families; i++) {
+        char list[200];
+        ge_gfx_list_format(m->gfx_families[i].members, m->gfx_families[i].nmembers, list, sizeof list);
+        printf("%-17s %s\n", m->gfx_families[i].name, list);
     }
 }
 
@@ -595,7 +674,10 @@ static int matrix_run(struct ge_ctx *ctx, int argc, char **argv)
         if (!gaps && (t < 0 || t == 4))
             cJSON_AddItemToObject(doc, "jax", jax_json(m));
         if (!gaps && (t < 0 || t == 5))
+        {
             cJSON_AddItemToObject(doc, "torch_rocm", torch_rocm_json(m));
+            add_amd_json(doc, m);
+        }
         if (ge_out_json(doc) == 0)
             ctx->json_printed = true;
     } else if (gaps) {

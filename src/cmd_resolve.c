@@ -199,7 +199,7 @@ static int resolve_run(struct ge_ctx *ctx, int argc, char **argv)
     struct ge_host_req req;
     ge_host_req_init(&req);
     bool json = false, explain = false;
-    struct ge_resolve_opts ro = {false};
+    struct ge_resolve_opts ro = {.strict = false};
     const char *python = NULL, *platform = NULL, *arch = NULL;
     struct ge_cli_iter it;
     ge_cli_iter_init(&it, ctx, argc, argv);

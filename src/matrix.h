@@ -174,6 +174,7 @@ struct ge_rocm_variant {
     struct ge_ver rocm;     /* 6.2, or 5.4.2 */
     int ngfx;               /* 0: the targets are not known */
     unsigned gfx[GE_MAX_GFX]; /* the gfx targets its wheels carry, as gfx_target_version, ascending */
+    bool gfx_inferred;      /* gfx_basis "main-at-branch-cut": main's list at the release's branch cut */
 };
 
 #define GE_MAX_ROCM_VARIANTS 4

@@ -222,7 +222,7 @@ static bool ok_torch_rocm(const struct ge_torch_rocm_release *r)
         const struct ge_rocm_variant *v = &r->variants[i];
         if (!OK_STR(v->name) || !OK_STR(v->platform) || !ok_ver(&v->rocm) || v->ngfx < 0 || v->ngfx > GE_MAX_GFX)
             return false;
-        if (!ok_gfx(v->gfx, v->ngfx, GE_MAX_GFX))
+        if (!ok_gfx(v->gfx, v->ngfx, GE_MAX_GFX) || !ok_bool(&v->gfx_inferred))
             return false;
     }
     return true;

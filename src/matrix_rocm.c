@@ -77,6 +77,11 @@ int ge_mp_load_torch_rocm(struct ge_pctx *c, const cJSON *doc, struct ge_matrix 
                     return ge_mp_bad(c, "variant %s is listed twice", x->name);
             if (parse_gfx(c, cJSON_GetObjectItemCaseSensitive(v, "gfx"), "gfx", x->gfx, &x->ngfx, GE_MAX_GFX) < 0)
                 return -1;
+            char basis[32];
+            ge_mp_opt_str(v, "gfx_basis", basis, sizeof basis);
+            if (basis[0] && (strcmp(basis, "main-at-branch-cut") != 0 || !x->ngfx))
+                return ge_mp_bad(c, "gfx_basis '%s' is not main-at-branch-cut with a gfx list", basis);
+            x->gfx_inferred = basis[0] != '\0';
         }
         i++;
     }

@@ -414,6 +414,9 @@ void ge_rs_amd_plan(const struct rctx *x, const struct cand *c, struct ge_plan *
                 ge_rs_index_url(x->m, c->rv->name, k->index_url, sizeof k->index_url);
             ge_buf_addf(pip, "%s%s==%s", i ? " " : "pip install ", pkgs[i], vers[i]);
         }
+        if (c->rv->gfx_inferred)
+            ge_rs_note(p, "%s's gfx targets are main's list at the release's branch cut, not read at the tag "
+                          "(data/pytorch_rocm.json policy 'main-at-branch-cut')", c->out->label);
         ge_rs_note(p, "PyTorch's ROCm wheels bring their own HIP runtime, MIOpen and math libraries (ROCm %s): the "
                       "machine needs the amdgpu kernel driver and access to /dev/kfd and /dev/dri, not a ROCm install",
                    rocm->s);

@@ -131,6 +131,23 @@ static const struct {
     {"pytorch_rocm.json", "\"gfx942\",", "\"gfx94z\",", "gfx holds 'gfx94z', which is no gfx target"},
     {"pytorch_rocm.json", "\"gfx942\",", "\"gfx900\",", "gfx target gfx900 is listed twice"},
     {"pytorch_rocm.json", "\"platform\": \"linux-x86_64\"", "\"platform\": \"windows-x86_64\"", "PyTorch builds ROCm wheels for linux-x86_64 only"},
+    {"pytorch_rocm.json", "\"name\": \"rocm6.1\",", "\"name\": \"rocm6.1\", \"gfx_basis\": \"guess\",", "gfx_basis 'guess' is not main-at-branch-cut"},
+    {"rocm.json", "\"version\": \"6.1.0\"", "\"version\": \"6.1\"", "rocm.json: releases[1]: version '6.1' is not a well-formed version"},
+    {"rocm.json", "\"version\": \"6.1.0\"", "\"version\": \"6.0.0\"", "ROCm 6.0.0 is listed twice"},
+    {"rocm.json", "\"miopen\": \"3.1.0\"", "\"miopen\": \"three\"", "rocm 6.1.0: miopen 'three' is not a well-formed version"},
+    {"rocm.json", "\"amdgpu\": [", "\"amdgpu\": [7, ", "kernel_driver.amdgpu holds something that is no driver release"},
+    {"rocm.json", "\"gfx_target_version\": 90010", "\"gfx_target_version\": 90009", "gfx_target_version of gfx90a is not 90010"},
+    {"rocm.json", "\"gfx\": \"gfx942\", \"gfx_target_version\": 90402", "\"gfx\": \"gfx90a\", \"gfx_target_version\": 90010", "gfx target gfx90a is listed twice"},
+    {"rocm.json", "\"members\": [\"gfx1100\",", "\"members\": [\"gfx1030\", \"gfx1100\",", "gfx1030 is in family gfx10-3-generic and in gfx11-generic"},
+    {"rocm.json", "[\"gfx1030\", \"gfx1031\", \"gfx1032\", \"gfx1033\", \"gfx1034\", \"gfx1035\", \"gfx1036\"]", "[\"gfx1030\"]", "family gfx10-3-generic has fewer than two members"},
+    {"rocm.json", "\"variable\": \"HSA_OVERRIDE_GFX_VERSION\", ", "", "hsa_override: variable is missing"},
+    {"tensorflow_rocm.json", "\"rocm\": \"6.1\"", "\"rocm\": \"six\"", "tensorflow 2.15.0: rocm 'six' is not a well-formed version"},
+    {"tensorflow_rocm.json", "\"version\": \"2.15.0\"}]", "\"version\": \"2.15.0; rm -rf\"}]", "package tensorflow-rocm has no well-formed version"},
+    {"tensorflow_rocm.json", "\"name\": \"tensorflow-rocm\"", "\"name\": \"tensorflow rocm\"", "a package needs a name of letters"},
+    {"tensorflow_rocm.json", "\"find_links\": \"https://", "\"find_links\": \"http://", "find_links is neither \"\" nor an https:// URL"},
+    {"tensorflow_rocm.json", "\"platform\": \"linux-x86_64\"", "\"platform\": \"windows-x86_64\"", "ROCm builds are for linux-x86_64"},
+    {"jax_rocm.json", "\"version\": \"0.5.0\"}]", "\"version\": \"0.5.0+\"}]", "package jax-rocm60-plugin has no well-formed version"},
+    {"jax_rocm.json", "\"gfx900\", \"gfx906\"", "\"gfx900\", \"gfx900\"", "gfx target gfx900 is listed twice in gfx"},
 };
 
 START_TEST(every_defect_is_refused_with_its_place)
@@ -156,14 +173,37 @@ START_TEST(missing_file_and_folder)
 {
     char *dir = temp_dir();
     char cmd[1024];
-    /* pytorch_rocm.json may be absent: ROCm wheels are then simply not known */
-    snprintf(cmd, sizeof cmd, "cp %s/*.json '%s' && rm '%s/pytorch_rocm.json'", FIXTURE, dir, dir);
+    /* the AMD files may be absent: what they hold is then simply not known */
+    snprintf(cmd, sizeof cmd, "cp %s/*.json '%s' && rm '%s/pytorch_rocm.json' '%s/rocm.json' '%s/tensorflow_rocm.json' "
+             "'%s/jax_rocm.json'", FIXTURE, dir, dir, dir, dir, dir);
     ck_assert_int_eq(system(cmd), 0);
     struct ge_err e0;
     struct ge_matrix *m0 = load(dir, &e0);
     ck_assert_msg(m0, "%s", e0.msg);
     ck_assert_uint_eq(m0->ntorch_rocm, 0);
+    ck_assert_uint_eq(m0->nrocm + m0->ngfx_targets + m0->ngfx_families + m0->nrocm_builds, 0);
+    ck_assert_str_eq(m0->hsa_override, "");
     ck_assert_str_eq(m0->data_version[GE_MF_TORCH_ROCM], "");
+    ge_matrix_free(m0);
+    /* present, they are read whole */
+    snprintf(cmd, sizeof cmd, "cp %s/*.json '%s'", FIXTURE, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    m0 = load(dir, &e0);
+    ck_assert_msg(m0, "%s", e0.msg);
+    ck_assert_uint_eq(m0->nrocm, 2);
+    ck_assert_str_eq(m0->rocm[1].version.s, "6.1.0");
+    ck_assert_str_eq(m0->rocm[1].miopen.s, "3.1.0");
+    ck_assert_int_eq(m0->rocm[1].ndrivers, 3);
+    ck_assert_uint_eq(m0->ngfx_targets, 4);
+    ck_assert_uint_eq(m0->gfx_targets[0].gfx, 90010u); /* ascending */
+    ck_assert_ptr_nonnull(ge_matrix_gfx_family(m0, 100301u));
+    ck_assert_str_eq(ge_matrix_gfx_family(m0, 100301u)->name, "gfx10-3-generic");
+    ck_assert_ptr_null(ge_matrix_gfx_family(m0, 90010u));
+    ck_assert_str_eq(m0->hsa_override, "HSA_OVERRIDE_GFX_VERSION");
+    ck_assert_uint_eq(m0->nrocm_builds, 2);
+    ck_assert_str_eq(m0->rocm_builds[0].framework, "tensorflow"); /* tensorflow's first */
+    ck_assert_str_eq(m0->rocm_builds[1].pkgs[1].name, "jax-rocm60-plugin");
+    ck_assert_ptr_eq(ge_matrix_rocm_newest_of_minor(m0, &m0->rocm[1].version.v), &m0->rocm[1]);
     ge_matrix_free(m0);
     snprintf(cmd, sizeof cmd, "cp %s/*.json '%s' && rm '%s/jax.json'", FIXTURE, dir, dir);
     ck_assert_int_eq(system(cmd), 0);
@@ -273,7 +313,9 @@ START_TEST(damaged_or_forged_caches_are_never_used)
                     a->nccs * sizeof *a->ccs + a->ncudnn * sizeof *a->cudnn;
     size_t header = len - 8 - sizeof *a - arrays - a->ntorch * sizeof *a->torch - a->ntf * sizeof *a->tf -
                     a->njax * sizeof *a->jax - a->narchs * sizeof *a->archs - a->nptx * sizeof *a->ptx -
-                    a->ntorch_rocm * sizeof *a->torch_rocm;
+                    a->ntorch_rocm * sizeof *a->torch_rocm - a->nrocm * sizeof *a->rocm -
+                    a->ngfx_targets * sizeof *a->gfx_targets - a->ngfx_families * sizeof *a->gfx_families -
+                    a->nrocm_builds * sizeof *a->rocm_builds;
     size_t torch0 = header + sizeof *a + arrays;
     ck_assert(a->ntorch > 0 && a->torch[0].nvariants > 0);
     static const struct {

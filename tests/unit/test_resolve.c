@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "amd.h"
 #include "resolve.h"
 #include "tests.h"
 
@@ -56,7 +57,7 @@ static int resolve(const struct ge_host_facts *h, const char *reqs, bool strict,
     ge_err_clear(err);
     for (char *t = strtok(buf, " "); t; t = strtok(NULL, " "))
         ck_assert_int_eq(ge_req_parse(&r[n++], t, err), 0);
-    struct ge_resolve_opts o = {strict};
+    struct ge_resolve_opts o = {.strict = strict};
     ge_plan_init(p);
     return ge_resolve(m, h, r, n, &o, p, err);
 }
@@ -262,6 +263,129 @@ START_TEST(tensorflow_and_jax)
 }
 END_TEST
 
+/* AMD GPUs, as gfx target names ("gfx90a,gfx1031"), on a host with no NVIDIA GPU. */
+static struct ge_host_facts amd_host(const char *gfx, const char *python)
+{
+    struct ge_host_facts h = host("", "", python);
+    char buf[64];
+    snprintf(buf, sizeof buf, "%s", gfx);
+    h.amd_known = true;
+    for (char *t = strtok(buf, ","); t; t = strtok(NULL, ","))
+        ck_assert_int_eq(ge_amd_gfx_parse(t, &h.amd[h.namd++]), 0);
+    return h;
+}
+
+static int resolve_amd(const struct ge_host_facts *h, const char *reqs, enum ge_vendor v, bool override,
+                       struct ge_plan *p, struct ge_err *err)
+{
+    struct ge_req r[8];
+    int n = 0;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", reqs);
+    ge_err_clear(err);
+    for (char *t = strtok(buf, " "); t; t = strtok(NULL, " "))
+        ck_assert_int_eq(ge_req_parse(&r[n++], t, err), 0);
+    struct ge_resolve_opts o = {.vendor = v, .hsa_override = override};
+    ge_plan_init(p);
+    return ge_resolve(m, h, r, n, &o, p, err);
+}
+
+START_TEST(amd_gpus_get_a_rocm_build_holding_their_target)
+{
+    struct ge_plan p;
+    struct ge_err err;
+    struct ge_host_facts h = amd_host("gfx90a", "3.12");
+    ck_assert_msg(resolve_amd(&h, "torch", GE_VENDOR_AUTO, false, &p, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(p.vendor, GE_VENDOR_AMD);
+    ck_assert_str_eq(pkg(&p, "torch")->variant, "rocm6.1"); /* the newest ROCm first */
+    ck_assert_str_eq(pkg(&p, "torch")->index_url, "https://download.pytorch.org/whl/rocm6.1");
+    ck_assert_str_eq(pkg(&p, "rocm")->version, "6.1");
+    ck_assert_str_eq(pkg(&p, "miopen")->version, "3.1.0");
+    ck_assert_ptr_null(pkg(&p, "cuda-toolkit"));
+    ck_assert_str_eq(p.hsa_override, "");
+    ge_plan_fini(&p);
+    /* a label picks the variant */
+    ck_assert_int_eq(resolve_amd(&h, "torch==2.4.1+rocm6.0", GE_VENDOR_AUTO, false, &p, &err), 0);
+    ck_assert_str_eq(pkg(&p, "torch")->variant, "rocm6.0");
+    ck_assert_str_eq(pkg(&p, "miopen")->version, "3.0.0");
+    ge_plan_fini(&p);
+    /* gfx1031: no build carries it; the same-family gfx1030 is named, never applied unasked */
+    h = amd_host("gfx1031", "3.12");
+    ck_assert_int_eq(resolve_amd(&h, "torch", GE_VENDOR_AUTO, false, &p, &err), -1);
+    ck_assert_str_eq(p.reason, "unsupported-gpu");
+    ck_assert_ptr_nonnull(strstr(err.hint, "HSA_OVERRIDE_GFX_VERSION=10.3.0"));
+    ck_assert_ptr_nonnull(strstr(p.cands[0].why[GE_REASON_GPU], "no code object for gfx1031"));
+    ge_plan_fini(&p);
+    ck_assert_int_eq(resolve_amd(&h, "torch", GE_VENDOR_AUTO, true, &p, &err), 0);
+    ck_assert_str_eq(p.hsa_override, "10.3.0");
+    ge_plan_fini(&p);
+    /* the variable applies to every GPU: a gfx1100 beside it cannot be told it is a gfx1030 */
+    h = amd_host("gfx1031,gfx1100", "3.12");
+    ck_assert_int_eq(resolve_amd(&h, "torch", GE_VENDOR_AUTO, true, &p, &err), -1);
+    ck_assert_str_eq(p.reason, "unsupported-gpu");
+    ge_plan_fini(&p);
+    /* a target whose family no build reaches: no override named */
+    h = amd_host("gfx1201", "3.12");
+    ck_assert_int_eq(resolve_amd(&h, "torch", GE_VENDOR_AUTO, false, &p, &err), -1);
+    ck_assert_ptr_null(strstr(err.hint, "HSA_OVERRIDE"));
+    ge_plan_fini(&p);
+}
+END_TEST
+
+START_TEST(amd_platform_vendor_and_other_frameworks)
+{
+    struct ge_plan p;
+    struct ge_err err;
+    struct ge_host_facts h = amd_host("gfx90a", "3.11");
+    snprintf(h.platform, sizeof h.platform, "windows");
+    ck_assert_int_eq(resolve_amd(&h, "torch", GE_VENDOR_AUTO, false, &p, &err), -1);
+    ck_assert_str_eq(p.reason, "unsupported-platform");
+    ge_plan_fini(&p);
+    /* both vendors: the user chooses, and a plan is one vendor's */
+    h = amd_host("gfx90a", "3.11");
+    h.gpus_known = true;
+    ge_cc_parse(&h.gpus[h.ngpus++], "8.0");
+    ck_assert_int_eq(resolve_amd(&h, "torch", GE_VENDOR_AUTO, false, &p, &err), -1);
+    ck_assert_int_eq(err.status, GE_EXIT_USAGE);
+    ck_assert_ptr_nonnull(strstr(err.hint, "--vendor"));
+    ge_plan_fini(&p);
+    ck_assert_int_eq(resolve_amd(&h, "torch", GE_VENDOR_NVIDIA, false, &p, &err), 0);
+    ck_assert_str_eq(pkg(&p, "torch")->variant, "cu124");
+    ge_plan_fini(&p);
+    ck_assert_int_eq(resolve_amd(&h, "torch", GE_VENDOR_AMD, false, &p, &err), 0);
+    ck_assert_str_eq(pkg(&p, "torch")->variant, "rocm6.1");
+    ge_plan_fini(&p);
+    ck_assert_int_eq(resolve_amd(&h, "torch==2.4.1+rocm6.1 cuda-toolkit", GE_VENDOR_AUTO, false, &p, &err), -1);
+    ck_assert_int_eq(err.status, GE_EXIT_USAGE);
+    ge_plan_fini(&p);
+    /* no framework: nothing gpuenv installs for AMD */
+    h = amd_host("gfx90a", "3.11");
+    ck_assert_int_eq(resolve_amd(&h, "", GE_VENDOR_AUTO, false, &p, &err), -1);
+    ck_assert_int_eq(err.status, GE_EXIT_USAGE);
+    ge_plan_fini(&p);
+    /* tensorflow-rocm: its gfx list unknown, the GPU on ROCm 6.1's official list; the system's ROCm */
+    ck_assert_msg(resolve_amd(&h, "tensorflow", GE_VENDOR_AUTO, false, &p, &err) == 0, "%s", err.msg);
+    ck_assert_str_eq(pkg(&p, "tensorflow-rocm")->version, "2.15.0");
+    ck_assert_str_eq(pkg(&p, "tensorflow-rocm")->find_links, "https://repo.radeon.com/rocm/manylinux/rocm-rel-6.1/");
+    bool said = false;
+    for (int i = 0; i < p.nnotes; i++)
+        said = said || strstr(p.notes[i], "supports officially");
+    ck_assert(said);
+    ge_plan_fini(&p);
+    h.rocm_known = true;
+    ge_version_parse(&h.rocm.v, "6.0.2", 2, 3);
+    snprintf(h.rocm.s, sizeof h.rocm.s, "6.0.2");
+    ck_assert_int_eq(resolve_amd(&h, "tensorflow", GE_VENDOR_AUTO, false, &p, &err), -1);
+    ck_assert_str_eq(p.reason, "driver-too-old");
+    ge_plan_fini(&p);
+    /* gfx1100 is on ROCm 6.1's list, not in the jax build's own: refused */
+    h = amd_host("gfx1100", "3.11");
+    ck_assert_int_eq(resolve_amd(&h, "jax", GE_VENDOR_AUTO, false, &p, &err), -1);
+    ck_assert_str_eq(p.reason, "unsupported-gpu");
+    ge_plan_fini(&p);
+}
+END_TEST
+
 Suite *suite_resolve(void)
 {
     Suite *s = suite_create("resolve");
@@ -274,6 +398,8 @@ Suite *suite_resolve(void)
     tcase_add_test(tc, unknown_names_versions_and_two_frameworks);
     tcase_add_test(tc, no_requirement_gives_the_newest_toolkit);
     tcase_add_test(tc, tensorflow_and_jax);
+    tcase_add_test(tc, amd_gpus_get_a_rocm_build_holding_their_target);
+    tcase_add_test(tc, amd_platform_vendor_and_other_frameworks);
     suite_add_tcase(s, tc);
     return s;
 }
