@@ -16,8 +16,9 @@ static const struct ge_opt detect_opts[] = {
     [OPT_JSON] = {"json", 0, false, NULL, "print one JSON document (also on failure)", NULL},
     [OPT_DRIVER] = {"driver", 0, true, "VERSION",
                     "describe a machine with this driver instead of probing", NULL},
-    [OPT_GPU] = {"gpu", 0, true, "CC",
-                 "describe a machine with a GPU of this compute capability (repeatable)",
+    [OPT_GPU] = {"gpu", 0, true, "CC|GFX",
+                 "describe a machine with a GPU of this compute capability, or an AMD GPU of this gfx target "
+                 "(repeatable)",
                  GE_GPU_COMPLETIONS},
     {NULL, 0, false, NULL, NULL, NULL},
 };
@@ -181,6 +182,12 @@ static void print_text(const struct ge_driver_info *info, bool known, const stru
     }
 
     if (amd && (amd->ngpus || amd->nrocm || amd->module_loaded)) {
+        if (info->source == GE_DRIVER_OVERRIDE) { /* described by --gpu gfx...: nothing else is known */
+            printf("\n%samd gpus%s %s(described by --gpu)%s\n", b, r, dim, r);
+            for (int i = 0; i < amd->ngpus; i++)
+                printf("  %-3d %s\n", i, amd->gpus[i].gfx);
+            goto toolkits;
+        }
         printf("\n%samd gpus%s %s(KFD topology; amdgpu %s%s%s)%s\n", b, r, dim,
                amd->driver_version[0] ? amd->driver_version : "version unknown", amd->driver_source[0] ? " from " : "",
                amd->driver_source, r);
@@ -201,6 +208,7 @@ static void print_text(const struct ge_driver_info *info, bool known, const stru
             printf("  rocm      %s %s\n", amd->rocm[i].version, amd->rocm[i].path);
     }
 
+toolkits:
     printf("\n%scuda toolkits on this system%s %s(installed, apart from the driver)%s\n", b, r, dim, r);
     if (tk->n == 0)
         printf("  none\n");
@@ -269,11 +277,19 @@ static int detect_run(struct ge_ctx *ctx, int argc, char **argv)
     const char *search = getenv("GPUENV_TOOLKIT_PATH");
     ge_toolkit_scan(search ? search : GE_TOOLKIT_DEFAULT_PATH, search == NULL, tk);
 
-    /* AMD GPUs beside NVIDIA's, on this machine only (a machine described by flags is NVIDIA's):
-     * with one, a missing NVIDIA driver is no failure */
+    /* AMD GPUs beside NVIDIA's: this machine's, or those --gpu gfx... describes; with one, a
+     * missing NVIDIA driver is no failure */
     struct ge_amd_info *amd = NULL;
     if (info->source != GE_DRIVER_OVERRIDE && (amd = calloc(1, sizeof *amd)))
         ge_amd_detect(getenv("GPUENV_SYSROOT"), amd);
+    else if (req.namd && (amd = calloc(1, sizeof *amd)))
+        for (int i = 0; i < req.namd; i++) {
+            struct ge_amd_gpu *g = &amd->gpus[amd->ngpus++];
+            g->node = -1;
+            g->render_minor = -1;
+            g->gfx_target_version = req.amd[i];
+            ge_amd_gfx_name(req.amd[i], g->gfx, sizeof g->gfx);
+        }
     if (rc < 0 && amd && amd->ngpus && (ctx->err.status == GE_EXIT_NO_DRIVER || ctx->err.status == GE_EXIT_NO_GPU)) {
         ge_log_info("no NVIDIA GPU: %s", ctx->err.msg);
         ge_err_clear(&ctx->err);

@@ -196,6 +196,11 @@ static void add_amd_json(cJSON *doc, const struct ge_matrix *m)
             cJSON_AddItemToArray(pk, cJSON_CreateString(pin));
         }
         ge_json_add_strn(o, "find_links", b->find_links[0] ? b->find_links : NULL);
+        cJSON *py = b->npython ? cJSON_AddArrayToObject(o, "python") : NULL;
+        if (!py)
+            cJSON_AddNullToObject(o, "python");
+        for (int k = 0; k < b->npython; k++)
+            cJSON_AddItemToArray(py, cJSON_CreateString(b->python[k].s));
         cJSON_AddItemToObject(o, "gfx", gfx_json(b->gfx, b->ngfx));
         cJSON_AddItemToArray(bs, o);
     }
@@ -327,7 +332,10 @@ static int show_gaps(struct ge_ctx *ctx, const struct ge_matrix *m, int t, cJSON
     const char *last = "";
     for (size_t i = 0; i < g.n; i++) {
         const struct ge_gap *x = &g.v[i];
-        if (t >= 0 && (int)x->file != t)
+        /* the rocm table is every AMD file's */
+        bool amd = x->file == GE_MF_TORCH_ROCM || x->file == GE_MF_ROCM || x->file == GE_MF_TF_ROCM ||
+                   x->file == GE_MF_JAX_ROCM;
+        if (t >= 0 && (t == GE_MF_TORCH_ROCM ? !amd : (int)x->file != t))
             continue;
         n++;
         if (arr) {
@@ -577,19 +585,28 @@ static void text_rocm(const struct ge_matrix *m)
 static void text_summary(const struct ge_matrix *m)
 {
     printf("data folder  %s\n\n", m->dir);
-    header("file             data version  records  newest");
-    printf("%-16s %-13s %-8zu %s\n", "cuda.json", m->data_version[GE_MF_CUDA], m->ncuda,
+    header("file                 data version  records  newest");
+    printf("%-20s %-13s %-8zu %s\n", "cuda.json", m->data_version[GE_MF_CUDA], m->ncuda,
            m->ncuda ? m->cuda[m->ncuda - 1].version.s : "-");
-    printf("%-16s %-13s %-8zu %s\n", "cudnn.json", m->data_version[GE_MF_CUDNN], m->ncudnn,
+    printf("%-20s %-13s %-8zu %s\n", "cudnn.json", m->data_version[GE_MF_CUDNN], m->ncudnn,
            m->ncudnn ? m->cudnn[m->ncudnn - 1].version.s : "-");
-    printf("%-16s %-13s %-8zu %s\n", "pytorch.json", m->data_version[GE_MF_TORCH], m->ntorch,
+    printf("%-20s %-13s %-8zu %s\n", "pytorch.json", m->data_version[GE_MF_TORCH], m->ntorch,
            m->ntorch ? m->torch[m->ntorch - 1].version.s : "-");
-    printf("%-16s %-13s %-8zu %s\n", "tensorflow.json", m->data_version[GE_MF_TF], m->ntf,
+    printf("%-20s %-13s %-8zu %s\n", "tensorflow.json", m->data_version[GE_MF_TF], m->ntf,
            m->ntf ? m->tf[m->ntf - 1].version.s : "-");
-    printf("%-16s %-13s %-8zu %s\n", "jax.json", m->data_version[GE_MF_JAX], m->njax,
+    printf("%-20s %-13s %-8zu %s\n", "jax.json", m->data_version[GE_MF_JAX], m->njax,
            m->njax ? m->jax[m->njax - 1].version.s : "-");
-    printf("%-17s %-13s %-8zu %s\n", "pytorch_rocm.json", m->data_version[GE_MF_TORCH_ROCM][0] ? m->data_version[GE_MF_TORCH_ROCM] : "absent",
+    printf("%-20s %-13s %-8zu %s\n", "pytorch_rocm.json", m->data_version[GE_MF_TORCH_ROCM][0] ? m->data_version[GE_MF_TORCH_ROCM] : "absent",
            m->ntorch_rocm, m->ntorch_rocm ? m->torch_rocm[m->ntorch_rocm - 1].version.s : "-");
+    printf("%-20s %-13s %-8zu %s\n", "rocm.json", m->data_version[GE_MF_ROCM][0] ? m->data_version[GE_MF_ROCM] : "absent",
+           m->nrocm, m->nrocm ? m->rocm[m->nrocm - 1].version.s : "-");
+    size_t ntf = 0;
+    for (size_t i = 0; i < m->nrocm_builds; i++)
+        ntf += strcmp(m->rocm_builds[i].framework, "tensorflow") == 0;
+    printf("%-20s %-13s %-8zu\n", "tensorflow_rocm.json",
+           m->data_version[GE_MF_TF_ROCM][0] ? m->data_version[GE_MF_TF_ROCM] : "absent", ntf);
+    printf("%-20s %-13s %-8zu\n", "jax_rocm.json", m->data_version[GE_MF_JAX_ROCM][0] ? m->data_version[GE_MF_JAX_ROCM] : "absent",
+           m->nrocm_builds - ntf);
     printf("\n'gpuenv matrix cuda|cudnn|torch|tensorflow|jax|rocm' shows one table.\n");
 }
 

@@ -151,11 +151,35 @@ static int torch_rocm_gaps(const struct ge_matrix *m, struct ge_gaps *g)
     return 0;
 }
 
+/* rocm.json's releases, and the ROCm builds of tensorflow and jax. */
+static int rocm_gaps(const struct ge_matrix *m, struct ge_gaps *g)
+{
+    for (size_t i = m->nrocm; i-- > 0;) {
+        const struct ge_rocm_release *r = &m->rocm[i];
+        char rec[64];
+        snprintf(rec, sizeof rec, "rocm %s", r->version.s);
+        if ((!r->ngfx && add(g, GE_MF_ROCM, rec, "gfx", "the GPU targets it supports officially") < 0) ||
+            (!r->has_miopen && add(g, GE_MF_ROCM, rec, "miopen", "the MIOpen it ships") < 0))
+            return -1;
+    }
+    for (size_t i = m->nrocm_builds; i-- > 0;) {
+        const struct ge_rocm_build *b = &m->rocm_builds[i];
+        enum ge_matrix_file f = strcmp(b->framework, "jax") == 0 ? GE_MF_JAX_ROCM : GE_MF_TF_ROCM;
+        char rec[96];
+        snprintf(rec, sizeof rec, "%s %s rocm%s", b->framework, b->version.s, b->rocm.s);
+        if ((!b->ngfx && add(g, f, rec, "gfx", "the gfx targets its build carries (its ROCm release's official list "
+                                              "stands in)") < 0) ||
+            (!b->npython && add(g, f, rec, "python", "the Python versions of its wheels (the release's stand in)") < 0))
+            return -1;
+    }
+    return 0;
+}
+
 int ge_gaps_find(const struct ge_matrix *m, struct ge_gaps *out)
 {
     memset(out, 0, sizeof *out);
     if (cuda_gaps(m, out) < 0 || cudnn_gaps(m, out) < 0 || torch_gaps(m, out) < 0 || tf_gaps(m, out) < 0 ||
-        jax_gaps(m, out) < 0 || torch_rocm_gaps(m, out) < 0) {
+        jax_gaps(m, out) < 0 || torch_rocm_gaps(m, out) < 0 || rocm_gaps(m, out) < 0) {
         ge_gaps_fini(out);
         return -1;
     }

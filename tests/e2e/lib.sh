@@ -67,3 +67,26 @@ if not ok:
     print("json expression false:", sys.argv[2]); sys.exit(1)
 PY
 }
+
+# A fake AMD machine under GPUENV_SYSROOT: amd_machine (the KFD topology's CPU node, /dev/kfd,
+# ROCm 6.2.4 in /opt), then amd_gpu NODE GFX_TARGET_VERSION DEVICE_ID LOCATION_ID RENDER_MINOR [MEMORY].
+amd_gpu() {
+    n="$GPUENV_SYSROOT/sys/class/kfd/kfd/topology/nodes/$1"
+    mkdir -p "$n/mem_banks/0"
+    printf 'cpu_cores_count 0\nsimd_count 192\ngfx_target_version %s\nvendor_id 4098\ndevice_id %s\nlocation_id %s\ndomain 0\ndrm_render_minor %s\n' \
+        "$2" "$3" "$4" "$5" >"$n/properties"
+    printf 'heap_type 1\nsize_in_bytes %s\n' "${6:-25753026560}" >"$n/mem_banks/0/properties"
+    mkdir -p "$GPUENV_SYSROOT/dev/dri" "$GPUENV_SYSROOT/sys/module/amdgpu"
+    : >"$GPUENV_SYSROOT/dev/dri/renderD$5"
+}
+
+amd_machine() {
+    n="$GPUENV_SYSROOT/sys/class/kfd/kfd/topology/nodes/0"
+    mkdir -p "$n"
+    printf 'cpu_cores_count 32\nsimd_count 0\ngfx_target_version 0\n' >"$n/properties"
+    mkdir -p "$GPUENV_SYSROOT/dev"
+    : >"$GPUENV_SYSROOT/dev/kfd"
+    mkdir -p "$GPUENV_SYSROOT/opt/rocm-6.2.4/.info"
+    echo "6.2.4-120" >"$GPUENV_SYSROOT/opt/rocm-6.2.4/.info/version"
+    ln -s rocm-6.2.4 "$GPUENV_SYSROOT/opt/rocm"
+}

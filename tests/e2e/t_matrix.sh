@@ -44,7 +44,7 @@ test_json_holds_the_typed_tables() {
     export GPUENV_DATA_DIR="$ROOT/data"
     gp matrix --json
     assert_rc 0
-    json 'list(d)[:4] == ["schema", "ok", "data_dir", "data_version"] and set(d["data_version"]) == {"cuda.json", "cudnn.json", "pytorch.json", "tensorflow.json", "jax.json", "pytorch_rocm.json"}'
+    json 'list(d)[:4] == ["schema", "ok", "data_dir", "data_version"] and set(d["data_version"]) == {"cuda.json", "cudnn.json", "pytorch.json", "tensorflow.json", "jax.json", "pytorch_rocm.json", "rocm.json", "tensorflow_rocm.json", "jax_rocm.json"}'
     json 'all(k in d for k in ["cuda", "minor_version_compat", "driver_branches", "cudnn", "torch", "tensorflow", "jax", "torch_rocm"])'
     json '[r["version"] for r in d["cuda"]] == sorted([r["version"] for r in d["cuda"]], key=lambda v: [int(x) for x in v.split(".")])'
     json 'next(m for m in d["minor_version_compat"] if m["major"] == 12)["min_driver"]["linux-x86_64"] == "525.60.13"'
@@ -173,7 +173,12 @@ test_pytorch_rocm_wheels_and_their_gfx_targets() {
     json '[v["name"] for r in d["torch_rocm"] if r["version"] == "2.1.0" for v in r["variants"]] == ["rocm5.5", "rocm5.6"]'
     json '[v["gfx"] for r in d["torch_rocm"] if r["version"] == "2.4.1" for v in r["variants"] if v["name"] == "rocm6.1"] == [["gfx900", "gfx906", "gfx908", "gfx90a", "gfx942", "gfx1030", "gfx1100"]]'
     gp matrix --gaps rocm --json
-    json 'd["count"] > 0 and all(g["file"] == "pytorch_rocm.json" and g["fact"] == "gfx" for g in d["gaps"])'
+    json 'd["count"] > 0 and all(g["file"] in ("pytorch_rocm.json", "rocm.json", "tensorflow_rocm.json", "jax_rocm.json") for g in d["gaps"])'
+    json 'all(g["fact"] in ("gfx", "python", "miopen") for g in d["gaps"]) and any(g["record"] == "tensorflow 2.18.1 rocm6.4" for g in d["gaps"])'
+    gp matrix rocm --json
+    json 'next(v for r in d["torch_rocm"] if r["version"] == "2.9.1" for v in r["variants"] if v["name"] == "rocm6.4")["gfx_basis"] == "main-at-branch-cut"'
+    json 'any(f["name"] == "gfx10-3-generic" and "gfx1031" in f["members"] for f in d["gfx_families"]) and any(b["packages"] == ["tensorflow-rocm==2.14.0.600"] for b in d["rocm_builds"])'
+    json 'next(r for r in d["rocm_releases"] if r["version"] == "6.2.4")["miopen"] == "3.2.0"'
     # a data folder without the file: the table is empty, nothing fails
     mkdir -p "$T/data"
     cp "$E2E_DIR"/../../data/cuda.json "$E2E_DIR"/../../data/cudnn.json "$E2E_DIR"/../../data/pytorch.json \

@@ -117,3 +117,29 @@ test_damaged_data_exits_5() {
     GPUENV_DATA_DIR="$T/data" gp resolve torch --driver 580.65.06
     assert_rc 5; assert_err_has "cuda.json: top level: schema is not 1"
 }
+
+test_amd_gpus_from_the_kfd_topology_get_a_rocm_plan() {
+    amd_machine
+    amd_gpu 1 90010 29704 768 128
+    gp resolve 'torch==2.4.1' --python 3.12
+    assert_rc 0
+    assert_out_has "plan for amd gpu gfx90a; rocm 6.2.4; python 3.12; linux x86_64"
+    assert_out_has "torch==2.4.1 --index-url https://download.pytorch.org/whl/rocm6.1"
+    assert_err_lacks "cannot check the driver"   # no NVIDIA driver is no matter for an AMD plan
+    gp resolve --json 'torch==2.4.1' --python 3.12
+    json 'd["host"]["amd_gpus"] == [{"index": 0, "gfx": "gfx90a"}] and d["host"]["rocm"]["version"] == "6.2.4" and d["plan"]["vendor"] == "amd"'
+    # tensorflow-rocm loads the system's ROCm: 6.2.4 is too old for a ROCm 6.4 build
+    gp resolve --json 'tensorflow==2.18.1' --python 3.11
+    assert_rc 3
+    json 'd["error"]["reason"] == "driver-too-old" and "ROCm 6.2.4" in d["error"]["message"] + d["error"]["hint"]'
+    # with an NVIDIA GPU described too, the user chooses
+    gp resolve 'torch==2.4.1' --python 3.12 --gpu 8.0 --gpu gfx90a
+    assert_rc 2
+    assert_err_has "--vendor"
+    gp detect --gpu gfx1100 --json
+    assert_rc 0
+    json 'd["amd"]["gpus"][0]["gfx"] == "gfx1100"'
+    gp resolve torch --gpu gfx12
+    assert_rc 2
+    assert_err_has "invalid gfx target 'gfx12'"
+}

@@ -31,8 +31,9 @@ def driver_for(cc):
 
 def resolves(req, gpus, python, platform="linux", arch="x86_64"):
     for cc in gpus:
-        args = [gpuenv, "resolve", "--json", *req.split(), "--gpu", cc, "--driver", driver_for(cc),
-                "--platform", platform, "--arch", arch]
+        # an AMD GPU (gfx...) has no NVIDIA driver to describe
+        host = ["--gpu", cc] if cc.startswith("gfx") else ["--gpu", cc, "--driver", driver_for(cc)]
+        args = [gpuenv, "resolve", "--json", *req.split(), *host, "--platform", platform, "--arch", arch]
         if python:
             args += ["--python", python]
         r = subprocess.run(args, env=env, capture_output=True, text=True)
@@ -70,6 +71,27 @@ for r in m["torch"]:
                 continue
         check("torch %s on %s" % (r["version"], plat), "torch==" + r["version"], sorted(ccs, key=vt, reverse=True),
               r["python"][-1] if r["python"] else None, platform=os_, arch=arch)
+# AMD: each ROCm build of torch (with its label), tensorflow and jax resolves on a gfx target of its
+# own list or, where that is not recorded, of its ROCm release's official list
+pythons = {r["version"]: r["python"] for r in m["torch"]}
+for r in m["torch_rocm"]:
+    for v in r["variants"]:
+        py = pythons.get(r["version"]) or [None]
+        check("torch %s %s" % (r["version"], v["name"]), "torch==%s+%s" % (r["version"], v["name"]),
+              list(reversed(v["gfx"] or [])), py[-1])
+official = {}
+for rr in m["rocm_releases"]:
+    if rr["gfx"]:
+        official[".".join(rr["version"].split(".")[:2])] = rr["gfx"]
+fw_py = {("tensorflow", r["version"]): r["python"] for r in m["tensorflow"]}
+fw_py.update({("jax", r["version"]): r["python"] for r in m["jax"]})
+for b in m["rocm_builds"]:
+    gfx = b["gfx"] or official.get(".".join(b["rocm"].split(".")[:2]), [])
+    py = b["python"] or fw_py.get((b["framework"], b["version"])) or [None]
+    if b["framework"] == "jax" and not b["gfx"]:
+        continue  # the policy of the official list is tensorflow's (AMD lists TensorFlow per ROCm release)
+    check("%s %s rocm%s" % (b["framework"], b["version"], b["rocm"]), "%s==%s" % (b["framework"], b["version"]),
+          list(reversed(gfx)), py[-1])
 for r in m["tensorflow"]:
     gpus = [cc for cc in known if not r["min_sm"] or vt(cc) >= vt(r["min_sm"])]
     py = r["python"][-1] if r["python"] else None
