@@ -27,13 +27,16 @@ START_TEST(each_missing_fact_is_one_gap)
     struct ge_gaps g;
     ck_assert_int_eq(ge_gaps_find(m, &g), 0);
     /* the fixture lacks: the capabilities of CUDA 12.1 and 13.4, cuDNN 8.9.7's capabilities,
-     * cuDNN 9.1.0 cuda11's oldest CUDA, and TensorFlow 2.15.0's GPU floor */
+     * cuDNN 9.1.0 cuda11's oldest CUDA, TensorFlow 2.15.0's GPU floor, and its ROCm build's gfx
+     * targets and Python versions */
     ck_assert(has_gap(&g, GE_MF_CUDA, "cuda 12.1.1", "ccs"));
     ck_assert(has_gap(&g, GE_MF_CUDA, "cuda 13.4.2", "ccs"));
     ck_assert(has_gap(&g, GE_MF_CUDNN, "cudnn 8.9.7 cuda12", "ccs"));
     ck_assert(has_gap(&g, GE_MF_CUDNN, "cudnn 9.1.0 cuda11", "cuda_min"));
     ck_assert(has_gap(&g, GE_MF_TF, "tensorflow 2.15.0", "min_sm"));
-    ck_assert_uint_eq(g.n, 5);
+    ck_assert(has_gap(&g, GE_MF_TF_ROCM, "tensorflow 2.15.0 rocm6.1", "gfx"));
+    ck_assert(has_gap(&g, GE_MF_TF_ROCM, "tensorflow 2.15.0 rocm6.1", "python"));
+    ck_assert_uint_eq(g.n, 7);
     /* newest first within a file, files in order */
     for (size_t i = 1; i < g.n; i++)
         ck_assert(g.v[i - 1].file <= g.v[i].file);
@@ -48,7 +51,7 @@ START_TEST(each_missing_fact_is_one_gap)
     ck_assert(has_gap(&g, GE_MF_TORCH, "torch 2.4.1 cu124 linux-x86_64", "ptx"));
     ck_assert(has_gap(&g, GE_MF_TORCH, "torch 2.4.1 cu124 linux-x86_64", "cudnn"));
     ck_assert(has_gap(&g, GE_MF_JAX, "jax 0.5.0 [cuda12]", "min_driver"));
-    ck_assert_uint_eq(g.n, 8);
+    ck_assert_uint_eq(g.n, 10);
     /* no architectures: that is the gap, not whether PTX ships */
     m->torch[0].variants[0].narch = 0;
     ge_gaps_fini(&g);
