@@ -187,5 +187,6 @@ test_pytorch_rocm_wheels_and_their_gfx_targets() {
     assert_rc 0
     json 'd["data_version"]["pytorch_rocm.json"] is None and d["torch_rocm"] == []'
     GPUENV_DATA_DIR="$T/data" gp matrix
-    assert_out_has "pytorch_rocm.json absent"
+    assert_out_line "pytorch_rocm.json    absent        0        -"
+    assert_out_line "rocm.json            absent        0        -"
 }
