@@ -22,6 +22,8 @@ test_bash_completion() {
         try "gpuenv detect --gpu 8."
         try "gpuenv matrix t"
         try "gpuenv matrix --ga"
+        try "gpuenv resolve --vendor "
+        try "gpuenv install --gpu gfx11"
     ' _ "$ROOT" >"$OUT" 2>"$ERR"
     RC=$?
     assert_rc 0
@@ -35,6 +37,8 @@ detect|resolve|install|doctor|lock|list|remove|env|run|shell|modulefile|cache|ma
 8.0|8.6|8.7|8.9|
 torch|tensorflow|
 --gaps|
+nvidia|amd|
+gfx1100|gfx1101|gfx1102|gfx1151|
 W
     cmp -s "$T/want" "$OUT" || { diff "$T/want" "$OUT"; fail "bash completions"; }
 }
@@ -53,6 +57,7 @@ test_zsh_completion() {
         try gpuenv detect --
         try gpuenv --color ne
         try gpuenv matrix --ga
+        try gpuenv resolve --vendor ""
     ' _ "$ROOT" >"$OUT" 2>"$ERR"
     RC=$?
     assert_rc 0
@@ -62,6 +67,7 @@ detect,resolve,install,doctor,lock,list,remove,env,run,shell,modulefile,cache,ma
 --driver=,--gpu=,--color=[]
 never[ ]
 --gaps[ ]
+nvidia,amd[ ]
 W
     cmp -s "$T/want" "$OUT" || { diff "$T/want" "$OUT"; fail "zsh completions"; }
 }
@@ -69,7 +75,7 @@ W
 test_fish_completion() {
     command -v fish >/dev/null 2>&1 || { echo "fish missing: 'make deps' installs it"; exit 1; }
     bin_on_path
-    fish --no-config -c "source '$ROOT/completions/gpuenv.fish'; complete -C 'gpuenv de'; complete -C 'gpuenv detect --dr'; complete -C 'gpuenv --color='; complete -C 'gpuenv matrix --ga'" >"$OUT" 2>"$ERR"
+    fish --no-config -c "source '$ROOT/completions/gpuenv.fish'; complete -C 'gpuenv de'; complete -C 'gpuenv detect --dr'; complete -C 'gpuenv --color='; complete -C 'gpuenv matrix --ga'; complete -C 'gpuenv resolve --vendor='" >"$OUT" 2>"$ERR"
     RC=$?
     assert_rc 0
     cat >"$T/want" <<'W'
@@ -79,6 +85,8 @@ detect
 --color=auto
 --color=never
 --gaps
+--vendor=amd
+--vendor=nvidia
 W
     cmp -s "$T/want" "$OUT" || { diff "$T/want" "$OUT"; fail "fish completions"; }
 }
