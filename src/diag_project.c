@@ -21,9 +21,34 @@ static void machine_gpus(const struct ge_driver_info *drv, char *out, size_t siz
     ge_lock_gpus_string(cc, drv->ngpus, out, size);
 }
 
+/* A lock made for AMD GPUs: its gfx targets against the KFD topology's. */
+static void amd_lock_vs_machine(struct ge_doctor *d)
+{
+    const struct ge_lockfile *l = &d->lock;
+    unsigned gfx[GE_MAX_GPUS] = {0};
+    int n = 0;
+    for (int i = 0; i < d->amd.ngpus && n < GE_MAX_GPUS; i++)
+        gfx[n++] = d->amd.gpus[i].gfx_target_version;
+    char gpus[128];
+    ge_lock_gfx_string(gfx, n, gpus, sizeof gpus);
+    if (!n || !l->host_gpus[0] || strcmp(l->host_gpus, gpus) == 0)
+        return;
+    struct ge_finding *x = ge_finding_add(&d->findings, GE_F_LOCK_OTHER_MACHINE, GE_SEV_WARNING, "gpuenv.lock",
+                                          "gpuenv.lock was resolved for AMD GPUs %s, this machine has %s",
+                                          l->host_gpus, gpus);
+    ge_finding_evidence(x, "gpuenv.lock", "GPUs %s", l->host_gpus);
+    ge_finding_evidence(x, "this machine", "GPUs %s (KFD topology)", gpus);
+    ge_finding_fix(x, false, false, "resolve again for this machine: 'gpuenv install -C %s' with the project's "
+                   "requirements (or check the plan first with 'gpuenv resolve')", d->project_dir);
+}
+
 static void lock_vs_machine(struct ge_doctor *d)
 {
     const struct ge_lockfile *l = &d->lock;
+    if (strcmp(l->vendor, "amd") == 0) {
+        amd_lock_vs_machine(d);
+        return;
+    }
     if (!d->drv_ok)
         return;
     char gpus[128];

@@ -526,6 +526,15 @@ test_an_amd_machine() {
     lacks amd-render-denied
     check_is amd ok
     json "'1 AMD GPU (first gfx1100)' in [c['note'] for c in d['checks'] if c['name'] == 'amd'][0]"
+    # a lock made for AMD GPUs: compared with the KFD topology's, not with NVIDIA's (none here)
+    printf '{"schema": 1, "generator": "gpuenv", "requirements": ["torch"], "host": {"driver": "", "gpus": "gfx1100", "python": "3.12", "vendor": "amd"}, "platform": "linux-x86_64", "packages": {"cuda-toolkit": "", "cudnn": "", "cudnn_build": ""}, "archives": [], "python": null}\n' >"$T/p/gpuenv.lock"
+    doc --no-gpu-check
+    lacks lock-other-machine
+    sed -i 's/"gfx1100"/"gfx90a"/' "$T/p/gpuenv.lock"
+    doc --no-gpu-check
+    has lock-other-machine warning
+    json "any('AMD GPUs gfx90a, this machine has gfx1100' in f['message'] for f in d['findings'] if f['code'] == 'lock-other-machine')"
+    rm "$T/p/gpuenv.lock"
     # the same files, opened by a user outside their group
     [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1 || { echo "needs root and setpriv: rest skipped"; return 0; }
     chmod 0660 "$GPUENV_SYSROOT/dev/kfd" "$GPUENV_SYSROOT/dev/dri/renderD128"
