@@ -196,6 +196,12 @@ int ge_diag_amd_binary(struct ge_doctor *d, const char *path, const char *origin
         b->entries = h.n;
         ge_strlcpy(b->archs, targets, sizeof b->archs);
     }
+    if (judged && h.nunreadable) {
+        struct ge_finding *x = ge_finding_add(&d->findings, GE_F_BINARY_UNREADABLE, GE_SEV_INFO, path,
+                                              "%zu of the %zu bundles of %s cannot be judged: %s", h.nunreadable,
+                                              h.nbundles, path, h.unreadable);
+        ge_finding_evidence(x, path, "%s", h.unreadable);
+    }
     for (int i = 0; judged && i < d->amd.ngpus; i++) {
         const struct ge_amd_gpu *g = &d->amd.gpus[i];
         bool seen = false; /* one finding per kind of GPU, not per GPU */

@@ -18,8 +18,9 @@
  *   (header included), u32 uncompressed size, u64 hash (24); version 3: u64 total size, u64
  *   uncompressed size, u64 hash (32); then the compressed uncompressed bundle. Version 1 says
  *   nothing of its own length: its data runs to the next bundle or the end of the section.
- *   A linked library's .hip_fatbin is its objects' bundles one after another (clang aligns each to
- *   4096 bytes), with zero padding between them.
+ *   A linked library's .hip_fatbin is its objects' bundles one after another, each object's section
+ *   aligned, so zero padding may sit between them (read here as such; clang-offload-bundler's own
+ *   -list walks one bundle file, so this part is not LLVM's word but the linker's way).
  * Target IDs and generic processors: llvm/docs/AMDGPUUsage.rst ("Target ID", "AMDGPU Generic
  * Processors"; llvm/llvm-project commit f5c8b0a9139bcc301b75f3e77e307f65f7f870d8): a feature left
  * out of a target ID means "any" (the code runs with it on or off); a generic processor's code runs
