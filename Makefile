@@ -25,7 +25,7 @@ PKGS = libcurl libcjson libarchive libcrypto
 LINKED_PKGS = libcjson
 # Debian packages behind PKGS and the tests; 'make deps' installs them.
 DEB_BUILD = make gcc pkg-config libcurl4-openssl-dev libcjson-dev libarchive-dev libssl-dev
-DEB_TEST = check python3 python3-venv mandoc bash zsh fish dash ksh tcsh csh lmod clang libclang-rt-14-dev
+DEB_TEST = check python3 python3-venv mandoc bash zsh fish dash ksh tcsh csh lmod clang libclang-rt-14-dev clang-14 zstd binutils
 
 # SANITIZE=1 builds everything again with ASan and UBSan, in its own folder, so that the plain
 # ./gpuenv is never a sanitizer build by accident.
@@ -110,7 +110,14 @@ $(B)/fake/librunpath.so: tests/fake/fake_nvml.c
 	@mkdir -p $(@D)
 	$(CC) $(FAKE_CFLAGS) -Wl,--enable-new-dtags,-rpath,'$$ORIGIN:/opt/x' -o $@ $< -Wl,--no-as-needed -lm
 
+# HIP libraries whose .hip_fatbin holds clang offload bundles (clang-offload-bundler, zstd), for hipfat.c
+$(B)/fake/hip/.made: tests/fake/make_hipfat.sh tests/fake/make_ccob.py
+	rm -rf $(@D)
+	CC=$(CC) sh tests/fake/make_hipfat.sh $(@D)
+	touch $@
+
 FAKES = $(B)/fake/libcuda.so.1 $(B)/fake/libnvidia-ml.so.1 $(B)/fake/librpath.so $(B)/fake/librunpath.so
+FAKES += $(B)/fake/hip/.made
 
 check: check-unit check-e2e check-tools lint
 
@@ -131,7 +138,7 @@ check-live: $(B)/gpuenv
 
 # The same unit tests built with clang: the source must build with both compilers.
 check-clang:
-	$(MAKE) CC=clang B=build/clang build/clang/unit_tests build/clang/fake/libcuda.so.1 build/clang/fake/libnvidia-ml.so.1 build/clang/fake/librpath.so build/clang/fake/librunpath.so
+	$(MAKE) CC=clang B=build/clang build/clang/unit_tests build/clang/fake/libcuda.so.1 build/clang/fake/libnvidia-ml.so.1 build/clang/fake/librpath.so build/clang/fake/librunpath.so build/clang/fake/hip/.made
 	GPUENV_FAKE_DIR=$(CURDIR)/build/clang/fake CK_DEFAULT_TIMEOUT=30 build/clang/unit_tests
 
 # libFuzzer harnesses (tests/fuzz/), with ASan and UBSan, for every parser and the unpacker.
@@ -139,7 +146,7 @@ check-clang:
 FUZZ_CC ?= clang
 FUZZ_B = build/fuzz
 FUZZ_SECONDS ?= 10
-FUZZERS = version req manifest lock matrix matrix_cache extract tree_index fatbin
+FUZZERS = version req manifest lock matrix matrix_cache extract tree_index fatbin hipfat
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 -pthread -g -O1 $(WARN) $(FUZZ_SAN) \
               -DGPUENV_DATADIR='"$(DATADIR)"' -MMD -MP $(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CPPFLAGS)

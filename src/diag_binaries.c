@@ -2,7 +2,8 @@
  * fat binaries of the libraries that will be loaded (the framework's own, the CUDA libraries its
  * wheels bring, the prefix's, and any --binary) are read (fatbin.c), and for each GPU: a cubin it
  * runs, only PTX the driver must JIT-compile (and can it: the PTX ISA against the driver's CUDA),
- * or nothing at all. */
+ * or nothing at all. The same libraries' HIP code (.hip_fatbin) is judged against the AMD GPUs
+ * (diag_amd.c). */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,8 +202,14 @@ void ge_diag_binaries(struct ge_doctor *d)
             }
             continue;
         }
+        /* NVIDIA's libraries also carry GPU code outside .nv_fatbin (CUDA 13's cuFFT keeps one
+         * sm_75 kernel there), and which GPUs they support is the matrix's part: not judged */
+        bool judged = !strcmp(origins[i], "framework") || !strcmp(origins[i], "given");
+        /* the AMD GPU code beside it (.hip_fatbin), judged against the AMD GPUs */
+        int hip = ge_diag_amd_binary(d, paths[i], origins[i], judged, &problems);
+        with_code += hip;
         if (fb.n == 0) {
-            if (!strcmp(origins[i], "given")) {
+            if (!strcmp(origins[i], "given") && !hip) {
                 struct ge_finding *x = ge_finding_add(&d->findings, GE_F_BINARY_UNREADABLE, GE_SEV_INFO, paths[i],
                                                       "%s holds no CUDA code (no .nv_fatbin section)", paths[i]);
                 ge_finding_evidence(x, paths[i], "no .nv_fatbin");
@@ -210,7 +217,7 @@ void ge_diag_binaries(struct ge_doctor *d)
             ge_fatbin_fini(&fb);
             continue;
         }
-        with_code++;
+        with_code += !hip;
         char archs[256];
         archs_of(&fb, archs, sizeof archs);
         if (d->nlibs < GE_DOCTOR_MAX_LIBS) {
@@ -221,20 +228,19 @@ void ge_diag_binaries(struct ge_doctor *d)
             b->entries = fb.n;
             ge_strlcpy(b->archs, archs, sizeof b->archs);
         }
-        /* NVIDIA's libraries also carry GPU code outside .nv_fatbin (CUDA 13's cuFFT keeps one
-         * sm_75 kernel there), and which GPUs they support is the matrix's part: not judged */
-        bool judged = !strcmp(origins[i], "framework") || !strcmp(origins[i], "given");
         for (int g = 0; judged && d->drv_ok && g < d->drv.ngpus; g++)
             check_gpu(d, paths[i], origins[i], &fb, &d->drv.gpus[g], archs, &problems);
         ge_fatbin_fini(&fb);
     }
     if (!n)
         ge_doctor_check(d, "binaries", GE_CHECK_SKIPPED, "no framework, prefix or --binary library to read");
-    else if (!d->drv_ok)
+    else if (!d->drv_ok && !d->amd.ngpus)
         ge_doctor_check(d, "binaries", GE_CHECK_SKIPPED, "%d libraries with GPU code read, but no GPU to check them against",
                         with_code);
-    else
+    else {
+        int ngpus = (d->drv_ok ? d->drv.ngpus : 0) + d->amd.ngpus;
         ge_doctor_check(d, "binaries", problems ? GE_CHECK_PROBLEM : GE_CHECK_OK, "%d of %d libraries hold GPU code; "
-                        "the framework's and --binary's checked against %d GPU%s", with_code, n, d->drv.ngpus,
-                        d->drv.ngpus == 1 ? "" : "s");
+                        "the framework's and --binary's checked against %d GPU%s", with_code, n, ngpus,
+                        ngpus == 1 ? "" : "s");
+    }
 }

@@ -1,6 +1,6 @@
 /* diag_python.c: the framework as the interpreter sees it: which frameworks import, how they were
- * built (CUDA or not, which CUDA), NumPy, duplicate copies, and the folders of the CUDA libraries
- * they load. One probe script, run once with a time limit, reports it all as JSON. */
+ * built (CUDA, ROCm or neither, which CUDA), NumPy, duplicate copies, and the folders of the CUDA
+ * libraries they load. One probe script, run once with a time limit, reports it all as JSON. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,8 +216,31 @@ static const char *numpy_rule(const struct ge_doctor *d, const char *fw, const c
     return NULL;
 }
 
+/* A torch without CUDA or ROCm on a machine whose GPUs are AMD's alone: the ROCm build to install. */
+static void cpu_only_amd(struct ge_doctor *d, const char *version, const char *why)
+{
+    const struct ge_amd_gpu *g = &d->amd.gpus[0];
+    struct ge_finding *x = ge_finding_add(&d->findings, GE_F_FRAMEWORK_CPU_ONLY, GE_SEV_ERROR, "torch",
+                                          "torch %s is a build without CUDA or ROCm: it runs on the CPU only, not on "
+                                          "this machine's AMD GPU (%s)", version, g->gfx);
+    ge_finding_evidence(x, "torch", "%s; torch.version.hip is None", why);
+    const struct ge_torch_rocm_release *r;
+    const struct ge_rocm_variant *v = ge_doctor_rocm_build(d, g->gfx_target_version, version, &r);
+    if (v)
+        ge_finding_fix(x, false, false, "'%s -m pip install torch==%s --index-url https://download.pytorch.org/whl/%s' "
+                       "(a ROCm build whose targets include %s; 'gpuenv matrix rocm' lists them)", d->python,
+                       r->version.s, v->name, g->gfx);
+    else
+        ge_finding_fix(x, false, false, "install a ROCm build of torch whose targets include %s ('gpuenv matrix rocm' "
+                       "lists PyTorch's)", g->gfx);
+}
+
 static void cpu_only(struct ge_doctor *d, const char *name, const char *version, const char *why)
 {
+    if (!strcmp(name, "torch") && d->amd.ngpus && !d->drv_ok) {
+        cpu_only_amd(d, version, why);
+        return;
+    }
     struct ge_finding *x = ge_finding_add(&d->findings, GE_F_FRAMEWORK_CPU_ONLY, GE_SEV_ERROR, name,
                                           "%s %s is a build without CUDA: it runs on the CPU only", name, version);
     ge_finding_evidence(x, name, "%s", why);
@@ -333,6 +356,8 @@ static void framework(struct ge_doctor *d, const char *name, const cJSON *fw, co
     }
     if (cuda && d->drv_ok)
         cuda_vs_driver(d, name, cuda);
+    if (!strcmp(name, "torch") && (str_of(fw, "hip") || (version && strstr(version, "+rocm"))))
+        ge_diag_amd_framework(d, name, version, str_of(fw, "hip"), cJSON_GetObjectItem(fw, "lib_dirs"));
 }
 
 void ge_diag_python(struct ge_doctor *d)

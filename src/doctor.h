@@ -114,6 +114,19 @@ void ge_diag_python(struct ge_doctor *d);    /* the framework in the interpreter
 void ge_diag_binaries(struct ge_doctor *d);  /* the GPU code of the libraries that will be loaded */
 void ge_diag_gpu(struct ge_doctor *d);       /* the on-GPU check and the framework's own */
 
+/* The AMD GPU code of one library (diag_amd.c, for diag_binaries.c): recorded in libs, and when
+ * judged, an amd-no-code-object finding per kind of AMD GPU it has no code object for (problems
+ * counts them). 1 when it holds HIP code, 0 when not. */
+int ge_diag_amd_binary(struct ge_doctor *d, const char *path, const char *origin, bool judged, int *problems);
+/* The PyTorch ROCm wheels whose targets include gtv: of the release torch_version when it has
+ * one, else of the newest; NULL when the matrix names none (release gets the release). */
+const struct ge_rocm_variant *ge_doctor_rocm_build(const struct ge_doctor *d, unsigned gtv, const char *torch_version,
+                                                   const struct ge_torch_rocm_release **release);
+/* The ROCm a framework was built against (hip: torch.version.hip, or NULL) against the system's,
+ * when the framework loads the system's (diag_amd.c, for diag_python.c). */
+void ge_diag_amd_framework(struct ge_doctor *d, const char *name, const char *version, const char *hip,
+                           const cJSON *lib_dirs);
+
 /* The interpreter's probe (diag_python.c): run 'python' with the probe script and a time limit;
  * its JSON, or NULL with note saying why. */
 cJSON *ge_doctor_probe_python(const char *python, double timeout_s, char *note, size_t size);

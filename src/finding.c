@@ -64,6 +64,10 @@ static const struct ge_code_info codes[] = {
     {GE_F_AMD_KFD_MISSING, "amd-kfd-missing", GE_AREA_DRIVER, "AMD GPUs are present but /dev/kfd, which ROCm needs, is not"},
     {GE_F_AMD_KFD_DENIED, "amd-kfd-denied", GE_AREA_DRIVER, "this user cannot open /dev/kfd"},
     {GE_F_AMD_RENDER_DENIED, "amd-render-denied", GE_AREA_DRIVER, "this user cannot open an AMD GPU's render node /dev/dri/renderD<N>"},
+    {GE_F_AMD_NO_CODE_OBJECT, "amd-no-code-object", GE_AREA_BINARY,
+     "a library's .hip_fatbin has no code object for an AMD GPU of this machine"},
+    {GE_F_AMD_ROCM_TOO_OLD, "amd-rocm-too-old", GE_AREA_PYTHON,
+     "the framework loads the system's ROCm, older than the ROCm it was built against"},
 };
 
 _Static_assert(sizeof codes / sizeof codes[0] == GE_F_COUNT, "every finding code has a table entry");

@@ -67,6 +67,8 @@ enum ge_code {
     GE_F_AMD_KFD_MISSING,
     GE_F_AMD_KFD_DENIED,
     GE_F_AMD_RENDER_DENIED,
+    GE_F_AMD_NO_CODE_OBJECT,
+    GE_F_AMD_ROCM_TOO_OLD,
     GE_F_COUNT
 };
 

@@ -544,3 +544,110 @@ test_an_amd_machine() {
     has amd-render-denied error
     json "any('usermod -aG' in f['fix']['action'] for f in d['findings'] if f['code'] == 'amd-kfd-denied')"
 }
+
+# amd_node NODE GFX_TARGET_VERSION RENDER_MINOR: an AMD GPU in the fake KFD topology, with /dev/kfd
+# and its render node; HIP: the libraries of tests/fake/make_hipfat.sh (make builds them)
+HIP="$GPUENV_FAKE_DIR/hip"
+amd_node() {
+    n="$GPUENV_SYSROOT/sys/class/kfd/kfd/topology/nodes/$1"
+    mkdir -p "$n" "$GPUENV_SYSROOT/dev/dri" "$GPUENV_SYSROOT/sys/module/amdgpu" "$T/p"
+    printf 'simd_count 192\ngfx_target_version %s\nvendor_id 4098\ndevice_id 29772\nlocation_id 768\ndrm_render_minor %s\n' \
+        "$2" "$3" >"$n/properties"
+    : >"$GPUENV_SYSROOT/dev/kfd"
+    : >"$GPUENV_SYSROOT/dev/dri/renderD$3"
+}
+
+# rocm VERSION: a ROCm install /opt/rocm-VERSION
+rocm() {
+    mkdir -p "$GPUENV_SYSROOT/opt/rocm-$1/.info"
+    echo "$1-115" >"$GPUENV_SYSROOT/opt/rocm-$1/.info/version"
+}
+
+test_amd_code_objects_of_the_framework_and_of_binaries() {
+    amd_node 1 110000 128
+    venv torch=2.5.1+rocm6.2 "lib=torch/lib/libtorch_hip.so:$HIP/libgfx90a.so" "lib=torch/lib/libamdhip64.so.6:$HIP/libnone.so"
+    doc --no-gpu-check
+    assert_rc 0
+    lacks amd-no-code-object
+    lacks framework-cpu-only
+    check_is binaries ok
+    json "[(b['path'].split('/')[-1], b['origin'], b['code']) for b in d['binaries']] == [('libtorch_hip.so', 'framework', 'gfx90a:sramecc+:xnack- gfx1100')]"
+    # a gfx1101, which the library lacks: the fix names a torch build that has it, and the override's risk
+    amd_node 1 110001 128
+    doc --no-gpu-check
+    assert_rc 8
+    has amd-no-code-object error
+    json "(lambda f: f['subject'].endswith('torch/lib/libtorch_hip.so') and 'gfx1101' in f['message'] and 'gfx90a:sramecc+:xnack- gfx1100' in str(f['evidence']) and 'whl/rocm' in f['fix']['action'] and 'HSA_OVERRIDE_GFX_VERSION=11.0.0' in f['fix']['action'] and 'unsupported' in f['fix']['action'])([f for f in d['findings'] if f['code'] == 'amd-no-code-object'][0])"
+    # two GPUs of one kind are one finding
+    amd_node 2 110001 136
+    doc --no-gpu-check
+    json "len([f for f in d['findings'] if f['code'] == 'amd-no-code-object']) == 1"
+    # --binary: a generic target serves the whole family; two bundles must both serve the GPU
+    rm -rf "$T/venv"; PY=
+    venv numpy=1.26.4
+    doc --no-gpu-check --binary "$HIP/libgeneric.so"
+    assert_rc 0
+    lacks amd-no-code-object
+    lacks binary-unreadable
+    rm -r "$GPUENV_SYSROOT/sys/class/kfd/kfd/topology/nodes/2"
+    amd_node 1 90402 128
+    doc --no-gpu-check --binary "$HIP/libtwo.so" --binary "$HIP/libccob2.so" --binary "$HIP/libnone.so"
+    assert_rc 8
+    json "[f['subject'].split('/')[-1] for f in d['findings'] if f['code'] == 'amd-no-code-object'] == ['libtwo.so']"
+    json "(lambda f: '1 of the 2 bundles' in f['message'] and '--offload-arch=gfx942' in f['fix']['action'])([f for f in d['findings'] if f['code'] == 'amd-no-code-object'][0])"
+    json "[f['subject'].split('/')[-1] for f in d['findings'] if f['code'] == 'binary-unreadable'] == ['libnone.so']"
+    # a bundle compressed with zlib is said to be unreadable, not guessed at (the other serves gfx90a)
+    amd_node 1 90010 128
+    doc --no-gpu-check --binary "$HIP/libzlib.so"
+    lacks amd-no-code-object
+    json "any(f['severity'] == 'info' and 'compressed with zlib: targets not readable' in f['message'] for f in d['findings'] if f['code'] == 'binary-unreadable')"
+    # a library no AMD GPU is here to run: read, not judged
+    rm -r "$GPUENV_SYSROOT/sys/class/kfd"
+    machine
+    doc --no-gpu-check --binary "$HIP/libtwo.so"
+    lacks amd-no-code-object
+    json "[b['code'] for b in d['binaries']] == ['gfx90a gfx942']"
+}
+
+test_a_torch_without_cuda_or_rocm_on_an_amd_machine() {
+    amd_node 1 110000 128
+    venv torch=2.5.1+cpu
+    doc --no-gpu-check
+    assert_rc 8
+    has framework-cpu-only error
+    json "(lambda f: 'without CUDA or ROCm' in f['message'] and 'torch==2.5.1 --index-url https://download.pytorch.org/whl/rocm6' in f['fix']['action'] and 'gfx1100' in f['fix']['action'])([f for f in d['findings'] if f['code'] == 'framework-cpu-only'][0])"
+    rm -rf "$T/venv"; PY=
+    venv torch=2.5.1+rocm6.2
+    doc --no-gpu-check
+    assert_rc 0
+    lacks framework-cpu-only
+    json "d['python']['frameworks']['torch']['hip'] == '6.2.41133-dd7f95766' and d['python']['frameworks']['torch']['cuda'] is None"
+}
+
+test_a_framework_built_for_a_newer_rocm_than_the_systems() {
+    amd_node 1 110000 128
+    rocm 6.0.2
+    # built from source against ROCm 6.3, loading the system's HIP runtime
+    venv torch=2.5.0a0 torch-hip=6.3.42131-fa1d09cbd
+    doc --no-gpu-check
+    assert_rc 0
+    has amd-rocm-too-old warning
+    json "(lambda f: 'ROCm 6.3' in f['message'] and '6.0.2' in f['message'] and 'torch.version.hip 6.3.42131-fa1d09cbd' in str(f['evidence']))([f for f in d['findings'] if f['code'] == 'amd-rocm-too-old'][0])"
+    # a wheel that brings its own HIP runtime does not load the system's
+    python3 "$ROOT/tests/fake/make_site.py" "$SITE" "lib=torch/lib/libamdhip64.so:$HIP/libnone.so" || fail "make_site.py"
+    doc --no-gpu-check
+    lacks amd-rocm-too-old
+    # without it again, but with a ROCm as new as the build's
+    rm "$SITE/torch/lib/libamdhip64.so"
+    rocm 6.3.1
+    doc --no-gpu-check
+    lacks amd-rocm-too-old
+    # the wheel's local version says it too
+    rm -rf "$T/venv" "$GPUENV_SYSROOT/opt/rocm-6.3.1"; PY=
+    venv torch=2.5.1+rocm6.2
+    doc --no-gpu-check
+    has amd-rocm-too-old warning
+    gp doctor -C "$T/p" --python "$PY" --no-gpu-check
+    assert_rc 0
+    assert_out_has "amd-rocm-too-old"
+}

@@ -4,7 +4,8 @@
 
 Usage: make_site.py SITE SPEC...
     torch=2.4.1+cu124        torch of that version; CUDA from the label (+cu124 -> 12.4, +cpu -> none,
-                             no label -> 12.1)
+                             no label -> 12.1); +rocm6.2: no CUDA, torch.version.hip 6.2.41133-dd7f95766
+    torch-hip=6.3.42131-x    torch.version.hip of a torch without a label (built from source): no CUDA
     tensorflow=2.15.0        TensorFlow built with CUDA 12.2; tensorflow-cpu=2.15.0 without CUDA
     jax=0.5.0                JAX with its jax_cuda12_plugin; jax-cpu=0.5.0 without a plugin
     numpy=2.1.0              NumPy of that version
@@ -24,6 +25,7 @@ from frameworks import JAX, PLAIN, TENSORFLOW, TORCH  # noqa: E402
 site = sys.argv[1]
 os.makedirs(site, exist_ok=True)
 extra = {}  # module -> text prepended to its __init__.py
+extra_hip = {}  # "torch-hip" -> torch.version.hip
 
 
 def put(rel, text):
@@ -33,7 +35,16 @@ def put(rel, text):
         f.write(text)
 
 
+def torch_hip(version):
+    if "torch-hip" in extra_hip:
+        return extra_hip["torch-hip"]
+    m = re.search(r"\+rocm(\d+\.\d+)", version)
+    return m.group(1) + ".41133-dd7f95766" if m else None
+
+
 def torch_cuda(version):
+    if torch_hip(version):
+        return None
     m = re.search(r"\+cu(\d+)(\d)$", version)
     if m:
         return "%s.%s" % (m.group(1), m.group(2))
@@ -57,6 +68,8 @@ for spec in sys.argv[2:]:
         put("torch/nn/__init__.py", "")
         put("torch/nn/functional.py", "def conv2d(x, w):\n    raise RuntimeError('cudnnFinalize failed "
             "cudnn_status: CUDNN_STATUS_SUBLIBRARY_LOADING_FAILED')\n")
+    elif key == "torch-hip":
+        extra_hip[key] = value
     elif key == "dist":
         os.makedirs(os.path.join(site, value + ".dist-info"), exist_ok=True)
     else:
@@ -65,6 +78,7 @@ for spec in sys.argv[2:]:
 for key, version in mods:
     if key == "torch":
         mod, text = "torch", TORCH.format(version=version, cuda=torch_cuda(version))
+        text += "version.hip = %r\n" % torch_hip(version)
         os.makedirs(os.path.join(site, "torch", "lib"), exist_ok=True)
     elif key in ("tensorflow", "tensorflow-cpu"):
         mod, text = "tensorflow", TENSORFLOW.format(version=version, cuda=None if key.endswith("-cpu") else "12.2")

@@ -6,7 +6,7 @@ out=$1
 here=$(cd "$(dirname "$0")" && pwd)
 root="$here/../.."
 mkdir -p "$out"
-for f in version req manifest lock matrix matrix_cache extract tree_index fatbin; do mkdir -p "$out/$f"; done
+for f in version req manifest lock matrix matrix_cache extract tree_index fatbin hipfat; do mkdir -p "$out/$f"; done
 i=0
 for v in 12.4.1 580.159.04 581.57 9.0 sm_90 sm_100a compute_86 1.2.3.4 0.0 99.9 12.; do
     printf '%s' "$v" >"$out/version/$i"; i=$((i + 1))
@@ -43,3 +43,8 @@ cp "$root"/tests/data/fatbin/*.so "$out/fatbin/"
 for f in "$root"/tests/data/fatbin/both.so "$root"/tests/data/fatbin/two.so; do
     objcopy -O binary --only-section=.nv_fatbin "$f" "$out/fatbin/section-$(basename "$f" .so)" 2>/dev/null || true
 done
+# clang-offload-bundler's bundles and compressed ones (tests/fake/make_hipfat.sh), whole libraries
+# and sections alone; the 64 MiB bomb stays a unit test's
+sh "$root/tests/fake/make_hipfat.sh" "$out/hip-src" >/dev/null
+cp "$out"/hip-src/lib*.so "$out/hip-src"/sections/* "$out/hipfat/" 2>/dev/null || true
+rm -rf "$out/hip-src" "$out/hipfat/libbomb.so"
