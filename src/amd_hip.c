@@ -134,12 +134,25 @@ char *ge_hip_version_string(int v, char *buf, size_t size)
     return buf;
 }
 
+/* "DDDD:BB:DD.F", any width of hexadecimal digits in each part, nothing else */
 static int parse_pci(const char *s, unsigned v[4])
 {
-    char tail;
-    if (!s || sscanf(s, "%x:%x:%x.%x%c", &v[0], &v[1], &v[2], &v[3], &tail) != 4)
+    static const char seps[] = ":::.";
+    if (!s)
         return -1;
-    return 0;
+    for (int i = 0; i < 4; i++) {
+        if (i > 0 && *s++ != seps[i])
+            return -1;
+        size_t n = strspn(s, "0123456789abcdefABCDEF");
+        if (n == 0 || n > 8)
+            return -1;
+        char part[9];
+        memcpy(part, s, n);
+        part[n] = '\0';
+        v[i] = (unsigned)strtoul(part, NULL, 16);
+        s += n;
+    }
+    return *s ? -1 : 0;
 }
 
 bool ge_hip_same_pci(const char *a, const char *b)
