@@ -396,8 +396,9 @@ static void child_main(int fd, void *arg)
     void *h = load_hip(o, info);
     if (!h) {
         info->status = GE_HIP_NOT_FOUND;
+        /* a library named by the user, or one that exists, failed to load: say the loader's words */
         for (int i = 0; i < info->ntries; i++)
-            if (info->tries[i].exists && info->tries[i].error[0]) {
+            if ((info->tries[i].exists || (o->library && o->library[0])) && info->tries[i].error[0]) {
                 info->status = GE_HIP_LOAD_FAILED;
                 ge_strlcpy(r.detail, info->tries[i].error, sizeof r.detail);
                 ge_strlcpy(info->library, info->tries[i].path, sizeof info->library);
