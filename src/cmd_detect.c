@@ -448,8 +448,9 @@ const struct ge_cmd ge_cmd_detect = {
     "Probe the NVIDIA driver through the CUDA driver API (libcuda.so.1, loaded in a child process\n"
     "with a timeout) and list each GPU with its compute capability, memory, PCI bus id and UUID,\n"
     "then AMD GPUs from the amdgpu driver's KFD topology (gfx target, memory, PCI bus id, render node,\n"
-    "/dev/kfd access, the ROCm installs in /opt/rocm*), then the CUDA toolkits installed on the\n"
-    "system. --driver and --gpu (or GPUENV_DRIVER and GPUENV_GPUS) describe another machine instead;\n"
+    "/dev/kfd access, the ROCm installs in /opt/rocm*), each confirmed through the HIP runtime\n"
+    "(libamdhip64.so, loaded in a child process with the same timeout), then the CUDA toolkits\n"
+    "installed on the system. --driver and --gpu (or GPUENV_DRIVER and GPUENV_GPUS) describe another machine instead;\n"
     "no probe runs then.",
     detect_opts,
     detect_run,
