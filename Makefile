@@ -110,13 +110,24 @@ $(B)/fake/librunpath.so: tests/fake/fake_nvml.c
 	@mkdir -p $(@D)
 	$(CC) $(FAKE_CFLAGS) -Wl,--enable-new-dtags,-rpath,'$$ORIGIN:/opt/x' -o $@ $< -Wl,--no-as-needed -lm
 
+# The HIP runtime, as HIP 6 and (its own folder) as HIP 5, whose device properties differ.
+$(B)/fake/libamdhip64.so.6: tests/fake/fake_amdhip.c
+	@mkdir -p $(@D)
+	$(CC) $(FAKE_CFLAGS) -Wl,-soname,libamdhip64.so.6 -o $@ $<
+
+$(B)/fake/hip5/libamdhip64.so.5: tests/fake/fake_amdhip.c
+	@mkdir -p $(@D)
+	$(CC) $(FAKE_CFLAGS) -DFAKE_HIP5 -Wl,-soname,libamdhip64.so.5 -o $@ $<
+
+FAKES = $(B)/fake/libcuda.so.1 $(B)/fake/libnvidia-ml.so.1 $(B)/fake/librpath.so $(B)/fake/librunpath.so \
+        $(B)/fake/libamdhip64.so.6 $(B)/fake/hip5/libamdhip64.so.5
+
 # HIP libraries whose .hip_fatbin holds clang offload bundles (clang-offload-bundler, zstd), for hipfat.c
 $(B)/fake/hip/.made: tests/fake/make_hipfat.sh tests/fake/make_ccob.py
 	rm -rf $(@D)
 	CC=$(CC) sh tests/fake/make_hipfat.sh $(@D)
 	touch $@
 
-FAKES = $(B)/fake/libcuda.so.1 $(B)/fake/libnvidia-ml.so.1 $(B)/fake/librpath.so $(B)/fake/librunpath.so
 FAKES += $(B)/fake/hip/.made
 
 check: check-unit check-e2e check-tools lint
@@ -138,7 +149,9 @@ check-live: $(B)/gpuenv
 
 # The same unit tests built with clang: the source must build with both compilers.
 check-clang:
-	$(MAKE) CC=clang B=build/clang build/clang/unit_tests build/clang/fake/libcuda.so.1 build/clang/fake/libnvidia-ml.so.1 build/clang/fake/librpath.so build/clang/fake/librunpath.so build/clang/fake/hip/.made
+	$(MAKE) CC=clang B=build/clang build/clang/unit_tests build/clang/fake/libcuda.so.1 build/clang/fake/libnvidia-ml.so.1 build/clang/fake/librpath.so build/clang/fake/librunpath.so \
+	  build/clang/fake/libamdhip64.so.6 build/clang/fake/hip5/libamdhip64.so.5 \
+	  build/clang/fake/hip/.made
 	GPUENV_FAKE_DIR=$(CURDIR)/build/clang/fake CK_DEFAULT_TIMEOUT=30 build/clang/unit_tests
 
 # libFuzzer harnesses (tests/fuzz/), with ASan and UBSan, for every parser and the unpacker.

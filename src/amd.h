@@ -8,6 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "amd_hip.h"
+#include "err.h"
+
 #define GE_AMD_MAX_GPUS 64
 #define GE_AMD_MAX_ROCM 8
 
@@ -21,6 +24,8 @@ struct ge_amd_gpu {
     char pci_bus_id[32];        /* "0000:03:00.0", "" when not known */
     int render_minor;           /* /dev/dri/renderD<minor>, -1 when not known */
     bool render_access;         /* that device file can be opened for reading and writing */
+    bool hip_seen;              /* the HIP runtime saw it (ge_amd_confirm_hip, by PCI bus id) */
+    int hip_index;              /* then its entry in ge_amd_info.hip.gpus */
 };
 
 struct ge_amd_rocm {
@@ -37,10 +42,17 @@ struct ge_amd_info {
     bool kfd_exists, kfd_access; /* /dev/kfd, and whether this user can open it */
     int nrocm;
     struct ge_amd_rocm rocm[GE_AMD_MAX_ROCM];
+    struct ge_hip_info hip;      /* the HIP runtime's view (ge_amd_confirm_hip); hip.status 0 when not asked */
+    struct ge_err hip_err;       /* why the HIP probe failed, when it did */
 };
 
 /* Read everything under sysroot (NULL or "" for /). Never fails: what cannot be read is absent. */
 void ge_amd_detect(const char *sysroot, struct ge_amd_info *out);
+
+/* Ask the HIP runtime (ge_hip_probe) which GPUs it sees and mark the KFD GPUs it saw, matched by
+ * PCI bus id (amd_hip.c). Only when the topology has GPUs: the runtime finds its GPUs there too.
+ * Never fails: a failure is amd->hip.status and amd->hip_err. Forks: hold no threads. */
+void ge_amd_confirm_hip(struct ge_amd_info *amd, const struct ge_hip_opts *opts);
 
 /* A KFD gfx_target_version as its target name: major * 10000 + minor * 100 + stepping, minor and
  * stepping written as one hexadecimal digit each (90010 -> gfx90a, 90402 -> gfx942, 110000 ->

@@ -1,4 +1,5 @@
 /* cmd_detect.c: 'gpuenv detect': the driver, its GPUs and the CUDA toolkits already installed. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,9 @@ static const struct ge_opt detect_opts[] = {
                  GE_GPU_COMPLETIONS},
     {NULL, 0, false, NULL, NULL, NULL},
 };
+
+/* The variables through which the HIP runtime hides GPUs (ROCR_ at the ROCr level, HIP_ above it). */
+static const char *const hip_visible_vars[] = {"HIP_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES"};
 
 static void add_driver_json(cJSON *doc, const struct ge_driver_info *info, bool known)
 {
@@ -76,6 +80,71 @@ static void add_toolkits_json(cJSON *doc, const struct ge_toolkit_list *tk)
     }
 }
 
+/* The HIP runtime's view, inside "amd": what it answered, or which failure and why. */
+static void add_hip_json(cJSON *o, const struct ge_amd_info *a)
+{
+    const struct ge_hip_info *h = &a->hip;
+    cJSON *x = cJSON_AddObjectToObject(o, "hip");
+    char v[32];
+    cJSON_AddStringToObject(x, "status", ge_hip_status_name(h->status));
+    ge_json_add_strn(x, "library", h->library[0] ? h->library : NULL);
+    ge_json_add_strn(x, "library_source", h->library_source[0] ? h->library_source : NULL);
+    ge_hip_version_string(h->runtime_version, v, sizeof v);
+    ge_json_add_strn(x, "version", v[0] ? v : NULL);
+    if (h->runtime_version)
+        cJSON_AddNumberToObject(x, "runtime_version", h->runtime_version);
+    else
+        cJSON_AddNullToObject(x, "runtime_version");
+    if (h->driver_version)
+        cJSON_AddNumberToObject(x, "driver_version", h->driver_version);
+    else
+        cJSON_AddNullToObject(x, "driver_version");
+    if (a->hip_err.status) {
+        cJSON *e = cJSON_AddObjectToObject(x, "error");
+        cJSON_AddStringToObject(e, "message", a->hip_err.msg);
+        ge_json_add_strn(e, "hint", a->hip_err.hint[0] ? a->hip_err.hint : NULL);
+        ge_json_add_strn(e, "call", h->call[0] ? h->call : NULL);
+        if (h->hip_error)
+            cJSON_AddNumberToObject(e, "code", h->hip_error);
+        else
+            cJSON_AddNullToObject(e, "code");
+        ge_json_add_strn(e, "name", h->hip_error_name[0] ? h->hip_error_name : NULL);
+        ge_json_add_strn(e, "stage", h->stage[0] ? h->stage : NULL);
+        if (h->signal)
+            cJSON_AddNumberToObject(e, "signal", h->signal);
+        else
+            cJSON_AddNullToObject(e, "signal");
+    } else {
+        cJSON_AddNullToObject(x, "error");
+    }
+    cJSON *gpus = cJSON_AddArrayToObject(x, "gpus");
+    for (int k = 0; k < h->ngpus; k++) {
+        const struct ge_hip_gpu *g = &h->gpus[k];
+        cJSON *y = cJSON_CreateObject();
+        cJSON_AddNumberToObject(y, "ordinal", g->ordinal);
+        ge_json_add_strn(y, "name", g->name[0] ? g->name : NULL);
+        ge_json_add_strn(y, "arch", g->arch[0] ? g->arch : NULL);
+        ge_json_add_strn(y, "pci_bus_id", g->pci_bus_id[0] ? g->pci_bus_id : NULL);
+        if (g->memory_bytes)
+            cJSON_AddNumberToObject(y, "memory_bytes", (double)g->memory_bytes);
+        else
+            cJSON_AddNullToObject(y, "memory_bytes");
+        int node = -1;
+        for (int i = 0; i < a->ngpus && node < 0; i++)
+            if (a->gpus[i].hip_seen && a->gpus[i].hip_index == k)
+                node = a->gpus[i].node;
+        if (node >= 0)
+            cJSON_AddNumberToObject(y, "node", node);
+        else
+            cJSON_AddNullToObject(y, "node");
+        cJSON_AddItemToArray(gpus, y);
+    }
+    /* the runtime applies these itself; they were left as they are */
+    cJSON *vis = cJSON_AddObjectToObject(x, "visible_devices");
+    for (size_t i = 0; i < sizeof hip_visible_vars / sizeof hip_visible_vars[0]; i++)
+        ge_json_add_strn(vis, hip_visible_vars[i], getenv(hip_visible_vars[i]));
+}
+
 static void add_amd_json(cJSON *doc, const struct ge_amd_info *a)
 {
     cJSON *o = cJSON_AddObjectToObject(doc, "amd");
@@ -111,6 +180,16 @@ static void add_amd_json(cJSON *doc, const struct ge_amd_info *a)
             cJSON_AddNullToObject(x, "render_node");
         }
         cJSON_AddBoolToObject(x, "render_access", g->render_access);
+        cJSON_AddBoolToObject(x, "hip_seen", g->hip_seen);
+        if (g->hip_seen) {
+            const struct ge_hip_gpu *h = &a->hip.gpus[g->hip_index];
+            cJSON *hx = cJSON_AddObjectToObject(x, "hip");
+            cJSON_AddNumberToObject(hx, "ordinal", h->ordinal);
+            ge_json_add_strn(hx, "name", h->name[0] ? h->name : NULL);
+            ge_json_add_strn(hx, "arch", h->arch[0] ? h->arch : NULL);
+        } else {
+            cJSON_AddNullToObject(x, "hip");
+        }
         cJSON_AddItemToArray(gpus, x);
     }
     cJSON *rocm = cJSON_AddArrayToObject(o, "rocm");
@@ -120,6 +199,7 @@ static void add_amd_json(cJSON *doc, const struct ge_amd_info *a)
         cJSON_AddStringToObject(x, "version", a->rocm[i].version);
         cJSON_AddItemToArray(rocm, x);
     }
+    add_hip_json(o, a);
 }
 
 static void format_mem(uint64_t bytes, char *buf, size_t size)
@@ -128,6 +208,40 @@ static void format_mem(uint64_t bytes, char *buf, size_t size)
         ge_strlcpy(buf, "-", size);
     else
         snprintf(buf, size, "%.1f GiB", (double)bytes / (1024.0 * 1024.0 * 1024.0));
+}
+
+/* The HIP runtime's line(s) under the AMD GPUs: its version and library, or why it gave none. */
+static void print_hip_text(const struct ge_amd_info *amd)
+{
+    const struct ge_hip_info *h = &amd->hip;
+    const char *dim = ge_out_style(GE_STYLE_DIM), *r = ge_out_style(GE_STYLE_RESET);
+    if (h->status == GE_HIP_NOT_PROBED)
+        return;
+    if (h->status == GE_HIP_OK) {
+        char v[32];
+        int seen = 0;
+        for (int i = 0; i < amd->ngpus; i++)
+            seen += amd->gpus[i].hip_seen;
+        ge_hip_version_string(h->runtime_version, v, sizeof v);
+        printf("  hip       %s %s %s(sees %d of %d GPU%s)%s\n", v[0] ? v : "version unknown", h->library, dim, seen,
+               amd->ngpus, amd->ngpus == 1 ? "" : "s", r);
+        for (int k = 0; k < h->ngpus; k++) {
+            bool matched = false;
+            for (int i = 0; i < amd->ngpus && !matched; i++)
+                matched = amd->gpus[i].hip_seen && amd->gpus[i].hip_index == k;
+            if (!matched)
+                printf("  hip #%-3d %-8s %-24s %s  [no KFD node at this PCI bus id]\n", h->gpus[k].ordinal,
+                       h->gpus[k].arch[0] ? h->gpus[k].arch : "-", h->gpus[k].name[0] ? h->gpus[k].name : "-",
+                       h->gpus[k].pci_bus_id[0] ? h->gpus[k].pci_bus_id : "-");
+        }
+    } else {
+        printf("  hip       %s\n", amd->hip_err.msg);
+    }
+    for (size_t i = 0; i < sizeof hip_visible_vars / sizeof hip_visible_vars[0]; i++) {
+        const char *v = getenv(hip_visible_vars[i]);
+        if (v)
+            printf("  hip       %s='%s' is set: the runtime shows only the GPUs it names\n", hip_visible_vars[i], v);
+    }
 }
 
 static void print_text(const struct ge_driver_info *info, bool known, const struct ge_toolkit_list *tk,
@@ -197,10 +311,17 @@ static void print_text(const struct ge_driver_info *info, bool known, const stru
             const struct ge_amd_gpu *g = &amd->gpus[i];
             char mem[32];
             format_mem(g->memory_bytes, mem, sizeof mem);
-            printf("  node %-3d %-8s %-24s %9s  %-12s%s\n", g->node, g->gfx, g->name[0] ? g->name : "-", mem,
+            char hip[300] = "";
+            if (g->hip_seen)
+                ge_fmt(hip, sizeof hip, "  hip #%d %s", amd->hip.gpus[g->hip_index].ordinal,
+                       amd->hip.gpus[g->hip_index].arch[0] ? amd->hip.gpus[g->hip_index].arch : "-");
+            else if (amd->hip.status == GE_HIP_OK)
+                ge_strlcpy(hip, "  [not seen by HIP]", sizeof hip);
+            printf("  node %-3d %-8s %-24s %9s  %-12s%s%s\n", g->node, g->gfx, g->name[0] ? g->name : "-", mem,
                    g->pci_bus_id[0] ? g->pci_bus_id : "-", g->render_minor >= 0 && !g->render_access
-                                                            ? "  [no access to its render node]" : "");
+                                                            ? "  [no access to its render node]" : "", hip);
         }
+        print_hip_text(amd);
         if (amd->ngpus && !amd->kfd_access)
             printf("  %s\n", amd->kfd_exists ? "[this user cannot open /dev/kfd: join the 'render' group]"
                                              : "[no /dev/kfd: ROCm cannot reach these GPUs]");
@@ -280,9 +401,24 @@ static int detect_run(struct ge_ctx *ctx, int argc, char **argv)
     /* AMD GPUs beside NVIDIA's: this machine's, or those --gpu gfx... describes; with one, a
      * missing NVIDIA driver is no failure */
     struct ge_amd_info *amd = NULL;
-    if (info->source != GE_DRIVER_OVERRIDE && (amd = calloc(1, sizeof *amd)))
+    if (info->source != GE_DRIVER_OVERRIDE && (amd = calloc(1, sizeof *amd))) {
         ge_amd_detect(getenv("GPUENV_SYSROOT"), amd);
-    else if (req.namd && (amd = calloc(1, sizeof *amd)))
+        /* confirmed through the HIP runtime, in a child with the driver probe's time limit */
+        struct ge_probe_opts po;
+        struct ge_err perr;
+        ge_err_clear(&perr);
+        struct ge_hip_opts ho = {getenv("GPUENV_LIBAMDHIP"), getenv("GPUENV_SYSROOT"),
+                                 ge_host_probe_opts(&po, &perr) == 0 ? po.timeout_s : 0};
+        ge_amd_confirm_hip(amd, &ho);
+        int hs = amd->hip.status;
+        if (hs != GE_HIP_OK && hs != GE_HIP_NOT_PROBED && hs != GE_HIP_NOT_FOUND) {
+            ge_log_warn("%s", amd->hip_err.msg);
+            if (amd->hip_err.hint[0])
+                ge_log_hint("%s", amd->hip_err.hint);
+        } else if (hs == GE_HIP_NOT_FOUND) {
+            ge_log_info("%s", amd->hip_err.msg);
+        }
+    } else if (req.namd && (amd = calloc(1, sizeof *amd))) {
         for (int i = 0; i < req.namd; i++) {
             struct ge_amd_gpu *g = &amd->gpus[amd->ngpus++];
             g->node = -1;
@@ -290,6 +426,7 @@ static int detect_run(struct ge_ctx *ctx, int argc, char **argv)
             g->gfx_target_version = req.amd[i];
             ge_amd_gfx_name(req.amd[i], g->gfx, sizeof g->gfx);
         }
+    }
     if (rc < 0 && amd && amd->ngpus && (ctx->err.status == GE_EXIT_NO_DRIVER || ctx->err.status == GE_EXIT_NO_GPU)) {
         ge_log_info("no NVIDIA GPU: %s", ctx->err.msg);
         ge_err_clear(&ctx->err);
@@ -327,8 +464,9 @@ const struct ge_cmd ge_cmd_detect = {
     "Probe the NVIDIA driver through the CUDA driver API (libcuda.so.1, loaded in a child process\n"
     "with a timeout) and list each GPU with its compute capability, memory, PCI bus id and UUID,\n"
     "then AMD GPUs from the amdgpu driver's KFD topology (gfx target, memory, PCI bus id, render node,\n"
-    "/dev/kfd access, the ROCm installs in /opt/rocm*), then the CUDA toolkits installed on the\n"
-    "system. --driver and --gpu (or GPUENV_DRIVER and GPUENV_GPUS) describe another machine instead;\n"
+    "/dev/kfd access, the ROCm installs in /opt/rocm*), each confirmed through the HIP runtime\n"
+    "(libamdhip64.so, loaded in a child process with the same timeout), then the CUDA toolkits\n"
+    "installed on the system. --driver and --gpu (or GPUENV_DRIVER and GPUENV_GPUS) describe another machine instead;\n"
     "no probe runs then.",
     detect_opts,
     detect_run,

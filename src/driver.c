@@ -6,8 +6,6 @@
 #include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <sys/prctl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "proc.h"
 #include "str.h"
 
 /* The few driver API declarations gpuenv needs, written here so that no cuda.h is needed to build:
@@ -104,18 +103,7 @@ struct probe_result {
 
 static void child_send(int fd, char type, const void *p, size_t n)
 {
-    const char *c = p;
-    if (write(fd, &type, 1) != 1)
-        _exit(120);
-    while (n > 0) {
-        ssize_t w = write(fd, c, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            _exit(120);
-        c += w;
-        n -= (size_t)w;
-    }
+    ge_proc_child_send(fd, type, p, n);
 }
 
 static void child_stage(int fd, enum probe_stage s)
@@ -447,13 +435,6 @@ send:
     _exit(0);
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* What the parent has read of the child's byte stream: stage markers, one result, then for the
  * on-GPU check a 'G' (GPU i starts) and a 'K' (its result) per GPU, and 'E' at the end. */
 struct stream_state {
@@ -665,6 +646,24 @@ static bool library_absent(const struct ge_probe_opts *o, struct ge_driver_info 
     return true;
 }
 
+static void run_child(int fd, void *opts)
+{
+    child_main(fd, opts);
+}
+
+/* What the parent has read so far, for ge_proc_run_child's answered(). */
+struct reader {
+    struct stream_state st;
+    struct probe_result *r;
+};
+
+static bool answered(const unsigned char *buf, size_t len, void *arg)
+{
+    struct reader *rd = arg;
+    parse_stream(buf, len, &rd->st, rd->r);
+    return rd->st.done;
+}
+
 int ge_driver_probe(const struct ge_probe_opts *opts, struct ge_driver_info *info, struct ge_err *err)
 {
     memset(info, 0, sizeof *info);
@@ -675,111 +674,18 @@ int ge_driver_probe(const struct ge_probe_opts *opts, struct ge_driver_info *inf
         return report_failure(&none, info, opts, err);
     }
     double timeout = opts->timeout_s > 0 ? opts->timeout_s : GE_PROBE_TIMEOUT_DEFAULT;
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) < 0)
-        return ge_err_set(err, GE_EXIT_FAILURE, "cannot create a pipe: %s", strerror(errno));
-    fflush(NULL); /* the child must not flush the parent's buffered output again */
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid < 0) {
-        int e = errno;
-        close(fds[0]);
-        close(fds[1]);
-        return ge_err_set(err, GE_EXIT_FAILURE, "cannot fork the driver probe: %s", strerror(e));
-    }
-    if (pid == 0) {
-        close(fds[0]);
-        /* Die with gpuenv: a killed gpuenv must not leave a probe hung in the driver behind. Its
-         * own process group lets the parent end whatever the driver started in it. */
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent)
-            _exit(121);
-        setpgid(0, 0);
-        /* Die by the signal itself when the driver crashes, so that the parent can name it,
-         * whatever handlers the parent had (a sanitizer's, for one). */
-        static const int fatal[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGPIPE};
-        for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
-            signal(fatal[i], SIG_DFL);
-        child_main(fds[1], opts);
-        _exit(0);
-    }
-    setpgid(pid, pid); /* also here: whichever of the two runs first */
-    close(fds[1]);
-
     struct ge_buf stream;
     ge_buf_init(&stream);
     int rc = -1;
-    double deadline = now_s() + timeout;
-    bool timed_out = false, exited = false;
-    int status = 0;
-    struct stream_state st = {STAGE_START, 0, 0, -1};
     static struct probe_result r;
     memset(&r, 0, sizeof r);
-    /* Read until the answer is complete, the child is gone, or time is up; not until EOF, as a
-     * helper the driver forked may hold the pipe open long after the child answered. The child
-     * is watched without being reaped (WNOWAIT), so that its pid, and with it its process group,
-     * stays ours until the group is killed below. */
-    for (;;) {
-        double left = deadline - now_s();
-        if (left <= 0) {
-            timed_out = true;
-            break;
-        }
-        struct pollfd p = {.fd = fds[0], .events = POLLIN};
-        int pr = poll(&p, 1, exited ? 0 : left > 0.05 ? 50 : (int)(left * 1000) + 1);
-        if (pr < 0 && errno == EINTR)
-            continue;
-        if (pr < 0) {
-            ge_err_set(err, GE_EXIT_FAILURE, "poll on the driver probe: %s", strerror(errno));
-            break;
-        }
-        if (pr > 0) {
-            char chunk[8192];
-            ssize_t n = read(fds[0], chunk, sizeof chunk);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n <= 0)
-                break; /* EOF: the child exited or closed its end */
-            if (ge_buf_add(&stream, chunk, (size_t)n) < 0) {
-                ge_err_set(err, GE_EXIT_FAILURE, "out of memory reading the driver probe");
-                break;
-            }
-            parse_stream((const unsigned char *)ge_buf_str(&stream), stream.len, &st, &r);
-            if (st.done)
-                break;
-            continue;
-        }
-        if (exited)
-            break; /* gone, and nothing more to read */
-        siginfo_t si;
-        memset(&si, 0, sizeof si);
-        if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid)
-            exited = true; /* read what it left once more, without waiting */
-    }
-    /* Wait for the child to end: with an answer, a moment (it lingers for nothing we need);
-     * without one (it closed the pipe), until the deadline, so that a crash is named as one. */
-    double until = st.done ? now_s() + 0.2 : deadline;
-    while (!exited && !timed_out && err->status == 0) {
-        siginfo_t si;
-        memset(&si, 0, sizeof si);
-        if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid) {
-            exited = true;
-        } else if (now_s() >= until) {
-            timed_out = !st.done;
-            break;
-        } else {
-            struct timespec ts = {0, 5 * 1000 * 1000};
-            nanosleep(&ts, NULL);
-        }
-    }
-    /* End the probe's whole group (the child and whatever the driver started in it), then reap */
-    kill(-pid, SIGKILL);
-    kill(pid, SIGKILL);
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    close(fds[0]);
-    if (err->status)
+    struct reader rd = {{STAGE_START, 0, 0, -1}, &r};
+    struct ge_proc_child ch;
+    if (ge_proc_run_child("the driver probe", timeout, run_child, (void *)opts, answered, &rd, &stream, &ch, err) < 0)
         goto out;
+    struct stream_state st = rd.st;
+    bool timed_out = ch.timed_out, exited = ch.exited;
+    int status = ch.status;
 
     parse_stream((const unsigned char *)ge_buf_str(&stream), stream.len, &st, &r);
     int have = st.have, stage = st.stage;

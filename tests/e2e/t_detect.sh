@@ -237,3 +237,153 @@ test_nvidia_and_amd_on_one_machine() {
     gp detect --json --driver 550.54.15 --gpu 8.0
     json 'd["amd"] is None'
 }
+
+# amd_hip [FILE]: the fake HIP runtime (HIP 6 unless FILE names another fake) as ROCm 6.2.4's
+# libamdhip64.so.6 in the fake tree; nothing of the caller's HIP environment is kept
+amd_hip() {
+    unset GPUENV_LIBAMDHIP FAKE_HIP_MODE FAKE_HIP_VERSION FAKE_HIP_GPUS FAKE_HIP_ERROR FAKE_HIP_STDOUT \
+          HIP_VISIBLE_DEVICES ROCR_VISIBLE_DEVICES || true
+    mkdir -p "$GPUENV_SYSROOT/opt/rocm-6.2.4/lib"
+    cp "${1:-$GPUENV_FAKE_DIR/libamdhip64.so.6}" "$GPUENV_SYSROOT/opt/rocm-6.2.4/lib/libamdhip64.so.6"
+}
+
+MI250X="AMD Instinct MI250X|gfx90a:sramecc+:xnack-|0000:C3:00.0|68702699520"
+MI300X="AMD Instinct MI300X|gfx942:sramecc+:xnack-|0000:c4:00.0|206141652992"
+
+test_hip_confirms_a_gfx1100_machine() {
+    amd_machine
+    amd_gpu 1 110000 29772 768 128
+    amd_hip
+    gp detect --json
+    assert_rc 0; assert_err_empty
+    json 'd["amd"]["hip"]["status"] == "ok" and d["amd"]["hip"]["version"] == "6.2.41134" and d["amd"]["hip"]["runtime_version"] == 60241134'
+    json 'd["amd"]["hip"]["library"] == "'"$GPUENV_SYSROOT"'/opt/rocm-6.2.4/lib/libamdhip64.so.6" and d["amd"]["hip"]["library_source"] == "rocm"'
+    json 'd["amd"]["hip"]["error"] is None and d["amd"]["hip"]["visible_devices"] == {"HIP_VISIBLE_DEVICES": None, "ROCR_VISIBLE_DEVICES": None}'
+    json 'd["amd"]["gpus"][0]["hip_seen"] and d["amd"]["gpus"][0]["hip"] == {"ordinal": 0, "name": "AMD Radeon RX 7900 XTX", "arch": "gfx1100"}'
+    json 'd["amd"]["hip"]["gpus"] == [{"ordinal": 0, "name": "AMD Radeon RX 7900 XTX", "arch": "gfx1100", "pci_bus_id": "0000:03:00.0", "memory_bytes": 25753026560, "node": 1}]'
+    json 'list(d["amd"]) == ["driver", "kfd", "gpus", "rocm", "hip"]'
+    gp detect
+    assert_rc 0; assert_err_empty
+    assert_out_has "0000:03:00.0  hip #0 gfx1100"
+    assert_out_has "  hip       6.2.41134 $GPUENV_SYSROOT/opt/rocm-6.2.4/lib/libamdhip64.so.6 (sees 1 of 1 GPU)"
+}
+
+test_hip_on_a_gfx90a_and_gfx942_node() {
+    amd_machine
+    amd_gpu 2 90010 29711 49920 136 68702699520
+    amd_gpu 3 90402 29857 50176 144 206141652992
+    amd_hip
+    FAKE_HIP_GPUS="$MI250X;$MI300X" gp detect --json
+    assert_rc 0; assert_err_empty
+    json '[g["hip"]["arch"] for g in d["amd"]["gpus"]] == ["gfx90a:sramecc+:xnack-", "gfx942:sramecc+:xnack-"]'
+    json '[g["node"] for g in d["amd"]["hip"]["gpus"]] == [2, 3] and [g["hip"]["ordinal"] for g in d["amd"]["gpus"]] == [0, 1]'
+    # HIP 5's runtime and its older device properties, named by GPUENV_LIBAMDHIP
+    FAKE_HIP_VERSION=50731921 FAKE_HIP_GPUS="$MI250X;$MI300X" GPUENV_LIBAMDHIP="$GPUENV_FAKE_DIR/hip5/libamdhip64.so.5" gp detect --json
+    assert_rc 0
+    json 'd["amd"]["hip"]["version"] == "5.7.31921" and d["amd"]["hip"]["library_source"] == "GPUENV_LIBAMDHIP"'
+    json '[g["hip"]["arch"] for g in d["amd"]["gpus"]] == ["gfx90a:sramecc+:xnack-", "gfx942:sramecc+:xnack-"]'
+    # the runtime applies HIP_VISIBLE_DEVICES: the GPU it hides is listed, and said to be unseen
+    HIP_VISIBLE_DEVICES=1 FAKE_HIP_GPUS="$MI250X;$MI300X" gp detect --json
+    assert_rc 0
+    json '[g["hip_seen"] for g in d["amd"]["gpus"]] == [False, True] and d["amd"]["gpus"][0]["hip"] is None'
+    json 'd["amd"]["hip"]["visible_devices"] == {"HIP_VISIBLE_DEVICES": "1", "ROCR_VISIBLE_DEVICES": None}'
+    HIP_VISIBLE_DEVICES=1 FAKE_HIP_GPUS="$MI250X;$MI300X" gp detect
+    assert_out_has "0000:c3:00.0  [not seen by HIP]"
+    assert_out_has "hip #0 gfx942:sramecc+:xnack-"
+    assert_out_has "(sees 1 of 2 GPUs)"
+    assert_out_has "  hip       HIP_VISIBLE_DEVICES='1' is set: the runtime shows only the GPUs it names"
+}
+
+test_hip_missing_still_lists_the_kfd_gpus() {
+    amd_machine
+    amd_gpu 1 110000 29772 768 128
+    amd_hip
+    rm "$GPUENV_SYSROOT/opt/rocm-6.2.4/lib/libamdhip64.so.6"
+    gp detect --json
+    assert_rc 0; assert_err_empty
+    json 'd["amd"]["gpus"][0]["gfx"] == "gfx1100" and d["amd"]["gpus"][0]["hip_seen"] is False and d["amd"]["gpus"][0]["hip"] is None'
+    json 'd["amd"]["hip"]["status"] == "not-found" and d["amd"]["hip"]["library"] is None and d["amd"]["hip"]["gpus"] == []'
+    json '"libamdhip64.so is not in" in d["amd"]["hip"]["error"]["message"] and "GPUENV_LIBAMDHIP" in d["amd"]["hip"]["error"]["hint"]'
+    gp detect
+    assert_rc 0; assert_err_empty
+    assert_out_has "  hip       no HIP runtime found: libamdhip64.so is not in $GPUENV_SYSROOT/opt/rocm*/lib"
+    assert_out_lacks "[not seen by HIP]"
+    # a library that is not HIP's, and one that does not load
+    GPUENV_LIBAMDHIP="$FAKE_LIB" gp detect --json
+    assert_rc 0
+    json 'd["amd"]["hip"]["status"] == "symbol-missing" and d["amd"]["hip"]["error"]["call"] == "hipRuntimeGetVersion"'
+    assert_err_has "warning: unusable HIP runtime: "
+    GPUENV_LIBAMDHIP="$T/nothing.so" gp detect --json
+    assert_rc 0
+    json 'd["amd"]["hip"]["status"] == "load-failed"'
+    assert_err_has "warning: cannot load GPUENV_LIBAMDHIP=$T/nothing.so"
+}
+
+test_hip_hang_is_killed_and_detect_answers() {
+    amd_machine
+    amd_gpu 1 110000 29772 768 128
+    amd_hip
+    start=$(date +%s)
+    FAKE_HIP_MODE=hang GPUENV_PROBE_TIMEOUT=1 gp detect --json
+    took=$(( $(date +%s) - start ))
+    assert_rc 0
+    [ "$took" -lt 10 ] || fail "took ${took}s for a 1s timeout"
+    json 'd["amd"]["hip"]["status"] == "timeout" and d["amd"]["hip"]["error"]["stage"] == "hipGetDeviceCount"'
+    json 'd["amd"]["gpus"][0]["gfx"] == "gfx1100" and d["amd"]["gpus"][0]["hip_seen"] is False'
+    assert_err_has "warning: the HIP runtime did not answer within 1s (stuck in hipGetDeviceCount); its probe was killed"
+    sleep 0.2
+    left=$(ps -eo args | grep -c "^$GPUENV detect --json\$")
+    [ "$left" -eq 0 ] || fail "probe processes left: $left"
+}
+
+test_hip_crash_is_named() {
+    amd_machine
+    amd_gpu 1 110000 29772 768 128
+    amd_hip
+    FAKE_HIP_MODE=crash gp detect
+    assert_rc 0
+    assert_out_has "  hip       the HIP runtime crashed during hipGetDeviceCount (signal 11"
+    assert_out_has "gfx1100"
+    assert_err_has "warning: the HIP runtime crashed during hipGetDeviceCount (signal 11"
+    FAKE_HIP_MODE=crash gp detect --json
+    json 'd["ok"] and d["amd"]["hip"]["status"] == "crashed" and d["amd"]["hip"]["error"]["signal"] == 11'
+}
+
+test_hip_sees_no_device_while_kfd_has_gpus() {
+    amd_machine
+    amd_gpu 1 110000 29772 768 128
+    amd_hip
+    FAKE_HIP_MODE=no-device gp detect --json
+    assert_rc 0
+    json 'd["amd"]["hip"]["status"] == "no-device" and d["amd"]["hip"]["error"]["name"] == "hipErrorNoDevice" and d["amd"]["hip"]["error"]["code"] == 100'
+    json 'd["amd"]["hip"]["version"] == "6.2.41134" and len(d["amd"]["gpus"]) == 1 and not d["amd"]["gpus"][0]["hip_seen"]'
+    assert_err_has "warning: the HIP runtime reports no GPU: hipGetDeviceCount: hipErrorNoDevice (100)"
+    assert_err_has "hint: check /dev/kfd"
+    FAKE_HIP_MODE=insufficient-driver gp detect --json
+    json 'd["amd"]["hip"]["status"] == "insufficient-driver" and d["amd"]["hip"]["error"]["code"] == 35'
+    assert_err_has "the amdgpu driver is too old for this HIP runtime"
+    # ROCR_VISIBLE_DEVICES naming no GPU hides them all: said, and why it may be
+    ROCR_VISIBLE_DEVICES=7 gp detect
+    assert_rc 0
+    assert_out_has "  hip       the HIP runtime reports no GPU"
+    assert_out_has "  hip       ROCR_VISIBLE_DEVICES='7' is set"
+    # a noisy runtime does not break the JSON document
+    FAKE_HIP_STDOUT="hip says hello" gp detect --json
+    assert_rc 0
+    json 'd["amd"]["hip"]["status"] == "ok"'
+}
+
+test_hip_with_nvidia_on_one_machine() {
+    amd_machine
+    amd_gpu 1 110000 29772 768 128
+    amd_hip
+    GPUENV_LIBCUDA="$FAKE_LIB" gp detect --json
+    assert_rc 0; assert_err_empty
+    json 'len(d["gpus"]) == 1 and d["gpus"][0]["cc"] == "9.0" and d["driver"]["cuda"] == "13.0"'
+    json 'd["amd"]["hip"]["status"] == "ok" and d["amd"]["gpus"][0]["hip"]["arch"] == "gfx1100"'
+    # an NVIDIA machine with ROCm installed but no AMD GPU: the HIP runtime is not asked
+    rm -r "$GPUENV_SYSROOT/sys/class/kfd/kfd/topology/nodes/1"
+    GPUENV_LIBCUDA="$FAKE_LIB" FAKE_HIP_MODE=crash gp detect --json
+    assert_rc 0; assert_err_empty
+    json 'd["amd"]["gpus"] == [] and d["amd"]["hip"]["status"] == "not-probed"'
+}

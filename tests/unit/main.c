@@ -128,6 +128,7 @@ int main(void)
     srunner_add_suite(sr, suite_doctor());
     srunner_add_suite(sr, suite_amd());
     srunner_add_suite(sr, suite_hipfat());
+    srunner_add_suite(sr, suite_amd_hip());
     srunner_add_suite(sr, suite_fetch());
     srunner_add_suite(sr, suite_extract());
     srunner_add_suite(sr, suite_store());

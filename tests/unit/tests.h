@@ -31,6 +31,7 @@ Suite *suite_fatbin(void);
 Suite *suite_doctor(void);
 Suite *suite_amd(void);
 Suite *suite_hipfat(void);
+Suite *suite_amd_hip(void);
 
 /* The folder with the fake libcuda.so.1 and libnvidia-ml.so.1 (GPUENV_FAKE_DIR). */
 const char *fake_dir(void);
