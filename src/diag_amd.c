@@ -2,12 +2,52 @@
  * node, both openable by this user (the 'render' and 'video' groups); a code object for each GPU in
  * the libraries that will be loaded (hipfat.c); the ROCm a framework was built against. */
 #include <dirent.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "doctor.h"
 #include "hipfat.h"
 #include "str.h"
+
+/* What the system's HIP runtime says (ge_amd_confirm_hip, run by the gather): a runtime that fails
+ * fails every program that loads it; a GPU it does not see is one no ROCm program gets. Without a
+ * system HIP runtime nothing is wrong: PyTorch's ROCm wheels bring their own. */
+static void hip_findings(struct ge_doctor *d)
+{
+    const struct ge_amd_info *a = &d->amd;
+    const struct ge_hip_info *h = &a->hip;
+    struct ge_finding *x;
+    if (h->status == GE_HIP_NOT_PROBED || h->status == GE_HIP_NOT_FOUND)
+        return;
+    if (h->status != GE_HIP_OK) {
+        x = ge_finding_add(&d->findings, GE_F_AMD_HIP_FAILED, GE_SEV_ERROR, h->library[0] ? h->library : "libamdhip64.so",
+                           "%s", a->hip_err.msg);
+        ge_finding_evidence(x, "HIP probe", "%s%s%s", ge_hip_status_name(h->status), h->call[0] ? " in " : "", h->call);
+        ge_finding_fix(x, false, false, "%s", a->hip_err.hint[0] ? a->hip_err.hint
+                                                                  : "reinstall ROCm to match the amdgpu driver "
+                                                                    "(amdgpu-install), or run 'gpuenv detect' for the details");
+        return;
+    }
+    const char *vis = getenv("HIP_VISIBLE_DEVICES"), *rvis = getenv("ROCR_VISIBLE_DEVICES");
+    bool limited = (vis && vis[0]) || (rvis && rvis[0]);
+    for (int i = 0; i < a->ngpus; i++) {
+        const struct ge_amd_gpu *g = &a->gpus[i];
+        if (g->hip_seen)
+            continue;
+        /* the user's own visibility variables hide GPUs on purpose: said, not an error */
+        x = ge_finding_add(&d->findings, GE_F_AMD_HIP_UNSEEN, limited ? GE_SEV_INFO : GE_SEV_WARNING,
+                           g->pci_bus_id[0] ? g->pci_bus_id : g->gfx, "the HIP runtime does not see the %s at %s%s",
+                           g->gfx, g->pci_bus_id[0] ? g->pci_bus_id : "?",
+                           limited ? " (HIP_VISIBLE_DEVICES or ROCR_VISIBLE_DEVICES hides it)" : "");
+        ge_finding_evidence(x, "HIP runtime", "%d GPU%s", h->ngpus, h->ngpus == 1 ? "" : "s");
+        if (limited)
+            ge_finding_fix(x, false, false, "unset HIP_VISIBLE_DEVICES and ROCR_VISIBLE_DEVICES to use every GPU");
+        else
+            ge_finding_fix(x, false, false, "check 'dmesg | grep -i amdgpu' for the GPU's initialisation, and that the "
+                           "ROCm release supports it ('gpuenv matrix rocm')");
+    }
+}
 
 void ge_diag_amd(struct ge_doctor *d)
 {
@@ -39,6 +79,7 @@ void ge_diag_amd(struct ge_doctor *d)
                            g->pci_bus_id[0] ? g->pci_bus_id : "?");
         ge_doctor_group_fix(d, x, dev, "'sudo usermod -aG render,video $USER', then log in again");
     }
+    hip_findings(d);
     ge_doctor_check(d, "amd", ge_doctor_problems_since(d, before) ? GE_CHECK_PROBLEM : GE_CHECK_OK,
                     "%d AMD GPU%s (first %s), amdgpu %s, %d ROCm install%s", a->ngpus, a->ngpus == 1 ? "" : "s",
                     a->gpus[0].gfx, a->driver_version[0] ? a->driver_version : "?", a->nrocm, a->nrocm == 1 ? "" : "s");

@@ -183,6 +183,12 @@ int ge_doctor_run(struct ge_doctor *d, const struct ge_doctor_opts *o, struct ge
     if (probe_driver(d, err) < 0)
         return -1;
     ge_amd_detect(d->sysroot, &d->amd);
+    struct ge_probe_opts po; /* the HIP runtime's view, with the driver probe's time limit */
+    struct ge_err perr;
+    ge_err_clear(&perr);
+    struct ge_hip_opts ho = {getenv("GPUENV_LIBAMDHIP"), getenv("GPUENV_SYSROOT"),
+                             ge_host_probe_opts(&po, &perr) == 0 ? po.timeout_s : 0};
+    ge_amd_confirm_hip(&d->amd, &ho);
     find_project(d);
     find_python(d);
     if (d->python[0])

@@ -68,6 +68,9 @@ static const struct ge_code_info codes[] = {
      "a library's .hip_fatbin has no code object for an AMD GPU of this machine"},
     {GE_F_AMD_ROCM_TOO_OLD, "amd-rocm-too-old", GE_AREA_PYTHON,
      "the framework loads the system's ROCm, older than the ROCm it was built against"},
+    {GE_F_AMD_HIP_FAILED, "amd-hip-failed", GE_AREA_DRIVER,
+     "the system's HIP runtime, asked in a child process, fails (does not load, no device, driver too old, hangs, crashes)"},
+    {GE_F_AMD_HIP_UNSEEN, "amd-hip-unseen", GE_AREA_DRIVER, "the HIP runtime does not see a GPU of the KFD topology"},
 };
 
 _Static_assert(sizeof codes / sizeof codes[0] == GE_F_COUNT, "every finding code has a table entry");

@@ -69,6 +69,8 @@ enum ge_code {
     GE_F_AMD_RENDER_DENIED,
     GE_F_AMD_NO_CODE_OBJECT,
     GE_F_AMD_ROCM_TOO_OLD,
+    GE_F_AMD_HIP_FAILED,
+    GE_F_AMD_HIP_UNSEEN,
     GE_F_COUNT
 };
 

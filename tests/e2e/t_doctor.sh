@@ -526,6 +526,24 @@ test_an_amd_machine() {
     lacks amd-render-denied
     check_is amd ok
     json "'1 AMD GPU (first gfx1100)' in [c['note'] for c in d['checks'] if c['name'] == 'amd'][0]"
+    # the system's HIP runtime: asked as detect does; a failing one is an error, an unseen GPU a warning
+    mkdir -p "$GPUENV_SYSROOT/opt/rocm-6.2.4/lib"
+    cp "$GPUENV_FAKE_DIR/libamdhip64.so.6" "$GPUENV_SYSROOT/opt/rocm-6.2.4/lib/libamdhip64.so"
+    mkdir -p "$GPUENV_SYSROOT/opt/rocm-6.2.4/.info" && echo 6.2.4-120 >"$GPUENV_SYSROOT/opt/rocm-6.2.4/.info/version"
+    FAKE_HIP_GPUS="AMD Radeon RX 7900 XTX|gfx1100|0000:03:00.0|25753026560" doc --no-gpu-check
+    assert_rc 0
+    lacks amd-hip-failed
+    lacks amd-hip-unseen
+    FAKE_HIP_MODE=insufficient-driver doc --no-gpu-check
+    assert_rc 8
+    has amd-hip-failed error
+    FAKE_HIP_GPUS="AMD Instinct MI250X|gfx90a|0000:c1:00.0|68702699520" doc --no-gpu-check
+    has amd-hip-unseen warning
+    # the user's HIP_VISIBLE_DEVICES hides the KFD GPU on purpose: a note
+    HIP_VISIBLE_DEVICES=1 FAKE_HIP_GPUS="AMD Radeon RX 7900 XTX|gfx1100|0000:03:00.0|25753026560;AMD Instinct MI250X|gfx90a|0000:c1:00.0|68702699520" doc --no-gpu-check
+    has amd-hip-unseen info
+    lacks amd-hip-failed
+    rm -rf "$GPUENV_SYSROOT/opt/rocm-6.2.4"
     # a lock made for AMD GPUs: compared with the KFD topology's, not with NVIDIA's (none here)
     printf '{"schema": 1, "generator": "gpuenv", "requirements": ["torch"], "host": {"driver": "", "gpus": "gfx1100", "python": "3.12", "vendor": "amd"}, "platform": "linux-x86_64", "packages": {"cuda-toolkit": "", "cudnn": "", "cudnn_build": ""}, "archives": [], "python": null}\n' >"$T/p/gpuenv.lock"
     doc --no-gpu-check
