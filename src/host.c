@@ -242,7 +242,8 @@ static int amd_facts(const struct ge_host_req *req, const struct ge_matrix *m, s
     f->amd_known = true;
     for (int i = 0; i < a->ngpus && f->namd < GE_MAX_GPUS; i++)
         f->amd[f->namd++] = a->gpus[i].gfx_target_version;
-    ge_strlcpy(f->amdgpu, a->driver_version, sizeof f->amdgpu);
+    if (a->module_loaded) /* the kernel's release says nothing while amdgpu is not loaded */
+        ge_strlcpy(f->amdgpu, a->driver_version, sizeof f->amdgpu);
     for (int i = 0; i < a->nrocm; i++) { /* the newest ROCm installed */
         struct ge_version v;
         if (ge_version_parse(&v, a->rocm[i].version, 2, 3) < 0 || (f->rocm_known && ge_version_cmp(&v, &f->rocm.v) <= 0))
