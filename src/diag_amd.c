@@ -138,21 +138,13 @@ static const char *torch_version(const struct ge_doctor *d)
 static void targets_of(const struct ge_hipfat *h, char *out, size_t size)
 {
     struct ge_buf b;
-    ge_buf_init(&b);
-    ge_buf_adds(&b, " ");
+    ge_wordset_init(&b);
     for (size_t i = 0; i < h->n; i++) {
-        char name[48], key[56];
+        char name[48];
         ge_hipfat_target_name(&h->v[i], name, sizeof name);
-        snprintf(key, sizeof key, " %s ", name);
-        if (!strstr(ge_buf_str(&b), key))
-            ge_buf_addf(&b, "%s ", name);
+        ge_wordset_add(&b, name);
     }
-    const char *all = ge_buf_str(&b);
-    size_t len = strlen(all);
-    if (len <= 1)
-        ge_strlcpy(out, "-", size);
-    else
-        ge_fmt(out, size, "%.*s", (int)(len - 2), all + 1);
+    ge_wordset_str(&b, out, size);
     ge_buf_fini(&b);
 }
 

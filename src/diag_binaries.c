@@ -57,22 +57,14 @@ static bool jit_limit(const struct ge_doctor *d, struct ge_version *isa)
 /* The distinct code names of fb in the file's order: "sm_75 sm_90 compute_90", "-" for none. */
 static void archs_of(const struct ge_fatbin *fb, char *out, size_t size)
 {
-    struct ge_buf b; /* " sm_75 sm_90 ": each name between spaces, so that a lookup is one strstr */
-    ge_buf_init(&b);
-    ge_buf_adds(&b, " ");
+    struct ge_buf b;
+    ge_wordset_init(&b);
     for (size_t i = 0; i < fb->n; i++) {
-        char name[24], key[32];
+        char name[24];
         ge_fatbin_entry_name(&fb->v[i], name, sizeof name);
-        snprintf(key, sizeof key, " %s ", name);
-        if (!strstr(ge_buf_str(&b), key))
-            ge_buf_addf(&b, "%s ", name);
+        ge_wordset_add(&b, name);
     }
-    const char *all = ge_buf_str(&b);
-    size_t len = strlen(all);
-    if (len <= 1)
-        ge_strlcpy(out, "-", size);
-    else
-        ge_fmt(out, size, "%.*s", (int)(len - 2), all + 1);
+    ge_wordset_str(&b, out, size);
     ge_buf_fini(&b);
 }
 

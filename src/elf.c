@@ -257,3 +257,33 @@ int ge_elf_dynamic_parse(const void *elf, size_t len, const char *name, struct g
     struct ge_elf_src s = ge_elf_mem(elf, len, name);
     return dynamic(&s, out, err);
 }
+
+struct named {
+    const char *name;
+    bool *has;
+    int (*fn)(void *ud, const struct ge_elf_src *s, uint64_t off, uint64_t size, struct ge_err *err);
+    void *ud;
+    const struct ge_elf_src *s;
+};
+
+static int named_section(void *ud, const struct ge_elf_section *sec, struct ge_err *err)
+{
+    struct named *n = ud;
+    if (strcmp(sec->name, n->name) != 0)
+        return 0;
+    *n->has = true;
+    if (sec->type == 8) /* SHT_NOBITS: no bytes in the file */
+        return 0;
+    if (!sec->in_file)
+        return ge_err_set(err, GE_EXIT_BAD_DATA, "'%s': its %s section runs past the end of the file", n->s->name,
+                          n->name);
+    return n->fn(n->ud, n->s, sec->off, sec->size, err);
+}
+
+int ge_elf_with_section(const struct ge_elf_src *s, const char *name, bool *has,
+                        int (*fn)(void *ud, const struct ge_elf_src *s, uint64_t off, uint64_t size, struct ge_err *err),
+                        void *ud, struct ge_err *err)
+{
+    struct named n = {name, has, fn, ud, s};
+    return ge_elf_each_section(s, named_section, &n, err);
+}

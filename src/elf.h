@@ -47,6 +47,12 @@ struct ge_elf_section {
  * for what is not a 64-bit little-endian ELF file or is malformed). */
 int ge_elf_each_section(const struct ge_elf_src *s, int (*fn)(void *ud, const struct ge_elf_section *sec, struct ge_err *err),
                         void *ud, struct ge_err *err);
+/* The section called 'name': *has says whether the file has one; fn is called with its bytes'
+ * place when it has any (not for SHT_NOBITS). -1 with err when it runs past the end of the file
+ * ('what' names the file in the message), or what fn returns. */
+int ge_elf_with_section(const struct ge_elf_src *s, const char *name, bool *has,
+                        int (*fn)(void *ud, const struct ge_elf_src *s, uint64_t off, uint64_t size, struct ge_err *err),
+                        void *ud, struct ge_err *err);
 /* The header of section 'index' (its name is not read: NULL). */
 int ge_elf_section_at(const struct ge_elf_src *s, uint64_t index, struct ge_elf_section *out, struct ge_err *err);
 

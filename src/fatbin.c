@@ -104,28 +104,14 @@ static int walk_section(const struct ge_elf_src *s, uint64_t off, uint64_t size,
 }
 
 /* Find .nv_fatbin in a 64-bit little-endian ELF and walk it. */
-struct find {
-    const struct ge_elf_src *s;
-    struct ge_fatbin *fb;
-};
-
-static int fatbin_section(void *ud, const struct ge_elf_section *sec, struct ge_err *err)
+static int walk_found(void *ud, const struct ge_elf_src *s, uint64_t off, uint64_t size, struct ge_err *err)
 {
-    struct find *f = ud;
-    if (strcmp(sec->name, ".nv_fatbin") != 0)
-        return 0;
-    f->fb->has_section = true;
-    if (sec->type == 8) /* SHT_NOBITS: no bytes in the file */
-        return 0;
-    if (!sec->in_file)
-        return ge_err_set(err, GE_EXIT_BAD_DATA, "'%s': its .nv_fatbin section runs past the end of the file", f->s->name);
-    return walk_section(f->s, sec->off, sec->size, f->fb, err);
+    return walk_section(s, off, size, ud, err);
 }
 
 static int walk_elf(const struct ge_elf_src *s, struct ge_fatbin *fb, struct ge_err *err)
 {
-    struct find f = {s, fb};
-    return ge_elf_each_section(s, fatbin_section, &f, err);
+    return ge_elf_with_section(s, ".nv_fatbin", &fb->has_section, walk_found, fb, err);
 }
 
 static int finish(int rc, struct ge_fatbin *out)

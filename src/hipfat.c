@@ -447,28 +447,15 @@ static int walk_section(const struct ge_elf_src *s, uint64_t off, uint64_t size,
     return 0;
 }
 
-struct find {
-    const struct ge_elf_src *s;
-    struct ge_hipfat *h;
-};
-
-static int hipfat_section(void *ud, const struct ge_elf_section *sec, struct ge_err *err)
+/* Find .hip_fatbin in a 64-bit little-endian ELF and walk it. */
+static int walk_found(void *ud, const struct ge_elf_src *s, uint64_t off, uint64_t size, struct ge_err *err)
 {
-    struct find *f = ud;
-    if (strcmp(sec->name, ".hip_fatbin") != 0)
-        return 0;
-    f->h->has_section = true;
-    if (sec->type == 8) /* SHT_NOBITS */
-        return 0;
-    if (!sec->in_file)
-        return ge_err_set(err, GE_EXIT_BAD_DATA, "'%s': its .hip_fatbin section runs past the end of the file", f->s->name);
-    return walk_section(f->s, sec->off, sec->size, f->h, err);
+    return walk_section(s, off, size, ud, err);
 }
 
 static int walk_elf(const struct ge_elf_src *s, struct ge_hipfat *h, struct ge_err *err)
 {
-    struct find f = {s, h};
-    return ge_elf_each_section(s, hipfat_section, &f, err);
+    return ge_elf_with_section(s, ".hip_fatbin", &h->has_section, walk_found, h, err);
 }
 
 static int finish(int rc, struct ge_hipfat *out)

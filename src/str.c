@@ -219,3 +219,27 @@ int ge_mkdir_p(const char *path)
         return -1;
     return 0;
 }
+
+/* The buffer holds " w1 w2 ... ": each word between spaces, so that a lookup is one strstr. */
+void ge_wordset_init(struct ge_buf *b)
+{
+    ge_buf_init(b);
+    ge_buf_adds(b, " ");
+}
+
+void ge_wordset_add(struct ge_buf *b, const char *word)
+{
+    char key[256];
+    if (ge_fmt(key, sizeof key, " %s ", word) < 0 || !strstr(ge_buf_str(b), key))
+        ge_buf_addf(b, "%s ", word);
+}
+
+void ge_wordset_str(const struct ge_buf *b, char *out, size_t size)
+{
+    const char *all = ge_buf_str(b);
+    size_t len = strlen(all);
+    if (len <= 1)
+        ge_strlcpy(out, "-", size);
+    else
+        ge_fmt(out, size, "%.*s", (int)(len - 2), all + 1);
+}

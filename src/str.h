@@ -43,4 +43,11 @@ int ge_write_file(const char *path, const void *data, size_t len);
 /* Make path and its missing parents (mode 0755). 0, or -1 with errno set. */
 int ge_mkdir_p(const char *path);
 
+/* A set of distinct words kept in a buffer, in the order first added: start it with
+ * ge_wordset_init; ge_wordset_add adds a word not already there; ge_wordset_str writes them joined
+ * by spaces ("sm_75 sm_90", "-" for none). */
+void ge_wordset_init(struct ge_buf *b);
+void ge_wordset_add(struct ge_buf *b, const char *word);
+void ge_wordset_str(const struct ge_buf *b, char *out, size_t size);
+
 #endif
