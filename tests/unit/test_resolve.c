@@ -48,7 +48,9 @@ static struct ge_host_facts host(const char *driver, const char *gpus, const cha
     return h;
 }
 
-static int resolve(const struct ge_host_facts *h, const char *reqs, bool strict, struct ge_plan *p, struct ge_err *err)
+/* Resolve the space-separated requirements reqs with options o. */
+static int resolve_opts(const struct ge_host_facts *h, const char *reqs, const struct ge_resolve_opts *o,
+                        struct ge_plan *p, struct ge_err *err)
 {
     struct ge_req r[8];
     int n = 0;
@@ -57,9 +59,14 @@ static int resolve(const struct ge_host_facts *h, const char *reqs, bool strict,
     ge_err_clear(err);
     for (char *t = strtok(buf, " "); t; t = strtok(NULL, " "))
         ck_assert_int_eq(ge_req_parse(&r[n++], t, err), 0);
-    struct ge_resolve_opts o = {.strict = strict};
     ge_plan_init(p);
-    return ge_resolve(m, h, r, n, &o, p, err);
+    return ge_resolve(m, h, r, n, o, p, err);
+}
+
+static int resolve(const struct ge_host_facts *h, const char *reqs, bool strict, struct ge_plan *p, struct ge_err *err)
+{
+    struct ge_resolve_opts o = {.strict = strict};
+    return resolve_opts(h, reqs, &o, p, err);
 }
 
 static const struct ge_plan_pkg *pkg(const struct ge_plan *p, const char *name)
@@ -278,16 +285,8 @@ static struct ge_host_facts amd_host(const char *gfx, const char *python)
 static int resolve_amd(const struct ge_host_facts *h, const char *reqs, enum ge_vendor v, bool override,
                        struct ge_plan *p, struct ge_err *err)
 {
-    struct ge_req r[8];
-    int n = 0;
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", reqs);
-    ge_err_clear(err);
-    for (char *t = strtok(buf, " "); t; t = strtok(NULL, " "))
-        ck_assert_int_eq(ge_req_parse(&r[n++], t, err), 0);
     struct ge_resolve_opts o = {.vendor = v, .hsa_override = override};
-    ge_plan_init(p);
-    return ge_resolve(m, h, r, n, &o, p, err);
+    return resolve_opts(h, reqs, &o, p, err);
 }
 
 START_TEST(amd_gpus_get_a_rocm_build_holding_their_target)
