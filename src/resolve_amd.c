@@ -417,9 +417,9 @@ void ge_rs_amd_plan(const struct rctx *x, const struct cand *c, struct ge_plan *
         if (c->rv->gfx_inferred)
             ge_rs_note(p, "%s's gfx targets are main's list at the release's branch cut, not read at the tag "
                           "(data/pytorch_rocm.json policy 'main-at-branch-cut')", c->out->label);
-        ge_rs_note(p, "PyTorch's ROCm wheels bring their own HIP runtime, MIOpen and math libraries (ROCm %s): the "
-                      "machine needs the amdgpu kernel driver and access to /dev/kfd and /dev/dri, not a ROCm install",
-                   rocm->s);
+        ge_rs_note(p, "PyTorch's ROCm wheels bring their own ROCm %s user space (HIP, MIOpen, the math libraries: in the "
+                      "wheel, or from rocm7.14 on as AMD's rocm pip packages it requires): the machine needs the amdgpu "
+                      "driver and access to /dev/kfd and /dev/dri, not a ROCm install", rocm->s);
     } else {
         for (int i = 0; i < c->rb->npkgs; i++)
             if ((k = ge_rs_add_pkg(p, c->rb->pkgs[i].name))) {
