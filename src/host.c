@@ -39,6 +39,18 @@ int ge_host_set_driver(struct ge_host_req *req, const char *value, const char *f
     return 0;
 }
 
+/* ":sramecc+:xnack-": each feature a name and + or -. */
+static bool features_ok(const char *f)
+{
+    while (*f == ':') {
+        size_t n = strspn(f + 1, "abcdefghijklmnopqrstuvwxyz");
+        if (!n || (f[1 + n] != '+' && f[1 + n] != '-'))
+            return false;
+        f += n + 2;
+    }
+    return *f == '\0';
+}
+
 int ge_host_add_gpus(struct ge_host_req *req, const char *value, const char *from, struct ge_err *err)
 {
     char buf[1024];
@@ -52,9 +64,16 @@ int ge_host_add_gpus(struct ge_host_req *req, const char *value, const char *fro
         struct ge_cc cc;
         char sm[16];
         const char *as = tok;
+        for (char *c = tok; *c && *c != ':'; c++) /* "GFX90a" as rocminfo's "gfx90a" */
+            *c = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
         if (strncmp(tok, "gfx", 3) == 0) { /* an AMD GPU, by its gfx target */
+            /* a target ID as rocminfo and the runtime write it ("gfx90a:sramecc+:xnack-"): the
+             * features do not change which builds carry code for the processor */
+            char proc[32];
+            size_t plen = strcspn(tok, ":");
+            ge_strlcpy(proc, tok, plen + 1 < sizeof proc ? plen + 1 : sizeof proc);
             unsigned gfx;
-            if (ge_amd_gfx_parse(tok, &gfx) < 0) {
+            if (plen >= sizeof proc || ge_amd_gfx_parse(proc, &gfx) < 0 || !features_ok(tok + plen)) {
                 ge_err_set(err, GE_EXIT_USAGE, "invalid gfx target '%s' in %s", tok, from);
                 ge_err_hint(err, "give an AMD GPU as its LLVM target, such as gfx1100, gfx90a or gfx942 "
                                  "(rocminfo prints it as 'Name: gfx...')");

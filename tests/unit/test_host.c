@@ -57,6 +57,11 @@ static const struct {
     {NULL, "9", "invalid compute capability '9' in --gpu"},
     {NULL, "8.6,,x", "invalid compute capability 'x'"},
     {NULL, " , ", "empty compute capability in --gpu"},
+    {NULL, "gfx", "invalid gfx target 'gfx' in --gpu"},
+    {NULL, "gfx90z", "invalid gfx target 'gfx90z'"},
+    {NULL, "gfx1100:xnack", "invalid gfx target 'gfx1100:xnack'"},
+    {NULL, "gfx90a::", "invalid gfx target 'gfx90a::'"},
+    {NULL, "gfx11000000000000000000000000000000", "invalid gfx target"},
 };
 
 /* A bare branch stands for its oldest driver; "86" is sm_86. */
@@ -74,6 +79,23 @@ START_TEST(branches_and_bare_capabilities)
     ck_assert_int_eq(ge_host_add_gpus(&req, "86,sm_90,12.0,121", "--gpu", &err), 0);
     ck_assert_int_eq(req.ngpus, 4);
     ck_assert(req.gpus[0].major == 8 && req.gpus[0].minor == 6 && req.gpus[3].major == 12 && req.gpus[3].minor == 1);
+}
+END_TEST
+
+/* AMD GPUs by gfx target, as rocminfo writes them too (upper case, target features). */
+START_TEST(gfx_targets_describe_amd_gpus)
+{
+    struct ge_host_req req;
+    struct ge_err err;
+    ge_err_clear(&err);
+    ge_host_req_init(&req);
+    ck_assert_int_eq(ge_host_add_gpus(&req, "gfx1100, 8.0,GFX90a gfx942:sramecc+:xnack-", "--gpu", &err), 0);
+    ck_assert_int_eq(req.ngpus, 1);
+    ck_assert_int_eq(req.namd, 3);
+    ck_assert_uint_eq(req.amd[0], 110000u);
+    ck_assert_uint_eq(req.amd[1], 90010u);
+    ck_assert_uint_eq(req.amd[2], 90402u);
+    ck_assert(req.gpus_given);
 }
 END_TEST
 
@@ -123,6 +145,7 @@ START_TEST(too_many_gpus)
         ck_assert_int_eq(ge_host_add_gpus(&req, "8.0", "--gpu", &err), 0);
     ck_assert_int_eq(ge_host_add_gpus(&req, "8.0", "--gpu", &err), -1);
     ck_assert_int_eq(err.status, GE_EXIT_USAGE);
+    ck_assert_int_eq(ge_host_add_gpus(&req, "gfx90a", "--gpu", &err), -1); /* AMD's count with NVIDIA's */
 }
 END_TEST
 
@@ -133,6 +156,7 @@ Suite *suite_host(void)
     tcase_add_test(tc, flags_describe_a_machine_without_probing);
     tcase_add_test(tc, environment_fills_what_flags_leave);
     tcase_add_test(tc, branches_and_bare_capabilities);
+    tcase_add_test(tc, gfx_targets_describe_amd_gpus);
     tcase_add_loop_test(tc, malformed_values_are_usage_errors, 0, sizeof bad / sizeof bad[0]);
     tcase_add_test(tc, malformed_environment);
     tcase_add_test(tc, too_many_gpus);
