@@ -198,6 +198,12 @@ test_amd_gpus_get_the_rocm_variant_and_its_activation() {
     FAKE_GPU=1 gp install -C "$P" --gpu gfx90a --python "$PY" --pytorch-mirror "$IX" 'torch==2.4.1'
     assert_rc 0
     assert_out_has "check: version 2.4.1+rocm6.1, HIP 6.1.40091-a8dbc0c19; sees Fake GPU"
+    # the lock alone reinstalls it, AMD's activation with it
+    rm -rf "$P/.gpuenv"
+    gp install -C "$P" --python "$PY" --pytorch-mirror "$IX"
+    assert_rc 0
+    "$V" -c 'import torch; assert torch.version.hip' || fail "the lock did not give back the ROCm build"
+    grep -q CUDA_HOME "$P/.gpuenv/activate" && fail "CUDA_HOME in the activation of an AMD lock"
     # a consumer GPU no build carries: refused, the override named; planned with it only when asked
     gp install -C "$P" --gpu gfx1031 --python "$PY" --pytorch-mirror "$IX" 'torch==2.4.1'
     assert_rc 3
