@@ -116,8 +116,10 @@ static void judge(struct ge_doctor *d, struct fw_job *j, int *bad)
     const cJSON *e = r ? cJSON_GetObjectItem(r, "error") : NULL, *conv = r ? cJSON_GetObjectItem(r, "conv") : NULL;
     const cJSON *ce = r ? cJSON_GetObjectItem(r, "conv_error") : NULL;
     char conv_why[300] = "";
+    const cJSON *hip = r ? cJSON_GetObjectItem(r, "hip") : NULL;
     if (cJSON_IsFalse(conv))
-        ge_fmt(conv_why, sizeof conv_why, "a convolution through cuDNN failed%s%s", cJSON_IsString(ce) ? ": " : "",
+        ge_fmt(conv_why, sizeof conv_why, "a convolution through %s failed%s%s", cJSON_IsString(hip) ? "MIOpen" : "cuDNN",
+               cJSON_IsString(ce) ? ": " : "",
                cJSON_IsString(ce) ? ce->valuestring : "");
     if (r && cJSON_IsTrue(gpu) && cJSON_IsTrue(mm) && !conv_why[0])
         return;
@@ -150,7 +152,9 @@ static void judge(struct ge_doctor *d, struct fw_job *j, int *bad)
 
 #define MAX_FW_JOBS 4
 
-static void framework_checks(struct ge_doctor *d, int *ran, int *bad)
+/* The frameworks' own checks: for NVIDIA's GPUs those built for CUDA, for AMD's (amd) those built
+ * for ROCm (their torch.version.hip). */
+static void framework_checks(struct ge_doctor *d, bool amd, int *ran, int *bad)
 {
     struct fw_job jobs[MAX_FW_JOBS];
     int n = 0;
@@ -158,7 +162,7 @@ static void framework_checks(struct ge_doctor *d, int *ran, int *bad)
     cJSON_ArrayForEach(fw, fws)
     {
         /* only a framework that imports and was built for a CUDA this driver runs: the rest is said already */
-        const cJSON *cuda = cJSON_GetObjectItem(fw, "cuda");
+        const cJSON *cuda = cJSON_GetObjectItem(fw, amd ? "hip" : "cuda");
         if (n == MAX_FW_JOBS || cJSON_GetObjectItem(fw, "error") || !cJSON_IsString(cuda) ||
             has_for(d, GE_F_FRAMEWORK_CPU_ONLY, fw->string) || has_for(d, GE_F_FRAMEWORK_CUDA_TOO_NEW, fw->string))
             continue;
@@ -192,13 +196,23 @@ void ge_diag_gpu(struct ge_doctor *d)
         ge_doctor_check(d, "gpu", GE_CHECK_SKIPPED, "--no-gpu-check");
         return;
     }
+    int ran = 0, bad = 0, fran = 0, fbad = 0;
     if (!d->drv_ok) {
+        /* AMD GPUs ROCm can reach: gpuenv has no kernel of its own for them, the frameworks' checks run */
+        const struct ge_amd_info *a = &d->amd;
+        if (a->ngpus && a->kfd_access && (a->hip.status == GE_HIP_OK || a->hip.status == GE_HIP_NOT_FOUND ||
+                                          a->hip.status == GE_HIP_NOT_PROBED)) {
+            framework_checks(d, true, &fran, &fbad);
+            ge_doctor_check(d, "gpu", fbad ? GE_CHECK_PROBLEM : fran ? GE_CHECK_OK : GE_CHECK_SKIPPED,
+                            "%d framework check%s on the AMD GPU%s, %d failed", fran, fran == 1 ? "" : "s",
+                            a->ngpus == 1 ? "" : "s", fbad);
+            return;
+        }
         ge_doctor_check(d, "gpu", GE_CHECK_SKIPPED, "no working driver to run a kernel with");
         return;
     }
-    int ran = 0, bad = 0, fran = 0, fbad = 0;
     kernel_results(d, &ran, &bad);
-    framework_checks(d, &fran, &fbad);
+    framework_checks(d, false, &fran, &fbad);
     ge_doctor_check(d, "gpu", bad + fbad ? GE_CHECK_PROBLEM : GE_CHECK_OK, "the check kernel ran right on %d of %d GPU%s; %d "
                     "framework check%s, %d failed", ran, d->drv.ngpus, d->drv.ngpus == 1 ? "" : "s", fran, fran == 1 ? "" : "s",
                     fbad);

@@ -640,6 +640,15 @@ test_a_torch_without_cuda_or_rocm_on_an_amd_machine() {
     assert_rc 0
     lacks framework-cpu-only
     json "d['python']['frameworks']['torch']['hip'] == '6.2.41133-dd7f95766' and d['python']['frameworks']['torch']['cuda'] is None"
+    # on the GPU: no kernel of gpuenv's for AMD, but the framework's own check runs through ROCm
+    FAKE_GPU=1 doc
+    assert_rc 0
+    check_is gpu ok
+    json "'1 framework check on the AMD GPU, 0 failed' in [c['note'] for c in d['checks'] if c['name'] == 'gpu'][0]"
+    doc
+    assert_rc 8
+    has framework-sees-no-gpu error
+    json "any('sees no GPU' in f['message'] for f in d['findings'] if f['code'] == 'framework-sees-no-gpu')"
 }
 
 test_a_framework_built_for_a_newer_rocm_than_the_systems() {
