@@ -159,7 +159,7 @@ check-clang:
 FUZZ_CC ?= clang
 FUZZ_B = build/fuzz
 FUZZ_SECONDS ?= 10
-FUZZERS = version req manifest lock matrix matrix_cache extract tree_index fatbin hipfat
+FUZZERS = version req manifest lock matrix matrix_cache extract tree_index fatbin hipfat hostfile
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 -pthread -g -O1 $(WARN) $(FUZZ_SAN) \
               -DGPUENV_DATADIR='"$(DATADIR)"' -MMD -MP $(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CPPFLAGS)

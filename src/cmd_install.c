@@ -15,6 +15,7 @@
 #include "lockplan.h"
 #include "out.h"
 #include "project.h"
+#include "hostfile.h"
 #include "pyenv.h"
 #include "str.h"
 #include "venv.h"
@@ -23,7 +24,7 @@ enum {
     OPT_JSON, OPT_DIR, OPT_PREFIX, OPT_COMPONENTS, OPT_MIRROR, OPT_LOCKED, OPT_JOBS,
     OPT_STRICT, OPT_DRIVER, OPT_GPU, OPT_PYTHON, OPT_PLATFORM, OPT_ARCH,
     OPT_NO_PYTHON, OPT_PYTHON_ONLY, OPT_PYTORCH_MIRROR, OPT_SYSTEM_SITE, OPT_VERIFY, OPT_MAX_RATIO, OPT_VENDOR,
-    OPT_HSA_OVERRIDE,
+    OPT_HSA_OVERRIDE, OPT_HOST,
 };
 
 static const struct ge_opt install_opts[] = {
@@ -60,12 +61,14 @@ static const struct ge_opt install_opts[] = {
     [OPT_HSA_OVERRIDE] = {"hsa-override", 0, false, NULL,
                           "let an AMD GPU no build carries run a same-family target's code; the activation sets "
                           "HSA_OVERRIDE_GFX_VERSION (unsupported by AMD)", NULL},
+    [OPT_HOST] = {"host", 0, true, "FILE", "resolve for the machine 'gpuenv detect --json' described there (- for stdin)",
+                  "@file"},
     {NULL, 0, false, NULL, NULL, NULL},
 };
 
 struct opts {
     bool json, locked, write_only, no_python, python_only, system_site, verify;
-    const char *dir, *prefix, *components, *mirror, *python, *platform, *arch, *pytorch_mirror;
+    const char *dir, *prefix, *components, *mirror, *python, *platform, *arch, *pytorch_mirror, *hostfile;
     const char *python_exe; /* --python PATH */
     char python_xy[16];     /* its version, what the plan is resolved for */
     int jobs;
@@ -290,6 +293,7 @@ static int parse(struct ge_ctx *ctx, int argc, char **argv, struct opts *o)
         case OPT_STRICT: o->ro.strict = true; break;
         case OPT_VENDOR: rc = ge_host_set_vendor(&o->ro.vendor, arg, &ctx->err); break;
         case OPT_HSA_OVERRIDE: o->ro.hsa_override = true; break;
+        case OPT_HOST: o->hostfile = arg; break;
         case OPT_DRIVER: rc = ge_host_set_driver(&o->req, arg, "--driver", &ctx->err); break;
         case OPT_GPU: rc = ge_host_add_gpus(&o->req, arg, "--gpu", &ctx->err); break;
         case OPT_PYTHON: o->python = arg; break;
@@ -333,6 +337,8 @@ static int parse(struct ge_ctx *ctx, int argc, char **argv, struct opts *o)
     if (o->mirror && !(ge_startswith(o->mirror, "https://") || ge_startswith(o->mirror, "http://") ||
                        ge_startswith(o->mirror, "file://")))
         return ge_cli_usage(ctx, "invalid --mirror '%s': give an https://, http:// or file:// URL", o->mirror);
+    if (o->hostfile && ge_hostfile_apply(&o->req, o->hostfile, &ctx->err) < 0)
+        return -1;
     return ge_host_req_from_env(&o->req, &ctx->err);
 }
 

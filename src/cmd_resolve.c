@@ -7,6 +7,7 @@
 #include "amd.h"
 #include "cmds.h"
 #include "host.h"
+#include "hostfile.h"
 #include "matrix.h"
 #include "out.h"
 #include "python.h"
@@ -14,7 +15,7 @@
 #include "str.h"
 
 enum { OPT_JSON, OPT_EXPLAIN, OPT_STRICT, OPT_DRIVER, OPT_GPU, OPT_PYTHON, OPT_PLATFORM, OPT_ARCH, OPT_VENDOR,
-       OPT_HSA_OVERRIDE };
+       OPT_HSA_OVERRIDE, OPT_HOST };
 
 static const struct ge_opt resolve_opts[] = {
     [OPT_JSON] = {"json", 0, false, NULL, "print one JSON document (also on failure)", NULL},
@@ -34,6 +35,8 @@ static const struct ge_opt resolve_opts[] = {
                     "nvidia amd"},
     [OPT_HSA_OVERRIDE] = {"hsa-override", 0, false, NULL,
                           "let an AMD GPU no build carries run a same-family target's code (unsupported by AMD)", NULL},
+    [OPT_HOST] = {"host", 0, true, "FILE", "resolve for the machine 'gpuenv detect --json' described there (- for stdin)",
+                  "@file"},
     {NULL, 0, false, NULL, NULL, NULL},
 };
 
@@ -200,7 +203,7 @@ static int resolve_run(struct ge_ctx *ctx, int argc, char **argv)
     ge_host_req_init(&req);
     bool json = false, explain = false;
     struct ge_resolve_opts ro = {.strict = false};
-    const char *python = NULL, *platform = NULL, *arch = NULL;
+    const char *python = NULL, *platform = NULL, *arch = NULL, *hostfile = NULL;
     struct ge_cli_iter it;
     ge_cli_iter_init(&it, ctx, argc, argv);
     const char *arg;
@@ -218,6 +221,7 @@ static int resolve_run(struct ge_ctx *ctx, int argc, char **argv)
         case OPT_ARCH: arch = arg; break;
         case OPT_VENDOR: rc = ge_host_set_vendor(&ro.vendor, arg, &ctx->err); break;
         case OPT_HSA_OVERRIDE: ro.hsa_override = true; break;
+        case OPT_HOST: hostfile = arg; break;
         }
         if (rc < 0) {
             o = -2;
@@ -227,6 +231,8 @@ static int resolve_run(struct ge_ctx *ctx, int argc, char **argv)
     int first = it.optind;
     ge_cli_iter_fini(&it);
     if (o == -2)
+        return ctx->err.status;
+    if (hostfile && ge_hostfile_apply(&req, hostfile, &ctx->err) < 0)
         return ctx->err.status;
     if (ge_host_req_from_env(&req, &ctx->err) < 0)
         return ctx->err.status;

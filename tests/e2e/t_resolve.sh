@@ -143,3 +143,29 @@ test_amd_gpus_from_the_kfd_topology_get_a_rocm_plan() {
     assert_rc 2
     assert_err_has "invalid gfx target 'gfx12'"
 }
+
+# --host FILE: the machine as 'gpuenv detect --json' described it there, as srun gathers it
+test_a_machine_described_by_its_detect_document() {
+    gp detect --driver 535.104.05 --gpu 7.0 --json
+    cp "$OUT" "$T/v100.json"
+    cat "$T/v100.json" "$T/v100.json" >"$T/partition.json"   # two identical nodes: one node type
+    gp resolve --json --host "$T/partition.json" --python 3.11 torch
+    assert_rc 0
+    json 'd["host"]["driver"]["version"] == "535.104.05" and d["host"]["gpus"] == [{"index": 0, "cc": "7.0"}] and d["plan"]["packages"][0]["variant"] == "cu126"'
+    gp lock -C "$T" --host - --python 3.11 torch <"$T/v100.json"
+    assert_rc 0
+    python3 -c 'import json, sys; h = json.load(open(sys.argv[1]))["host"]; assert h["driver"] == "535.104.05" and h["gpus"] == "7.0", h' \
+        "$T/gpuenv.lock" || fail "the lock's host"
+    gp detect --driver 580.65.06 --gpu 9.0 --json
+    cat "$OUT" >>"$T/partition.json"
+    gp resolve --host "$T/partition.json" torch
+    assert_rc 2
+    assert_err_has "describes 2 different node types"
+    gp resolve --host "$T/v100.json" --gpu 8.0 torch
+    assert_rc 2
+    assert_err_has "both describe the machine"
+    printf '{"schema": 1, "gpus": [{"cc": "7.0"}]}\n{"schema": 1,' >"$T/cut.json"
+    gp resolve --json --host "$T/cut.json" torch
+    assert_rc 2
+    json 'd["ok"] is False and "document 2: not valid JSON" in d["error"]["message"]'
+}

@@ -6,7 +6,7 @@ out=$1
 here=$(cd "$(dirname "$0")" && pwd)
 root="$here/../.."
 mkdir -p "$out"
-for f in version req manifest lock matrix matrix_cache extract tree_index fatbin hipfat; do mkdir -p "$out/$f"; done
+for f in version req manifest lock matrix matrix_cache extract tree_index fatbin hipfat hostfile; do mkdir -p "$out/$f"; done
 i=0
 for v in 12.4.1 580.159.04 581.57 9.0 sm_90 sm_100a compute_86 1.2.3.4 0.0 99.9 12.; do
     printf '%s' "$v" >"$out/version/$i"; i=$((i + 1))
@@ -48,3 +48,10 @@ done
 sh "$root/tests/fake/make_hipfat.sh" "$out/hip-src" >/dev/null
 cp "$out"/hip-src/lib*.so "$out/hip-src"/sections/* "$out/hipfat/" 2>/dev/null || true
 rm -rf "$out/hip-src" "$out/hipfat/libbomb.so"
+# two nodes as 'srun gpuenv detect --json' gathers them, and a login node without a GPU
+cat >"$out/hostfile/0" <<'H'
+{"schema": 1, "ok": true, "driver": {"version": "535.104.05", "cuda": "12.2"}, "gpus": [{"index": 0, "cc": "7.0"}], "amd": null}
+{"schema": 1, "ok": true, "driver": {"version": "580.65.06"}, "gpus": [{"cc": "9.0"}, {"cc": "9.0"}],
+ "amd": {"gpus": [{"gfx": "gfx90a"}]}}
+{"schema": 1, "ok": false, "driver": null, "gpus": []}
+H

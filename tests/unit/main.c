@@ -127,6 +127,7 @@ int main(void)
     srunner_add_suite(sr, suite_fatbin());
     srunner_add_suite(sr, suite_doctor());
     srunner_add_suite(sr, suite_amd());
+    srunner_add_suite(sr, suite_hostfile());
     srunner_add_suite(sr, suite_hipfat());
     srunner_add_suite(sr, suite_amd_hip());
     srunner_add_suite(sr, suite_fetch());

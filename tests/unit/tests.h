@@ -30,6 +30,7 @@ Suite *suite_manifest_src(void);
 Suite *suite_fatbin(void);
 Suite *suite_doctor(void);
 Suite *suite_amd(void);
+Suite *suite_hostfile(void);
 Suite *suite_hipfat(void);
 Suite *suite_amd_hip(void);
 

@@ -1,0 +1,25 @@
+/* hostfile.h: machines described by files (--host FILE): the documents 'gpuenv detect --json'
+ * prints, one or several in a row ('srun --nodes=N --ntasks-per-node=1 gpuenv detect --json'
+ * gathers one per node), read back as host descriptions, each node type once. */
+#ifndef GE_HOSTFILE_H
+#define GE_HOSTFILE_H
+
+#include "err.h"
+#include "host.h"
+
+/* Parse text (the file's whole content; 'path' names it in messages) into at most max distinct
+ * host descriptions: each document's driver version and GPUs (NVIDIA's capabilities and AMD's gfx
+ * targets), as --driver and --gpu would give them; a document without GPUs describes a machine
+ * without any (a login node). 0, or -1 with a usage error (GE_EXIT_USAGE) naming the document. */
+#define GE_HOSTFILE_MAX 64
+
+int ge_hostfile_parse(const char *text, const char *path, struct ge_host_req *out, int max, int *n,
+                      struct ge_err *err);
+/* The same from a file, or standard input for "-". */
+int ge_hostfile_read(const char *path, struct ge_host_req *out, int max, int *n, struct ge_err *err);
+
+/* --host FILE for a command that plans for one machine: req becomes the file's machine. A usage
+ * error when --driver or --gpu describe it too, or when the file holds several node types. */
+int ge_hostfile_apply(struct ge_host_req *req, const char *path, struct ge_err *err);
+
+#endif
