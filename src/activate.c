@@ -130,7 +130,12 @@ void ge_env_for_prefix(struct ge_env *env, const char *prefix, bool venv)
     snprintf(add(env, GE_ENV_PREPEND, "LD_LIBRARY_PATH")->value, sizeof env->changes[0].value, "%s/lib", prefix);
 }
 
-void ge_env_for_amd_prefix(struct ge_env *env, const char *prefix, bool venv, const char *rocm_path,
+/* The changes for a prefix made for AMD GPUs: as above without CUDA_HOME, CUDA_PATH and
+ * CUDNN_PATH; ROCM_PATH set to the system's ROCm where one is installed ('rocm_path', "" for
+ * none: the ROCm wheels bring their own); HSA_OVERRIDE_GFX_VERSION set where the install was
+ * asked for it ('hsa_override', "" for none). HIP_VISIBLE_DEVICES and ROCR_VISIBLE_DEVICES are the
+ * user's and left alone. */
+static void for_amd_prefix(struct ge_env *env, const char *prefix, bool venv, const char *rocm_path,
                            const char *hsa_override)
 {
     ge_env_for_prefix(env, prefix, venv);
@@ -147,32 +152,16 @@ void ge_env_for_amd_prefix(struct ge_env *env, const char *prefix, bool venv, co
                    sizeof env->changes[0].value);
 }
 
-void ge_env_system_rocm(char *out, size_t size)
+void ge_env_for_vendor(struct ge_env *env, const char *prefix, bool venv, const char *vendor,
+                       const char *hsa_override)
 {
-    struct ge_amd_info *a = calloc(1, sizeof *a);
-    out[0] = '\0';
-    if (!a)
+    if (!vendor || strcmp(vendor, "amd") != 0) {
+        ge_env_for_prefix(env, prefix, venv);
         return;
-    const char *root = getenv("GPUENV_SYSROOT");
-    char p[4200];
-    struct stat st;
-    ge_amd_detect(root, a);
-    if (snprintf(p, sizeof p, "%s/opt/rocm", root ? root : "") < (int)sizeof p && stat(p, &st) == 0 &&
-        S_ISDIR(st.st_mode)) {
-        ge_strlcpy(out, "/opt/rocm", size);
-    } else {
-        struct ge_version best = {0};
-        for (int i = 0; i < a->nrocm; i++) {
-            struct ge_version v;
-            if (ge_version_parse(&v, a->rocm[i].version, 2, 3) < 0 || (out[0] && ge_version_cmp(&v, &best) <= 0))
-                continue;
-            best = v;
-            size_t rl = root ? strlen(root) : 0; /* the path as the machine sees it, without the sysroot */
-            ge_strlcpy(out, rl && strncmp(a->rocm[i].path, root, rl) == 0 ? a->rocm[i].path + rl : a->rocm[i].path,
-                       size);
-        }
     }
-    free(a);
+    char rocm[4096];
+    ge_amd_system_rocm(getenv("GPUENV_SYSROOT"), rocm, sizeof rocm);
+    for_amd_prefix(env, prefix, venv, rocm, hsa_override);
 }
 
 /* ---- library-path hygiene ---- */

@@ -64,17 +64,12 @@ void ge_env_name(const char *prefix, char *out, size_t size);
  * framework's venv) also VIRTUAL_ENV set and the venv's bin first in PATH. */
 void ge_env_for_prefix(struct ge_env *env, const char *prefix, bool venv);
 
-/* The changes for a prefix made for AMD GPUs: as above without CUDA_HOME, CUDA_PATH and
- * CUDNN_PATH; ROCM_PATH set to the system's ROCm where one is installed ('rocm_path', "" for
- * none: the ROCm wheels bring their own); HSA_OVERRIDE_GFX_VERSION set where the install was
- * asked for it ('hsa_override', "" for none). HIP_VISIBLE_DEVICES and ROCR_VISIBLE_DEVICES are the
- * user's and left alone. */
-void ge_env_for_amd_prefix(struct ge_env *env, const char *prefix, bool venv, const char *rocm_path,
-                           const char *hsa_override);
 
-/* The system's ROCm for ROCM_PATH: /opt/rocm where it exists, else the newest /opt/rocm-X.Y.Z
- * (under GPUENV_SYSROOT for the tests, the path written without it). "" when none. */
-void ge_env_system_rocm(char *out, size_t size);
+/* The changes for a prefix made by a plan for 'vendor' as its lock records it: "amd" (with the
+ * system's ROCm, ge_amd_system_rocm under GPUENV_SYSROOT, and the lock's hsa_override), else
+ * NVIDIA's. */
+void ge_env_for_vendor(struct ge_env *env, const char *prefix, bool venv, const char *vendor,
+                       const char *hsa_override);
 
 /* The library files whose presence marks a folder as holding a CUDA toolkit or cuDNN, NULL-ended;
  * every format's shadowing check probes exactly these. */

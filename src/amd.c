@@ -9,16 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "path.h"
 #include "str.h"
-
-static void sys_path(char *out, size_t size, const char *sysroot, const char *path)
-{
-    if (ge_fmt(out, size, "%s%s", sysroot ? sysroot : "", path) < 0 && size)
-        out[0] = '\0';
-}
+#include "version.h"
 
 int ge_amd_gfx_name(unsigned v, char *out, size_t size)
 {
@@ -28,6 +24,12 @@ int ge_amd_gfx_name(unsigned v, char *out, size_t size)
     if (major < 7 || major > 99 || minor > 15 || stepping > 15)
         return -1;
     return ge_fmt(out, size, "gfx%u%x%x", major, minor, stepping);
+}
+
+void ge_amd_override_value(unsigned v, char *out, size_t size)
+{
+    if (ge_fmt(out, size, "%u.%u.%u", v / 10000, v / 100 % 100, v % 100) < 0 && size)
+        out[0] = '\0';
 }
 
 int ge_amd_gfx_parse(const char *name, unsigned *v)
@@ -106,7 +108,7 @@ static void read_node(const char *sysroot, const char *dir, int node, struct ge_
         g->render_minor = (int)v;
         char dev[64], full[PATH_MAX];
         snprintf(dev, sizeof dev, "/dev/dri/renderD%d", g->render_minor);
-        sys_path(full, sizeof full, sysroot, dev);
+        ge_path_under(full, sizeof full, sysroot, dev);
         g->render_access = access(full, R_OK | W_OK) == 0;
     }
     free(props);
@@ -136,7 +138,7 @@ static int cmp_int(const void *a, const void *b)
 static void read_topology(const char *sysroot, struct ge_amd_info *out)
 {
     char dir[PATH_MAX];
-    sys_path(dir, sizeof dir, sysroot, "/sys/class/kfd/kfd/topology/nodes");
+    ge_path_under(dir, sizeof dir, sysroot, "/sys/class/kfd/kfd/topology/nodes");
     DIR *dh = opendir(dir);
     if (!dh)
         return;
@@ -157,12 +159,12 @@ static void read_topology(const char *sysroot, struct ge_amd_info *out)
 static void read_driver(const char *sysroot, struct ge_amd_info *out)
 {
     char p[PATH_MAX];
-    sys_path(p, sizeof p, sysroot, "/sys/module/amdgpu");
+    ge_path_under(p, sizeof p, sysroot, "/sys/module/amdgpu");
     out->module_loaded = access(p, F_OK) == 0;
     static const char *const files[][2] = {{"/sys/module/amdgpu/version", "/sys/module/amdgpu/version"},
                                            {"/proc/sys/kernel/osrelease", "kernel"}};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        sys_path(p, sizeof p, sysroot, files[i][0]);
+        ge_path_under(p, sizeof p, sysroot, files[i][0]);
         char *t = ge_read_file(p, 256, NULL);
         if (!t)
             continue;
@@ -182,7 +184,7 @@ static void read_driver(const char *sysroot, struct ge_amd_info *out)
 static void read_rocm(const char *sysroot, struct ge_amd_info *out)
 {
     char pattern[PATH_MAX];
-    sys_path(pattern, sizeof pattern, sysroot, "/opt/rocm*/.info/version");
+    ge_path_under(pattern, sizeof pattern, sysroot, "/opt/rocm*/.info/version");
     glob_t g;
     if (glob(pattern, 0, NULL, &g) != 0)
         return;
@@ -218,7 +220,46 @@ void ge_amd_detect(const char *sysroot, struct ge_amd_info *out)
     read_driver(sysroot, out);
     read_rocm(sysroot, out);
     char p[PATH_MAX];
-    sys_path(p, sizeof p, sysroot, "/dev/kfd");
+    ge_path_under(p, sizeof p, sysroot, "/dev/kfd");
     out->kfd_exists = access(p, F_OK) == 0;
     out->kfd_access = out->kfd_exists && access(p, R_OK | W_OK) == 0;
+}
+
+const struct ge_amd_rocm *ge_amd_newest_rocm(const struct ge_amd_info *a, struct ge_version *version)
+{
+    const struct ge_amd_rocm *best = NULL;
+    struct ge_version bv = {{0}, 0};
+    for (int i = 0; i < a->nrocm; i++) {
+        struct ge_version v;
+        if (ge_version_parse(&v, a->rocm[i].version, 1, GE_VERSION_PARTS) == 0 &&
+            (!best || ge_version_cmp(&v, &bv) > 0)) {
+            best = &a->rocm[i];
+            bv = v;
+        }
+    }
+    if (best && version)
+        *version = bv;
+    return best;
+}
+
+void ge_amd_system_rocm(const char *sysroot, char *out, size_t size)
+{
+    char p[PATH_MAX];
+    struct stat st;
+    if (size)
+        out[0] = '\0';
+    ge_path_under(p, sizeof p, sysroot, "/opt/rocm");
+    if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+        ge_strlcpy(out, "/opt/rocm", size);
+        return;
+    }
+    struct ge_amd_info *a = calloc(1, sizeof *a);
+    if (!a)
+        return;
+    ge_amd_detect(sysroot, a);
+    const struct ge_amd_rocm *r = ge_amd_newest_rocm(a, NULL);
+    size_t rl = sysroot ? strlen(sysroot) : 0; /* the path as the machine sees it, without the sysroot */
+    if (r)
+        ge_strlcpy(out, rl && strncmp(r->path, sysroot, rl) == 0 ? r->path + rl : r->path, size);
+    free(a);
 }

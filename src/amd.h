@@ -10,6 +10,7 @@
 
 #include "amd_hip.h"
 #include "err.h"
+#include "version.h"
 
 #define GE_AMD_MAX_GPUS 64
 #define GE_AMD_MAX_ROCM 8
@@ -59,8 +60,19 @@ void ge_amd_confirm_hip(struct ge_amd_info *amd, const struct ge_hip_opts *opts)
  * gfx1100). -1 (and "") for 0 (a CPU node) or a value no target can have. */
 int ge_amd_gfx_name(unsigned gfx_target_version, char *out, size_t size);
 
+/* The value of HSA_OVERRIDE_GFX_VERSION that makes the runtime take a GPU for this target:
+ * major.minor.stepping in decimal (gfx1030 -> "10.3.0", gfx90a -> "9.0.10"). */
+void ge_amd_override_value(unsigned gfx_target_version, char *out, size_t size);
+
 /* The reverse: "gfx90a" -> 90010; -1 for what is not a gfx target name. */
 int ge_amd_gfx_parse(const char *name, unsigned *gfx_target_version);
+
+/* The newest ROCm of a->rocm (and its version), or NULL when none has a readable version. */
+const struct ge_amd_rocm *ge_amd_newest_rocm(const struct ge_amd_info *a, struct ge_version *version);
+
+/* The system's ROCm for ROCM_PATH, as the machine writes it: /opt/rocm where that folder exists
+ * (under sysroot for the tests), else the newest /opt/rocm-X.Y.Z; "" when there is none. */
+void ge_amd_system_rocm(const char *sysroot, char *out, size_t size);
 
 /* One "key value" line of a KFD properties file; -1 when the key is absent. */
 int ge_amd_property(const char *text, const char *key, uint64_t *value);

@@ -182,12 +182,6 @@ int ge_hip_props_arch(const void *props, size_t size, int layout, char *out, siz
     return 0;
 }
 
-static void sys_path(char *out, size_t size, const char *sysroot, const char *path)
-{
-    if (ge_fmt(out, size, "%s%s", sysroot ? sysroot : "", path) < 0 && size)
-        out[0] = '\0';
-}
-
 /* An /opt/rocm* folder that holds a libamdhip64.so, and the ROCm version it is. */
 struct rocm_lib {
     char path[PATH_MAX];
@@ -207,7 +201,7 @@ static int cmp_rocm(const void *a, const void *b)
 static int rocm_libs(const char *sysroot, struct rocm_lib *out, int max)
 {
     char pattern[PATH_MAX];
-    sys_path(pattern, sizeof pattern, sysroot, "/opt/rocm*/lib");
+    ge_path_under(pattern, sizeof pattern, sysroot, "/opt/rocm*/lib");
     glob_t g;
     if (glob(pattern, GLOB_ONLYDIR, NULL, &g) != 0)
         return 0;
@@ -306,9 +300,17 @@ static bool loader_may_find(void)
     return false;
 }
 
+/* What the child is given: the options, and the /opt/rocm* libraries the parent found. */
+struct probe_arg {
+    const struct ge_hip_opts *o;
+    const struct rocm_lib *libs;
+    int nlibs;
+};
+
 /* In the child: the library, in the order the probe promises; NULL when none loads. */
-static void *load_hip(const struct ge_hip_opts *o, struct ge_hip_info *info)
+static void *load_hip(const struct probe_arg *a, struct ge_hip_info *info)
 {
+    const struct ge_hip_opts *o = a->o;
     void *h;
     if (o->library && o->library[0]) {
         h = dlopen(o->library, RTLD_NOW | RTLD_LOCAL);
@@ -317,11 +319,9 @@ static void *load_hip(const struct ge_hip_opts *o, struct ge_hip_info *info)
             ge_strlcpy(info->library_source, "GPUENV_LIBAMDHIP", sizeof info->library_source);
         return h;
     }
-    static struct rocm_lib libs[8];
-    int n = rocm_libs(o->sysroot, libs, 8);
-    for (int i = 0; i < n; i++) {
-        h = dlopen(libs[i].path, RTLD_NOW | RTLD_LOCAL);
-        add_try(info, libs[i].path, h ? NULL : dlerror(), true);
+    for (int i = 0; i < a->nlibs; i++) {
+        h = dlopen(a->libs[i].path, RTLD_NOW | RTLD_LOCAL);
+        add_try(info, a->libs[i].path, h ? NULL : dlerror(), true);
         if (h) {
             ge_strlcpy(info->library_source, "rocm", sizeof info->library_source);
             return h;
@@ -378,7 +378,8 @@ static void fill_error(struct hip_result *r, const struct hip_api *api, hip_erro
 
 static void child_main(int fd, void *arg)
 {
-    const struct ge_hip_opts *o = arg;
+    const struct probe_arg *pa = arg;
+    const struct ge_hip_opts *o = pa->o;
     static struct hip_result r; /* static: large, and the child is single-use */
     memset(&r, 0, sizeof r);
     struct ge_hip_info *info = &r.info;
@@ -390,7 +391,7 @@ static void child_main(int fd, void *arg)
     }
 
     child_stage(fd, STAGE_DLOPEN);
-    void *h = load_hip(o, info);
+    void *h = load_hip(pa, info);
     if (!h) {
         info->status = GE_HIP_NOT_FOUND;
         /* a library named by the user, or one that exists, failed to load: say the loader's words */
@@ -594,11 +595,13 @@ int ge_hip_probe(const struct ge_hip_opts *opts, struct ge_hip_info *info, struc
 {
     memset(info, 0, sizeof *info);
     bool sysroot = opts->sysroot && opts->sysroot[0];
+    static struct rocm_lib libs[8]; /* found here once; the child, a fork, reads them */
+    struct probe_arg pa = {opts, libs, 0};
     if (!(opts->library && opts->library[0])) {
-        static struct rocm_lib libs[8];
-        if (rocm_libs(opts->sysroot, libs, 8) == 0 && (sysroot || !loader_may_find())) {
+        pa.nlibs = rocm_libs(opts->sysroot, libs, 8);
+        if (pa.nlibs == 0 && (sysroot || !loader_may_find())) {
             char dir[PATH_MAX];
-            sys_path(dir, sizeof dir, opts->sysroot, "/opt/rocm*/lib");
+            ge_path_under(dir, sizeof dir, opts->sysroot, "/opt/rocm*/lib");
             add_try(info, dir, "not found", false);
             if (!sysroot)
                 add_try(info, "the loader's path", "not found", false);
@@ -615,7 +618,7 @@ int ge_hip_probe(const struct ge_hip_opts *opts, struct ge_hip_info *info, struc
     ge_buf_init(&stream);
     struct ge_proc_child ch;
     int rc = -1;
-    if (ge_proc_run_child("the HIP probe", timeout, child_main, (void *)opts, parse, &rd, &stream, &ch, err) < 0)
+    if (ge_proc_run_child("the HIP probe", timeout, child_main, &pa, parse, &rd, &stream, &ch, err) < 0)
         goto out;
     parse((const unsigned char *)ge_buf_str(&stream), stream.len, &rd);
     const char *stage = rd.stage >= 0 && rd.stage <= STAGE_DONE ? stage_names[rd.stage] : "an unknown stage";

@@ -244,6 +244,44 @@ static void print_hip_text(const struct ge_amd_info *amd)
     }
 }
 
+/* The AMD GPUs: the KFD topology's, with what the HIP runtime saw, or those --gpu described. */
+static void print_amd_text(const struct ge_amd_info *amd, bool described)
+{
+    const char *b = ge_out_style(GE_STYLE_BOLD), *r = ge_out_style(GE_STYLE_RESET);
+    const char *dim = ge_out_style(GE_STYLE_DIM);
+    if (described) { /* by --gpu gfx...: nothing else is known */
+        printf("\n%samd gpus%s %s(described by --gpu)%s\n", b, r, dim, r);
+        for (int i = 0; i < amd->ngpus; i++)
+            printf("  %-3d %s\n", i, amd->gpus[i].gfx);
+        return;
+    }
+    printf("\n%samd gpus%s %s(KFD topology; amdgpu %s%s%s)%s\n", b, r, dim,
+           amd->driver_version[0] ? amd->driver_version : "version unknown", amd->driver_source[0] ? " from " : "",
+           amd->driver_source, r);
+    if (!amd->ngpus)
+        printf("  none\n");
+    for (int i = 0; i < amd->ngpus; i++) {
+        const struct ge_amd_gpu *g = &amd->gpus[i];
+        char mem[32];
+        format_mem(g->memory_bytes, mem, sizeof mem);
+        char hip[300] = "";
+        if (g->hip_seen)
+            ge_fmt(hip, sizeof hip, "  hip #%d %s", amd->hip.gpus[g->hip_index].ordinal,
+                   amd->hip.gpus[g->hip_index].arch[0] ? amd->hip.gpus[g->hip_index].arch : "-");
+        else if (amd->hip.status == GE_HIP_OK)
+            ge_strlcpy(hip, "  [not seen by HIP]", sizeof hip);
+        printf("  node %-3d %-8s %-24s %9s  %-12s%s%s\n", g->node, g->gfx, g->name[0] ? g->name : "-", mem,
+               g->pci_bus_id[0] ? g->pci_bus_id : "-", g->render_minor >= 0 && !g->render_access
+                                                        ? "  [no access to its render node]" : "", hip);
+    }
+    print_hip_text(amd);
+    if (amd->ngpus && !amd->kfd_access)
+        printf("  %s\n", amd->kfd_exists ? "[this user cannot open /dev/kfd: join the 'render' group]"
+                                         : "[no /dev/kfd: ROCm cannot reach these GPUs]");
+    for (int i = 0; i < amd->nrocm; i++)
+        printf("  rocm      %s %s\n", amd->rocm[i].version, amd->rocm[i].path);
+}
+
 static void print_text(const struct ge_driver_info *info, bool known, const struct ge_toolkit_list *tk,
                        const struct ge_amd_info *amd)
 {
@@ -295,41 +333,9 @@ static void print_text(const struct ge_driver_info *info, bool known, const stru
         }
     }
 
-    if (amd && (amd->ngpus || amd->nrocm || amd->module_loaded)) {
-        if (info->source == GE_DRIVER_OVERRIDE) { /* described by --gpu gfx...: nothing else is known */
-            printf("\n%samd gpus%s %s(described by --gpu)%s\n", b, r, dim, r);
-            for (int i = 0; i < amd->ngpus; i++)
-                printf("  %-3d %s\n", i, amd->gpus[i].gfx);
-            goto toolkits;
-        }
-        printf("\n%samd gpus%s %s(KFD topology; amdgpu %s%s%s)%s\n", b, r, dim,
-               amd->driver_version[0] ? amd->driver_version : "version unknown", amd->driver_source[0] ? " from " : "",
-               amd->driver_source, r);
-        if (!amd->ngpus)
-            printf("  none\n");
-        for (int i = 0; i < amd->ngpus; i++) {
-            const struct ge_amd_gpu *g = &amd->gpus[i];
-            char mem[32];
-            format_mem(g->memory_bytes, mem, sizeof mem);
-            char hip[300] = "";
-            if (g->hip_seen)
-                ge_fmt(hip, sizeof hip, "  hip #%d %s", amd->hip.gpus[g->hip_index].ordinal,
-                       amd->hip.gpus[g->hip_index].arch[0] ? amd->hip.gpus[g->hip_index].arch : "-");
-            else if (amd->hip.status == GE_HIP_OK)
-                ge_strlcpy(hip, "  [not seen by HIP]", sizeof hip);
-            printf("  node %-3d %-8s %-24s %9s  %-12s%s%s\n", g->node, g->gfx, g->name[0] ? g->name : "-", mem,
-                   g->pci_bus_id[0] ? g->pci_bus_id : "-", g->render_minor >= 0 && !g->render_access
-                                                            ? "  [no access to its render node]" : "", hip);
-        }
-        print_hip_text(amd);
-        if (amd->ngpus && !amd->kfd_access)
-            printf("  %s\n", amd->kfd_exists ? "[this user cannot open /dev/kfd: join the 'render' group]"
-                                             : "[no /dev/kfd: ROCm cannot reach these GPUs]");
-        for (int i = 0; i < amd->nrocm; i++)
-            printf("  rocm      %s %s\n", amd->rocm[i].version, amd->rocm[i].path);
-    }
+    if (amd && (amd->ngpus || amd->nrocm || amd->module_loaded))
+        print_amd_text(amd, info->source == GE_DRIVER_OVERRIDE);
 
-toolkits:
     printf("\n%scuda toolkits on this system%s %s(installed, apart from the driver)%s\n", b, r, dim, r);
     if (tk->n == 0)
         printf("  none\n");
@@ -402,14 +408,7 @@ static int detect_run(struct ge_ctx *ctx, int argc, char **argv)
      * missing NVIDIA driver is no failure */
     struct ge_amd_info *amd = NULL;
     if (info->source != GE_DRIVER_OVERRIDE && (amd = calloc(1, sizeof *amd))) {
-        ge_amd_detect(getenv("GPUENV_SYSROOT"), amd);
-        /* confirmed through the HIP runtime, in a child with the driver probe's time limit */
-        struct ge_probe_opts po;
-        struct ge_err perr;
-        ge_err_clear(&perr);
-        struct ge_hip_opts ho = {getenv("GPUENV_LIBAMDHIP"), getenv("GPUENV_SYSROOT"),
-                                 ge_host_probe_opts(&po, &perr) == 0 ? po.timeout_s : 0};
-        ge_amd_confirm_hip(amd, &ho);
+        ge_host_amd(amd); /* confirmed through the HIP runtime */
         int hs = amd->hip.status;
         if (hs != GE_HIP_OK && hs != GE_HIP_NOT_PROBED && hs != GE_HIP_NOT_FOUND) {
             ge_log_warn("%s", amd->hip_err.msg);

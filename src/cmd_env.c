@@ -93,13 +93,9 @@ static int load_env(struct ge_ctx *ctx, const struct opts *o, struct ge_env *env
     struct ge_err lerr;
     ge_lock_init(&l);
     ge_err_clear(&lerr);
-    if (access(record, F_OK) == 0 && ge_lock_read(record, &l, &lerr) == 0 && strcmp(l.vendor, "amd") == 0) {
-        char rocm[4096];
-        ge_env_system_rocm(rocm, sizeof rocm);
-        ge_env_for_amd_prefix(env, prefix, access(py, F_OK) == 0, rocm, l.hsa_override);
-    } else {
-        ge_env_for_prefix(env, prefix, access(py, F_OK) == 0);
-    }
+    if (access(record, F_OK) != 0 || ge_lock_read(record, &l, &lerr) < 0)
+        ge_lock_fini(&l); /* what a damaged record left: nothing */
+    ge_env_for_vendor(env, prefix, access(py, F_OK) == 0, l.vendor, l.hsa_override);
     ge_lock_fini(&l);
     return 0;
 }

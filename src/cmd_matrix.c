@@ -112,6 +112,19 @@ static cJSON *cudnn_json(const struct ge_matrix *m)
     return a;
 }
 
+static cJSON *gfx_json(const unsigned *gfx, int n)
+{
+    if (!n)
+        return cJSON_CreateNull();
+    cJSON *g = cJSON_CreateArray();
+    for (int k = 0; k < n; k++) {
+        char name[16];
+        ge_amd_gfx_name(gfx[k], name, sizeof name);
+        cJSON_AddItemToArray(g, cJSON_CreateString(name));
+    }
+    return g;
+}
+
 static cJSON *torch_rocm_json(const struct ge_matrix *m)
 {
     cJSON *arr = cJSON_CreateArray();
@@ -126,16 +139,7 @@ static cJSON *torch_rocm_json(const struct ge_matrix *m)
             cJSON_AddStringToObject(x, "name", v->name);
             cJSON_AddStringToObject(x, "rocm", v->rocm.s);
             cJSON_AddStringToObject(x, "platform", v->platform);
-            if (v->ngfx) {
-                cJSON *g = cJSON_AddArrayToObject(x, "gfx");
-                for (int k = 0; k < v->ngfx; k++) {
-                    char name[16];
-                    ge_amd_gfx_name(v->gfx[k], name, sizeof name);
-                    cJSON_AddItemToArray(g, cJSON_CreateString(name));
-                }
-            } else {
-                cJSON_AddNullToObject(x, "gfx");
-            }
+            cJSON_AddItemToObject(x, "gfx", gfx_json(v->gfx, v->ngfx));
             if (v->gfx_inferred)
                 cJSON_AddStringToObject(x, "gfx_basis", "main-at-branch-cut");
             cJSON_AddItemToArray(vs, x);
@@ -145,18 +149,6 @@ static cJSON *torch_rocm_json(const struct ge_matrix *m)
     return arr;
 }
 
-static cJSON *gfx_json(const unsigned *gfx, int n)
-{
-    if (!n)
-        return cJSON_CreateNull();
-    cJSON *g = cJSON_CreateArray();
-    for (int k = 0; k < n; k++) {
-        char name[16];
-        ge_amd_gfx_name(gfx[k], name, sizeof name);
-        cJSON_AddItemToArray(g, cJSON_CreateString(name));
-    }
-    return g;
-}
 
 /* rocm.json's releases and families, and the ROCm builds of tensorflow and jax. */
 static void add_amd_json(cJSON *doc, const struct ge_matrix *m)
@@ -549,14 +541,9 @@ static void text_rocm(const struct ge_matrix *m)
         for (int j = 0; j < r->nvariants; j++) {
             const struct ge_rocm_variant *v = &r->variants[j];
             printf("%-8s %-11s %-7s ", j ? "" : r->version.s, v->name, v->rocm.s);
-            if (!v->ngfx)
-                printf("not known");
-            for (int k = 0; k < v->ngfx; k++) {
-                char name[16];
-                ge_amd_gfx_name(v->gfx[k], name, sizeof name);
-                printf("%s%s", k ? " " : "", name);
-            }
-            printf("%s\n", v->gfx_inferred ? " *" : "");
+            char list[256];
+            ge_gfx_list_format(v->gfx, v->ngfx, list, sizeof list);
+            printf("%s%s\n", v->ngfx ? list : "not known", v->gfx_inferred ? " *" : "");
         }
     }
     printf("(* main's list at the release's branch cut, not read at the tag)\n");

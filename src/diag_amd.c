@@ -115,17 +115,6 @@ const struct ge_rocm_variant *ge_doctor_rocm_build(const struct ge_doctor *d, un
     return best;
 }
 
-/* The wheel index of a ROCm variant: the matrix's pattern with {variant} filled. */
-static void index_url(const struct ge_doctor *d, const char *variant, char *out, size_t size)
-{
-    const char *p = d->m ? strstr(d->m->torch_index_url, "{variant}") : NULL;
-    if (!p) {
-        ge_fmt(out, size, "https://download.pytorch.org/whl/%s", variant);
-        return;
-    }
-    ge_fmt(out, size, "%.*s%s%s", (int)(p - d->m->torch_index_url), d->m->torch_index_url, variant, p + 9);
-}
-
 /* The torch release the interpreter imports, or NULL. */
 static const char *torch_version(const struct ge_doctor *d)
 {
@@ -176,9 +165,11 @@ static void no_code_object(struct ge_doctor *d, const char *path, const char *or
     char risk[256] = "";
     if (kin) {
         unsigned v;
+        char val[16];
         ge_amd_gfx_parse(kin->proc, &v);
-        ge_fmt(risk, sizeof risk, "; HSA_OVERRIDE_GFX_VERSION=%u.%u.%u would make ROCm load %s's code instead: "
-               "unsupported, its kernels may fail or compute wrong results", v / 10000, v / 100 % 100, v % 100, kin->proc);
+        ge_amd_override_value(v, val, sizeof val);
+        ge_fmt(risk, sizeof risk, "; HSA_OVERRIDE_GFX_VERSION=%s would make ROCm load %s's code instead: "
+               "unsupported, its kernels may fail or compute wrong results", val, kin->proc);
     }
     if (!strcmp(origin, "given")) {
         ge_finding_fix(x, false, false, "rebuild it with '--offload-arch=%s' (hipcc or clang)%s", g->gfx, risk);
@@ -189,7 +180,7 @@ static void no_code_object(struct ge_doctor *d, const char *path, const char *or
     const struct ge_rocm_variant *v = tv ? ge_doctor_rocm_build(d, g->gfx_target_version, tv, &r) : NULL;
     if (v) {
         char url[256], base[32];
-        index_url(d, v->name, url, sizeof url);
+        ge_matrix_torch_index_url(d->m, v->name, url, sizeof url);
         ge_strlcpy(base, r->version.s, sizeof base);
         ge_finding_fix(x, false, false, "install a torch build whose targets include %s: torch %s from %s "
                        "('gpuenv matrix rocm' lists them)%s", g->gfx, base, url, risk);
@@ -307,15 +298,8 @@ void ge_diag_amd_framework(struct ge_doctor *d, const char *name, const char *ve
     if (!built_rocm(version, hip, &built, from, sizeof from) || !d->amd.nrocm || bundles_hip(lib_dirs, where, sizeof where))
         return;
     /* the newest ROCm installed: the one a build against /opt/rocm finds when that points to it */
-    const struct ge_amd_rocm *newest = NULL;
-    struct ge_version nv = {{0}, 0};
-    for (int i = 0; i < d->amd.nrocm; i++) {
-        struct ge_version v;
-        if (ge_doctor_vparse(d->amd.rocm[i].version, &v) == 0 && (!newest || ge_version_cmp(&v, &nv) > 0)) {
-            newest = &d->amd.rocm[i];
-            nv = v;
-        }
-    }
+    struct ge_version nv;
+    const struct ge_amd_rocm *newest = ge_amd_newest_rocm(&d->amd, &nv);
     if (!newest)
         return;
     struct ge_version mm = nv;

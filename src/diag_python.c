@@ -226,10 +226,12 @@ static void cpu_only_amd(struct ge_doctor *d, const char *version, const char *w
     ge_finding_evidence(x, "torch", "%s; torch.version.hip is None", why);
     const struct ge_torch_rocm_release *r;
     const struct ge_rocm_variant *v = ge_doctor_rocm_build(d, g->gfx_target_version, version, &r);
-    if (v)
-        ge_finding_fix(x, false, false, "'%s -m pip install torch==%s --index-url https://download.pytorch.org/whl/%s' "
-                       "(a ROCm build whose targets include %s; 'gpuenv matrix rocm' lists them)", d->python,
-                       r->version.s, v->name, g->gfx);
+    char url[256];
+    if (v) {
+        ge_matrix_torch_index_url(d->m, v->name, url, sizeof url);
+        ge_finding_fix(x, false, false, "'%s -m pip install torch==%s --index-url %s' (a ROCm build whose targets "
+                       "include %s; 'gpuenv matrix rocm' lists them)", d->python, r->version.s, url, g->gfx);
+    }
     else
         ge_finding_fix(x, false, false, "install a ROCm build of torch whose targets include %s ('gpuenv matrix rocm' "
                        "lists PyTorch's)", g->gfx);

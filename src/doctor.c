@@ -73,8 +73,7 @@ const struct ge_ver *ge_doctor_cuda_floor(const struct ge_doctor *d, const struc
 
 void ge_doctor_path(const struct ge_doctor *d, const char *path, char *out, size_t size)
 {
-    if (ge_fmt(out, size, "%s%s", d->sysroot, path) < 0 && size)
-        out[0] = '\0';
+    ge_path_under(out, size, d->sysroot, path);
 }
 
 int ge_doctor_vparse(const char *s, struct ge_version *v)
@@ -182,13 +181,7 @@ int ge_doctor_run(struct ge_doctor *d, const struct ge_doctor_opts *o, struct ge
 
     if (probe_driver(d, err) < 0)
         return -1;
-    ge_amd_detect(d->sysroot, &d->amd);
-    struct ge_probe_opts po; /* the HIP runtime's view, with the driver probe's time limit */
-    struct ge_err perr;
-    ge_err_clear(&perr);
-    struct ge_hip_opts ho = {getenv("GPUENV_LIBAMDHIP"), getenv("GPUENV_SYSROOT"),
-                             ge_host_probe_opts(&po, &perr) == 0 ? po.timeout_s : 0};
-    ge_amd_confirm_hip(&d->amd, &ho);
+    ge_host_amd(&d->amd); /* and the HIP runtime's view of them */
     find_project(d);
     find_python(d);
     if (d->python[0])

@@ -112,16 +112,6 @@ static void child_stage(int fd, enum probe_stage s)
     child_send(fd, 'S', &b, 1);
 }
 
-static void sys_path(char *dst, size_t size, const char *sysroot, const char *path)
-{
-    if (sysroot && sysroot[0]) {
-        if (ge_path_join(dst, size, sysroot, path) < 0)
-            dst[0] = '\0';
-    } else {
-        ge_strlcpy(dst, path, size);
-    }
-}
-
 int ge_driver_parse_version_file(const char *text, char *out, size_t size)
 {
     /* sysfs: the bare version. procfs: the first dotted-number word after "Kernel Module". */
@@ -171,7 +161,7 @@ int ge_driver_module_version(const char *sysroot, char *out, size_t size, char *
     static const char *const files[] = {"/sys/module/nvidia/version", "/proc/driver/nvidia/version"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char path[512];
-        sys_path(path, sizeof path, sysroot, files[i]);
+        ge_path_under(path, sizeof path, sysroot, files[i]);
         char *text = ge_read_file(path, 1 << 16, NULL);
         if (!text)
             continue;
@@ -247,7 +237,7 @@ static void *load_libcuda(const struct ge_probe_opts *o, struct ge_driver_info *
     }
     for (const char *const *d = ge_driver_search_dirs; *d; d++) {
         char dir[256], path[512];
-        sys_path(dir, sizeof dir, o->sysroot, *d);
+        ge_path_under(dir, sizeof dir, o->sysroot, *d);
         if (ge_path_join(path, sizeof path, dir, "libcuda.so.1") < 0)
             continue;
         if (access(path, F_OK) != 0) {
@@ -631,7 +621,7 @@ static bool library_absent(const struct ge_probe_opts *o, struct ge_driver_info 
     }
     for (const char *const *d = ge_driver_search_dirs; *d; d++) {
         char dir[256];
-        sys_path(dir, sizeof dir, o->sysroot, *d);
+        ge_path_under(dir, sizeof dir, o->sysroot, *d);
         if (file_in(dir, "libcuda.so.1"))
             return false;
     }
@@ -639,7 +629,7 @@ static bool library_absent(const struct ge_probe_opts *o, struct ge_driver_info 
         add_try(info, "libcuda.so.1", "not in LD_LIBRARY_PATH, /etc/ld.so.cache or the loader's folders", 0);
     for (const char *const *d = ge_driver_search_dirs; *d; d++) {
         char dir[256], path[512];
-        sys_path(dir, sizeof dir, o->sysroot, *d);
+        ge_path_under(dir, sizeof dir, o->sysroot, *d);
         if (ge_path_join(path, sizeof path, dir, "libcuda.so.1") == 0)
             add_try(info, path, "not found", 0);
     }

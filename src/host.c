@@ -187,6 +187,17 @@ int ge_host_probe_opts(struct ge_probe_opts *o, struct ge_err *err)
     return probe_timeout(&o->timeout_s, err);
 }
 
+void ge_host_amd(struct ge_amd_info *amd)
+{
+    struct ge_probe_opts po;
+    struct ge_err perr;
+    ge_err_clear(&perr);
+    ge_amd_detect(getenv("GPUENV_SYSROOT"), amd);
+    struct ge_hip_opts ho = {getenv("GPUENV_LIBAMDHIP"), getenv("GPUENV_SYSROOT"),
+                             ge_host_probe_opts(&po, &perr) == 0 ? po.timeout_s : 0};
+    ge_amd_confirm_hip(amd, &ho);
+}
+
 /* Whether a GPU of capability cc can run on the driver of f, by the branches of its architecture
  * (on Linux; Windows numbers a branch's drivers past its name, R580: 580-58x, so the last branch
  * is not checked there). */
@@ -263,13 +274,10 @@ static int amd_facts(const struct ge_host_req *req, const struct ge_matrix *m, s
         f->amd[f->namd++] = a->gpus[i].gfx_target_version;
     if (a->module_loaded) /* the kernel's release says nothing while amdgpu is not loaded */
         ge_strlcpy(f->amdgpu, a->driver_version, sizeof f->amdgpu);
-    for (int i = 0; i < a->nrocm; i++) { /* the newest ROCm installed */
-        struct ge_version v;
-        if (ge_version_parse(&v, a->rocm[i].version, 2, 3) < 0 || (f->rocm_known && ge_version_cmp(&v, &f->rocm.v) <= 0))
-            continue;
+    const struct ge_amd_rocm *r = ge_amd_newest_rocm(a, &f->rocm.v);
+    if (r) {
         f->rocm_known = true;
-        f->rocm.v = v;
-        ge_strlcpy(f->rocm.s, a->rocm[i].version, sizeof f->rocm.s);
+        ge_strlcpy(f->rocm.s, r->version, sizeof f->rocm.s);
     }
     free(a);
     return 0;

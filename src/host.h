@@ -7,6 +7,7 @@
 
 #include <cJSON.h>
 
+#include "amd.h"
 #include "driver.h"
 #include "err.h"
 #include "matrix.h"
@@ -48,6 +49,11 @@ bool ge_host_req_overrides(const struct ge_host_req *req);
  * GPUENV_SYSROOT. Return 0, or -1 with err (the probe's statuses, or GE_EXIT_USAGE for a malformed
  * variable); info holds what is known either way. */
 int ge_host_detect(const struct ge_host_req *req, struct ge_driver_info *info, struct ge_err *err);
+
+/* This machine's AMD GPUs (the KFD topology under GPUENV_SYSROOT), confirmed through the HIP
+ * runtime (GPUENV_LIBAMDHIP, else the search) with the driver probe's time limit. Forks: hold no
+ * threads. Never fails: see amd->hip.status and amd->hip_err. */
+void ge_host_amd(struct ge_amd_info *amd);
 
 /* The probe's settings from GPUENV_LIBCUDA, GPUENV_SYSROOT and GPUENV_PROBE_TIMEOUT. 0, or -1
  * (GE_EXIT_USAGE) for a malformed timeout. */

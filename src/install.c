@@ -230,13 +230,7 @@ static int write_activation(const char *prefix, const char *staging, bool venv, 
                             struct ge_err *err)
 {
     struct ge_env env;
-    if (strcmp(l->vendor, "amd") == 0) {
-        char rocm[4096];
-        ge_env_system_rocm(rocm, sizeof rocm);
-        ge_env_for_amd_prefix(&env, prefix, venv, rocm, l->hsa_override);
-    } else {
-        ge_env_for_prefix(&env, prefix, venv);
-    }
+    ge_env_for_vendor(&env, prefix, venv, l->vendor, l->hsa_override);
     for (int sh = 0; sh < GE_SHELL_COUNT; sh++) {
         const char *file = ge_shell_file((enum ge_shell)sh);
         if (!file)

@@ -1153,3 +1153,13 @@ void ge_matrix_arch_list(const struct ge_torch_variant *v, char *out, size_t siz
     ge_strlcpy(out, v->narch ? ge_buf_str(&b) : "-", size);
     ge_buf_fini(&b);
 }
+
+void ge_matrix_torch_index_url(const struct ge_matrix *m, const char *variant, char *out, size_t size)
+{
+    const char *tpl = m ? m->torch_index_url : "https://download.pytorch.org/whl/{variant}";
+    const char *at = strstr(tpl, "{variant}");
+    if (!at) /* a loaded matrix always has it (validated) */
+        at = tpl + strlen(tpl);
+    if (ge_fmt(out, size, "%.*s%s%s", (int)(at - tpl), tpl, variant, *at ? at + strlen("{variant}") : "") < 0 && size)
+        out[0] = '\0';
+}

@@ -321,6 +321,10 @@ void ge_matrix_arch_list(const struct ge_torch_variant *v, char *out, size_t siz
  * ", " when there are gaps ("3.8, 3.11, 3.12"), "-" for none. */
 void ge_matrix_python_list(const struct ge_ver *py, int n, const char *span, char *out, size_t size);
 
+/* The index a torch variant's wheels come from: the matrix's torch_index_url with {variant} filled
+ * (https://download.pytorch.org/whl/cu124); that default without a matrix (m NULL). */
+void ge_matrix_torch_index_url(const struct ge_matrix *m, const char *variant, char *out, size_t size);
+
 /* ROCm look-ups (matrix_rocm.c). The release of exactly this version, or NULL. */
 const struct ge_rocm_release *ge_matrix_rocm(const struct ge_matrix *m, const struct ge_version *v);
 /* The newest release of the minor of v (6.2 -> 6.2.4), or NULL. */

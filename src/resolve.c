@@ -1136,13 +1136,6 @@ void ge_rs_note(struct ge_plan *p, const char *fmt, ...)
     va_end(ap);
 }
 
-void ge_rs_index_url(const struct ge_matrix *m, const char *variant, char *out, size_t size)
-{
-    const char *at = strstr(m->torch_index_url, "{variant}");
-    snprintf(out, size, "%.*s%s%s", (int)(at - m->torch_index_url), m->torch_index_url, variant,
-             at + strlen("{variant}"));
-}
-
 /* The framework's NumPy rule and the user's requirement, both (they were checked to meet). */
 static void plan_numpy(const struct rctx *x, const struct cand *c, struct ge_plan *p, struct ge_buf *pipb)
 {
@@ -1177,7 +1170,7 @@ static void build_plan(const struct rctx *x, const struct cand *c, struct ge_pla
         plan_numpy(x, c, p, &pip);
         if (c->rv && pip.len) {
             char url[160];
-            ge_rs_index_url(x->m, c->rv->name, url, sizeof url);
+            ge_matrix_torch_index_url(x->m, c->rv->name, url, sizeof url);
             ge_buf_addf(&pip, " --index-url %s", url);
             if (numpy_rule(c)[0] || x->numpy_req)
                 ge_buf_addf(&pip, " --extra-index-url https://pypi.org/simple");
@@ -1192,7 +1185,7 @@ static void build_plan(const struct rctx *x, const struct cand *c, struct ge_pla
             ge_strlcpy(k->version, v, sizeof k->version);
             ge_strlcpy(k->variant, c->tv->name, sizeof k->variant);
             k->pypi_default = c->tv->default_on_pypi;
-            ge_rs_index_url(x->m, c->tv->name, k->index_url, sizeof k->index_url);
+            ge_matrix_torch_index_url(x->m, c->tv->name, k->index_url, sizeof k->index_url);
             ge_buf_addf(&pip, "pip install torch==%s", v);
         }
         if (x->vision_req && (k = ge_rs_add_pkg(p, "torchvision"))) {
@@ -1294,7 +1287,7 @@ static void build_plan(const struct rctx *x, const struct cand *c, struct ge_pla
     plan_numpy(x, c, p, &pip);
     if (c->fw == GE_PKG_TORCH && pip.len) {
         char url[160];
-        ge_rs_index_url(x->m, c->tv->name, url, sizeof url);
+        ge_matrix_torch_index_url(x->m, c->tv->name, url, sizeof url);
         ge_buf_addf(&pip, " --index-url %s", url);
         if (numpy_rule(c)[0] || x->numpy_req)
             ge_buf_addf(&pip, " --extra-index-url https://pypi.org/simple");

@@ -254,12 +254,6 @@ static void gfx_text(unsigned gfx, char *out, size_t size)
         snprintf(out, size, "%u", gfx);
 }
 
-/* The override value of a target: HSA_OVERRIDE_GFX_VERSION=major.minor.stepping. */
-static void override_value(unsigned gfx, char *out, size_t size)
-{
-    snprintf(out, size, "%u.%u.%u", gfx / 10000, gfx / 100 % 100, gfx % 100);
-}
-
 /* The target whose code the machine's GPUs could all run by the override: one the build carries,
  * of the family of every GPU that lacks its own; the family's lowest such member. 0 for none. */
 static unsigned override_target(const struct rctx *x, const unsigned *gfx, int ngfx, const struct ge_gfx_family **fam)
@@ -341,7 +335,7 @@ void ge_rs_amd_check_gpus(const struct rctx *x, struct cand *c)
     gfx_text(h->amd[missing], name, sizeof name);
     if (target) {
         gfx_text(target, tname, sizeof tname);
-        override_value(target, val, sizeof val);
+        ge_amd_override_value(target, val, sizeof val);
         if (x->o->hsa_override) {
             c->override_gfx = target;
             return;
@@ -411,7 +405,7 @@ void ge_rs_amd_plan(const struct rctx *x, const struct cand *c, struct ge_plan *
             ge_strlcpy(k->version, vers[i], sizeof k->version);
             ge_strlcpy(k->variant, c->rv->name, sizeof k->variant);
             if (i == 0)
-                ge_rs_index_url(x->m, c->rv->name, k->index_url, sizeof k->index_url);
+                ge_matrix_torch_index_url(x->m, c->rv->name, k->index_url, sizeof k->index_url);
             ge_buf_addf(pip, "%s%s==%s", i ? " " : "pip install ", pkgs[i], vers[i]);
         }
         if (c->rv->gfx_inferred)
@@ -446,7 +440,7 @@ void ge_rs_amd_plan(const struct rctx *x, const struct cand *c, struct ge_plan *
         ge_strlcpy(k->version, rr->miopen.s, sizeof k->version);
     if (c->override_gfx) {
         char name[16], tname[16];
-        override_value(c->override_gfx, p->hsa_override, sizeof p->hsa_override);
+        ge_amd_override_value(c->override_gfx, p->hsa_override, sizeof p->hsa_override);
         gfx_text(c->override_gfx, tname, sizeof tname);
         for (int g = 0; g < x->h->namd; g++)
             if (x->h->amd[g] != c->override_gfx) {

@@ -54,8 +54,6 @@ void ge_rs_unknown(struct cand *c, enum ge_reason dim, const char *fmt, ...) __a
 void ge_rs_note(struct ge_plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A package entry, or NULL when the plan is full. */
 struct ge_plan_pkg *ge_rs_add_pkg(struct ge_plan *p, const char *name);
-/* The index a torch variant's wheels come from: https://download.pytorch.org/whl/<variant>. */
-void ge_rs_index_url(const struct ge_matrix *m, const char *variant, char *out, size_t size);
 
 /* The AMD side (resolve_amd.c): the candidates for the machine's AMD GPUs, the dimensions they are
  * checked on, and the plan of the chosen one. */

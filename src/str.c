@@ -243,3 +243,9 @@ void ge_wordset_str(const struct ge_buf *b, char *out, size_t size)
     else
         ge_fmt(out, size, "%.*s", (int)(len - 2), all + 1);
 }
+
+void ge_path_under(char *dst, size_t size, const char *root, const char *path)
+{
+    if (ge_fmt(dst, size, "%s%s", root ? root : "", path) < 0 && size)
+        dst[0] = '\0';
+}

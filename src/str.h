@@ -25,6 +25,9 @@ const char *ge_buf_str(const struct ge_buf *b);
 int ge_fmt(char *dst, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* "dir" + "/" + "name" into dst without doubling the slash; -1 when it does not fit. */
 int ge_path_join(char *dst, size_t size, const char *dir, const char *name);
+/* The absolute path as seen under root (GPUENV_SYSROOT; NULL or "" for /): root and path
+ * written one after the other; "" when that does not fit. */
+void ge_path_under(char *dst, size_t size, const char *root, const char *path);
 
 /* Copy at most size-1 bytes and always terminate (strlcpy semantics); returns strlen(src). */
 size_t ge_strlcpy(char *dst, const char *src, size_t size);
