@@ -155,13 +155,17 @@ static void no_code_object(struct ge_doctor *d, const char *path, const char *or
                            g->gfx, g->pci_bus_id[0] ? g->pci_bus_id : "?");
     ge_finding_evidence(x, path, "AMD GPU code: %s (%zu bundle%s)", targets, h->nbundles, h->nbundles == 1 ? "" : "s");
     ge_finding_evidence(x, "KFD topology", "node %d: gfx_target_version %u (%s)", g->node, g->gfx_target_version, g->gfx);
-    /* a processor of the same major the library does carry: what an override would pretend to be */
+    /* a target of the GPU's family (the matrix's sourced gfx_families, as the resolver's hint) that
+     * the library carries: what an override would pretend the GPU to be */
+    const struct ge_gfx_family *fam = d->m && d->m->hsa_override[0] ? ge_matrix_gfx_family(d->m, g->gfx_target_version)
+                                                                     : NULL;
     const struct ge_hipfat_target *kin = NULL;
-    for (size_t i = 0; i < h->n && !kin; i++) {
-        unsigned v;
-        if (ge_amd_gfx_parse(h->v[i].proc, &v) == 0 && v / 10000 == g->gfx_target_version / 10000)
-            kin = &h->v[i];
-    }
+    for (int m = 0; fam && m < fam->nmembers && !kin; m++)
+        for (size_t i = 0; i < h->n && !kin; i++) {
+            unsigned v;
+            if (ge_amd_gfx_parse(h->v[i].proc, &v) == 0 && v == fam->members[m])
+                kin = &h->v[i];
+        }
     char risk[256] = "";
     if (kin) {
         unsigned v;

@@ -614,6 +614,14 @@ test_amd_code_objects_of_the_framework_and_of_binaries() {
     json "[f['subject'].split('/')[-1] for f in d['findings'] if f['code'] == 'amd-no-code-object'] == ['libtwo.so']"
     json "(lambda f: '1 of the 2 bundles' in f['message'] and '--offload-arch=gfx942' in f['fix']['action'])([f for f in d['findings'] if f['code'] == 'amd-no-code-object'][0])"
     json "[f['subject'].split('/')[-1] for f in d['findings'] if f['code'] == 'binary-unreadable'] == ['libnone.so']"
+    # the override is named only within the GPU's LLVM family (rocm.json gfx_families): gfx1031 may
+    # run gfx1030's code, gfx1010 (gfx10-1-generic) may not, though both are gfx10
+    amd_node 1 100301 128
+    doc --no-gpu-check --binary "$HIP/libccob2.so"
+    json "(lambda f: 'HSA_OVERRIDE_GFX_VERSION=10.3.0' in f['fix']['action'])([f for f in d['findings'] if f['code'] == 'amd-no-code-object'][0])"
+    amd_node 1 100100 128
+    doc --no-gpu-check --binary "$HIP/libccob2.so"
+    json "(lambda f: 'gfx1010' in f['message'] and 'HSA_OVERRIDE' not in f['fix']['action'])([f for f in d['findings'] if f['code'] == 'amd-no-code-object'][0])"
     # a bundle compressed with zlib is said to be unreadable, not guessed at (the other serves gfx90a)
     amd_node 1 90010 128
     doc --no-gpu-check --binary "$HIP/libzlib.so"
