@@ -88,8 +88,6 @@ fw_py.update({("jax", r["version"]): r["python"] for r in m["jax"]})
 for b in m["rocm_builds"]:
     gfx = b["gfx"] or official.get(".".join(b["rocm"].split(".")[:2]), [])
     py = b["python"] or fw_py.get((b["framework"], b["version"])) or [None]
-    if b["framework"] == "jax" and not b["gfx"]:
-        continue  # the policy of the official list is tensorflow's (AMD lists TensorFlow per ROCm release)
     check("%s %s rocm%s" % (b["framework"], b["version"], b["rocm"]), "%s==%s" % (b["framework"], b["version"]),
           list(reversed(gfx)), py[-1])
 for r in m["tensorflow"]:
