@@ -480,7 +480,7 @@ static void check_python(const struct rctx *x, struct cand *c)
     if (c->fw == GE_PKG_CUDA)
         return;
     int n;
-    const struct ge_ver *py = c->amd ? ge_rs_amd_pythons(x, c, &n) : pythons(c, &n);
+    const struct ge_ver *py = c->amd ? ge_rs_amd_pythons(c, &n) : pythons(c, &n);
     const struct ge_req *want = x->python_req;
     bool specific = x->h->python_known && (!want || ge_req_match(want, &x->h->python.v));
     if (!specific && !want)
@@ -1594,7 +1594,7 @@ int ge_resolve(const struct ge_matrix *m, const struct ge_host_facts *host, cons
         return -1;
     char amd_hint[256] = "";
     x.amd_hint = amd_hint;
-    if (ge_rs_vendor(m, host, reqs, nreqs, opts, &x.amd, err) < 0)
+    if (ge_rs_vendor(host, reqs, nreqs, opts, &x.amd, err) < 0)
         return -1;
     plan->vendor = x.amd ? GE_VENDOR_AMD : GE_VENDOR_NVIDIA;
     const struct ge_req *all[] = {x.fw_req, x.vision_req, x.audio_req, x.cuda_req, x.cudnn_req};

@@ -34,10 +34,9 @@ static void gpu_names(const struct ge_host_facts *h, bool amd, char *out, size_t
     }
 }
 
-int ge_rs_vendor(const struct ge_matrix *m, const struct ge_host_facts *h, const struct ge_req *reqs, int nreqs,
-                 const struct ge_resolve_opts *o, bool *amd, struct ge_err *err)
+int ge_rs_vendor(const struct ge_host_facts *h, const struct ge_req *reqs, int nreqs, const struct ge_resolve_opts *o,
+                 bool *amd, struct ge_err *err)
 {
-    (void)m;
     const struct ge_req *rocm = NULL, *nvidia = NULL, *fw = NULL;
     for (int i = 0; i < nreqs; i++) {
         const struct ge_req *r = &reqs[i];
@@ -221,9 +220,8 @@ void ge_rs_amd_check_platform(const struct rctx *x, struct cand *c)
                    "platform)", c->out->label, x->h->platform, x->h->arch);
 }
 
-const struct ge_ver *ge_rs_amd_pythons(const struct rctx *x, const struct cand *c, int *n)
+const struct ge_ver *ge_rs_amd_pythons(const struct cand *c, int *n)
 {
-    (void)x;
     /* torch's ROCm wheels come from the same release build as its CUDA ones: the release's
      * Python versions (data/pytorch_rocm.json says where that is not checked per variant) */
     if (c->tr) {

@@ -62,11 +62,11 @@ int ge_rs_amd_candidates(struct rctx *x, struct cand *cs, size_t *k, struct ge_e
 void ge_rs_amd_check_platform(const struct rctx *x, struct cand *c);
 void ge_rs_amd_check_gpus(const struct rctx *x, struct cand *c);
 void ge_rs_amd_check_runtime(const struct rctx *x, struct cand *c);
-const struct ge_ver *ge_rs_amd_pythons(const struct rctx *x, const struct cand *c, int *n);
+const struct ge_ver *ge_rs_amd_pythons(const struct cand *c, int *n);
 void ge_rs_amd_label(struct cand *c);
 void ge_rs_amd_plan(const struct rctx *x, const struct cand *c, struct ge_plan *p, struct ge_buf *pip);
 /* Which vendor a request is for; -1 with err (GE_EXIT_USAGE) when it cannot be told or mixes them. */
-int ge_rs_vendor(const struct ge_matrix *m, const struct ge_host_facts *h, const struct ge_req *reqs, int nreqs,
-                 const struct ge_resolve_opts *o, bool *amd, struct ge_err *err);
+int ge_rs_vendor(const struct ge_host_facts *h, const struct ge_req *reqs, int nreqs, const struct ge_resolve_opts *o,
+                 bool *amd, struct ge_err *err);
 
 #endif
