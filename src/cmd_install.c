@@ -15,7 +15,7 @@
 #include "lockplan.h"
 #include "out.h"
 #include "project.h"
-#include "hostfile.h"
+#include "fleet.h"
 #include "pyenv.h"
 #include "str.h"
 #include "venv.h"
@@ -61,20 +61,22 @@ static const struct ge_opt install_opts[] = {
     [OPT_HSA_OVERRIDE] = {"hsa-override", 0, false, NULL,
                           "let an AMD GPU no build carries run a same-family target's code; the activation sets "
                           "HSA_OVERRIDE_GFX_VERSION (unsupported by AMD)", NULL},
-    [OPT_HOST] = {"host", 0, true, "FILE", "resolve for the machine 'gpuenv detect --json' described there (- for stdin)",
+    [OPT_HOST] = {"host", 0, true, "FILE",
+                  "resolve for the machines 'gpuenv detect --json' described there (- for stdin; repeatable: all at once)",
                   "@file"},
     {NULL, 0, false, NULL, NULL, NULL},
 };
 
 struct opts {
     bool json, locked, write_only, no_python, python_only, system_site, verify;
-    const char *dir, *prefix, *components, *mirror, *python, *platform, *arch, *pytorch_mirror, *hostfile;
+    const char *dir, *prefix, *components, *mirror, *python, *platform, *arch, *pytorch_mirror;
     const char *python_exe; /* --python PATH */
     char python_xy[16];     /* its version, what the plan is resolved for */
     int jobs;
     unsigned max_ratio;
     struct ge_resolve_opts ro;
     struct ge_host_req req;
+    struct ge_fleet_req *fleet; /* --host FILE...: owned */
     int nreqs;
     char **reqs;
 };
@@ -270,6 +272,8 @@ static int parse(struct ge_ctx *ctx, int argc, char **argv, struct opts *o)
 {
     memset(o, 0, sizeof *o);
     ge_host_req_init(&o->req);
+    if (!(o->fleet = ge_fleet_req_new()))
+        return ge_err_set(&ctx->err, GE_EXIT_FAILURE, "out of memory");
     struct ge_cli_iter it;
     ge_cli_iter_init(&it, ctx, argc, argv);
     const char *arg;
@@ -293,7 +297,7 @@ static int parse(struct ge_ctx *ctx, int argc, char **argv, struct opts *o)
         case OPT_STRICT: o->ro.strict = true; break;
         case OPT_VENDOR: rc = ge_host_set_vendor(&o->ro.vendor, arg, &ctx->err); break;
         case OPT_HSA_OVERRIDE: o->ro.hsa_override = true; break;
-        case OPT_HOST: o->hostfile = arg; break;
+        case OPT_HOST: rc = ge_fleet_add_file(o->fleet, arg, &ctx->err); break;
         case OPT_DRIVER: rc = ge_host_set_driver(&o->req, arg, "--driver", &ctx->err); break;
         case OPT_GPU: rc = ge_host_add_gpus(&o->req, arg, "--gpu", &ctx->err); break;
         case OPT_PYTHON: o->python = arg; break;
@@ -337,9 +341,13 @@ static int parse(struct ge_ctx *ctx, int argc, char **argv, struct opts *o)
     if (o->mirror && !(ge_startswith(o->mirror, "https://") || ge_startswith(o->mirror, "http://") ||
                        ge_startswith(o->mirror, "file://")))
         return ge_cli_usage(ctx, "invalid --mirror '%s': give an https://, http:// or file:// URL", o->mirror);
-    if (o->hostfile && ge_hostfile_apply(&o->req, o->hostfile, &ctx->err) < 0)
+    if (o->fleet->n && ge_host_req_overrides(&o->req)) {
+        ge_err_set(&ctx->err, GE_EXIT_USAGE, "--host and --driver or --gpu both describe the machine");
+        ge_err_hint(&ctx->err, "give one of them");
         return -1;
-    return ge_host_req_from_env(&o->req, &ctx->err);
+    }
+    /* a file describes its machines whole: GPUENV_DRIVER and GPUENV_GPUS speak of this one */
+    return o->fleet->n ? 0 : ge_host_req_from_env(&o->req, &ctx->err);
 }
 
 static void print_result(const struct opts *o, const struct ge_project *p, const struct ge_lockfile *want,
@@ -357,6 +365,12 @@ static void print_result(const struct opts *o, const struct ge_project *p, const
                write_only ? p->lock : p->prefix, write_only ? "" : "/venv");
         for (int i = 0; !write_only && i < want->py_n; i++)
             printf("  %s\n", want->py_reqs[i]);
+    }
+    if (want->nhosts) {
+        printf("  for %d node type%s:", want->nhosts, want->nhosts > 1 ? "s" : "");
+        for (int i = 0; i < want->nhosts; i++)
+            printf("%s %s", i ? "," : "", want->hosts[i].name);
+        printf("\n");
     }
     if (!write_only && check)
         print_check(check);
@@ -390,6 +404,7 @@ static void print_json(struct ge_ctx *ctx, const struct opts *o, const struct ge
     cJSON_AddStringToObject(doc, "lock", p->lock);
     cJSON_AddBoolToObject(doc, "from_lock", from_lock);
     cJSON_AddItemToObject(doc, "packages", lock_json(want, notes));
+    cJSON_AddItemToObject(doc, "hosts", ge_lock_hosts_json(want));
     cJSON *py = ge_lock_python_json(want, true);
     cJSON_AddItemToObject(doc, "python", py);
     if (cJSON_IsObject(py)) {
@@ -413,6 +428,44 @@ static void print_json(struct ge_ctx *ctx, const struct opts *o, const struct ge
         ctx->json_printed = true;
 }
 
+/* A fleet's lock: which of its node types this machine is (probed, or --driver and --gpu). A
+ * machine that is none of them is warned about, or refused with --locked. */
+static int check_machine(struct ge_ctx *ctx, const struct opts *o, const struct ge_lockfile *l)
+{
+    if (!l->nhosts)
+        return 0;
+    char dir[4096], why[768];
+    struct ge_matrix *m = NULL;
+    struct ge_host_view *hv = calloc(1, sizeof *hv);
+    int rc = -1;
+    if (!hv) {
+        ge_err_set(&ctx->err, GE_EXIT_FAILURE, "out of memory");
+        goto out;
+    }
+    struct ge_host_req me = o->req; /* this machine: --driver/--gpu, GPUENV_DRIVER/GPUENV_GPUS, else probed */
+    if (ge_host_req_from_env(&me, &ctx->err) < 0 || ge_matrix_find_dir(dir, sizeof dir, &ctx->err) < 0 ||
+        !(m = ge_matrix_load(dir, &ctx->err)) || ge_host_gather(&me, o->python, o->platform, o->arch, m, hv, &ctx->err) < 0)
+        goto out;
+    int k = ge_fleet_match(l, &hv->f, why, sizeof why);
+    rc = 0;
+    if (k >= 0) {
+        ge_log_info("this machine is gpuenv.lock's node type %s", l->hosts[k].name);
+    } else if (o->locked) {
+        rc = ge_err_set(&ctx->err, GE_EXIT_LOCKED, "--locked: this machine is none of the node types gpuenv.lock was "
+                        "resolved for: %s", why);
+        ge_err_hint(&ctx->err, "install on one of them, or add this machine's 'gpuenv detect --json' with --host and "
+                               "run 'gpuenv lock' again");
+    } else {
+        ge_log_warn("this machine is none of the node types gpuenv.lock was resolved for: %s", why);
+        if (ge_log_level() >= GE_LOG_NORMAL)
+            ge_log_hint("the plan was not checked against it: add its 'gpuenv detect --json' with --host and lock again");
+    }
+out:
+    ge_matrix_free(m);
+    free(hv);
+    return rc;
+}
+
 /* The lock to install: the project's gpuenv.lock as it is (no requirements), or a new plan; with
  * --locked the new plan must be what the lock pins. */
 static int want_lock(struct ge_ctx *ctx, const struct opts *o, const struct ge_project *p, struct ge_lockfile *want,
@@ -433,11 +486,12 @@ static int want_lock(struct ge_ctx *ctx, const struct opts *o, const struct ge_p
     if (*from_lock) {
         *want = have;
         ge_lock_init(&have);
-        rc = 0;
+        rc = check_machine(ctx, o, want);
         goto out;
     }
-    struct ge_lockplan_req lr = {&o->req, o->python, o->platform, o->arch, o->ro, o->reqs, o->nreqs,
+    struct ge_lockplan_req lr = {&o->req, o->fleet, o->python, o->platform, o->arch, o->ro, o->reqs, o->nreqs,
                                  o->components, o->pytorch_mirror, o->no_python, o->python_only, o->mirror};
+    struct ge_fleet_req *locked_fleet = NULL;
     if (o->nreqs == 0 && have_lock && o->locked) { /* re-resolve what the lock asked for */
         static char *saved[GE_LOCK_MAX_REQS];
         for (int i = 0; i < have.nreqs; i++)
@@ -445,13 +499,27 @@ static int want_lock(struct ge_ctx *ctx, const struct opts *o, const struct ge_p
         lr.reqs = saved;
         lr.nreqs = have.nreqs;
     }
+    /* --locked with a fleet's lock: resolved again for the node types it was resolved for, unless
+     * --host names others; --driver and --gpu then describe only this machine, which must be one */
+    if (have_lock && o->locked && have.nhosts && !o->fleet->n) {
+        if (!(locked_fleet = ge_fleet_req_new())) {
+            ge_err_set(&ctx->err, GE_EXIT_FAILURE, "out of memory");
+            goto out;
+        }
+        if (ge_fleet_from_lock(locked_fleet, &have, &ctx->err) < 0) {
+            free(locked_fleet);
+            goto out;
+        }
+        lr.fleet = locked_fleet;
+    }
     struct ge_host_view *hv = calloc(1, sizeof *hv);
     if (!hv) {
         ge_err_set(&ctx->err, GE_EXIT_FAILURE, "out of memory");
         goto out;
     }
     int pr = ge_lockplan_make(&lr, want, hv, notes, &ctx->err);
-    if (pr == 0 && !hv->f.driver_known && !hv->f.driver_cuda_known) {
+    free(locked_fleet);
+    if (pr == 0 && !want->nhosts && !hv->f.driver_known && !hv->f.driver_cuda_known) {
         ge_log_warn("the driver was not checked: %s", hv->driver_note[0] ? hv->driver_note : "none given");
         if (ge_log_level() >= GE_LOG_NORMAL)
             ge_log_hint("describe the machine with --driver VERSION (and --gpu CC)");
@@ -487,7 +555,7 @@ static int want_lock(struct ge_ctx *ctx, const struct opts *o, const struct ge_p
                                "to pin what it now says");
         goto out;
     }
-    rc = 0;
+    rc = o->write_only ? 0 : check_machine(ctx, o, want);
 out:
     ge_lock_fini(&have);
     return rc;
@@ -560,6 +628,7 @@ out:
     ge_project_unlock(p);
     ge_lock_fini(&want);
     cJSON_Delete(check);
+    free(o.fleet);
     free(p);
     return status;
 }

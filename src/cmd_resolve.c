@@ -6,8 +6,8 @@
 
 #include "amd.h"
 #include "cmds.h"
+#include "fleet.h"
 #include "host.h"
-#include "hostfile.h"
 #include "matrix.h"
 #include "out.h"
 #include "python.h"
@@ -35,7 +35,8 @@ static const struct ge_opt resolve_opts[] = {
                     "nvidia amd"},
     [OPT_HSA_OVERRIDE] = {"hsa-override", 0, false, NULL,
                           "let an AMD GPU no build carries run a same-family target's code (unsupported by AMD)", NULL},
-    [OPT_HOST] = {"host", 0, true, "FILE", "resolve for the machine 'gpuenv detect --json' described there (- for stdin)",
+    [OPT_HOST] = {"host", 0, true, "FILE",
+                  "resolve for the machines 'gpuenv detect --json' described there (- for stdin; repeatable: all at once)",
                   "@file"},
     {NULL, 0, false, NULL, NULL, NULL},
 };
@@ -67,7 +68,7 @@ static void add_rejected_json(cJSON *doc, const struct ge_plan *p, bool all)
     }
 }
 
-static cJSON *plan_json(const struct ge_plan *p)
+static cJSON *plan_json(const struct ge_plan *p, const struct ge_fleet_host *hosts, int nhosts)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON *pk = cJSON_AddArrayToObject(o, "packages");
@@ -99,7 +100,38 @@ static cJSON *plan_json(const struct ge_plan *p)
     cJSON *n = cJSON_AddArrayToObject(o, "notes");
     for (int i = 0; i < p->nnotes; i++)
         cJSON_AddItemToArray(n, cJSON_CreateString(p->notes[i]));
+    cJSON *bd = cJSON_AddArrayToObject(o, "bound");
+    for (int i = 0; i < p->nbound; i++) {
+        const struct ge_plan_bound *x = &p->bound[i];
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "choice", x->choice);
+        cJSON_AddStringToObject(e, "instead_of", x->instead);
+        cJSON *hs = cJSON_AddArrayToObject(e, "hosts");
+        for (int k = 0; k < nhosts && k < 64; k++)
+            if (x->hosts & (UINT64_C(1) << k))
+                cJSON_AddItemToArray(hs, cJSON_CreateString(hosts[k].name));
+        cJSON_AddStringToObject(e, "reason", x->reason);
+        cJSON_AddStringToObject(e, "message", x->why);
+        cJSON_AddItemToArray(bd, e);
+    }
     return o;
+}
+
+/* Each machine the plan is for: its name (null for this machine or --driver/--gpu) and facts. */
+static cJSON *hosts_json(const struct ge_fleet_host *hosts, int nhosts, const struct ge_host_view *hi)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (int k = 0; k < nhosts; k++) {
+        struct ge_host_view v = *hi;
+        v.f = hosts[k].f;
+        cJSON *o = ge_host_view_json(&v);
+        cJSON_DeleteItemFromObject(o, "python");
+        cJSON_DeleteItemFromObject(o, "platform");
+        cJSON_DeleteItemFromObject(o, "arch");
+        ge_json_add_strn(o, "name", hosts[k].name[0] ? hosts[k].name : NULL);
+        cJSON_AddItemToArray(a, o);
+    }
+    return a;
 }
 
 static void print_candidates(const struct ge_plan *p, bool all)
@@ -137,38 +169,51 @@ static void print_candidates(const struct ge_plan *p, bool all)
         printf("  %s... and %zu more (--explain lists them all)%s\n", dim, hidden, r);
 }
 
-static void print_plan(const struct ge_host_view *hi, const struct ge_plan *p, bool explain)
+/* A machine's driver and GPUs as the plan's vendor sees them: "driver 550.54.15 (CUDA 12.4); gpu 8.0". */
+static size_t host_line(const struct ge_host_facts *f, enum ge_vendor vendor, char *hostline, size_t size)
 {
-    const char *b = ge_out_style(GE_STYLE_BOLD), *r = ge_out_style(GE_STYLE_RESET);
-    const struct ge_host_facts *f = &hi->f;
-    char dc[16], hostline[512];
+    char dc[16];
     size_t l;
-    if (p->vendor == GE_VENDOR_AMD) {
-        l = (size_t)snprintf(hostline, sizeof hostline, "amd gpu %s", f->namd ? "" : "unknown");
-        for (int i = 0; i < f->namd && l < sizeof hostline; i++) {
+    if (vendor == GE_VENDOR_AMD) {
+        l = (size_t)snprintf(hostline, size, "amd gpu %s", f->namd ? "" : "unknown");
+        for (int i = 0; i < f->namd && l < size; i++) {
             char g[16];
             ge_amd_gfx_name(f->amd[i], g, sizeof g);
-            l += (size_t)snprintf(hostline + l, sizeof hostline - l, "%s%s", i ? ", " : "", g);
+            l += (size_t)snprintf(hostline + l, size - l, "%s%s", i ? ", " : "", g);
         }
-        if (f->rocm_known && l < sizeof hostline)
-            l += (size_t)snprintf(hostline + l, sizeof hostline - l, "; rocm %s", f->rocm.s);
-        goto rest;
+        if (f->rocm_known && l < size)
+            l += (size_t)snprintf(hostline + l, size - l, "; rocm %s", f->rocm.s);
+        return l < size ? l : size - 1;
     }
-    l = (size_t)snprintf(hostline, sizeof hostline, "driver %s", f->driver_known ? f->driver.s : "unknown");
-    if (f->driver_cuda_known)
-        l += (size_t)snprintf(hostline + l, sizeof hostline - l, " (CUDA %s)",
-                              ge_version_format(&f->driver_cuda, dc, sizeof dc));
-    if (f->gpus_known)
-        for (int i = 0; i < f->ngpus && l < sizeof hostline; i++) {
-            char cc[8];
-            l += (size_t)snprintf(hostline + l, sizeof hostline - l, "%s%s", i ? ", " : "; gpu ",
-                                  ge_cc_format(f->gpus[i], cc, sizeof cc));
-        }
-rest:
+    l = (size_t)snprintf(hostline, size, "driver %s", f->driver_known ? f->driver.s : "unknown");
+    if (f->driver_cuda_known && l < size)
+        l += (size_t)snprintf(hostline + l, size - l, " (CUDA %s)", ge_version_format(&f->driver_cuda, dc, sizeof dc));
+    if (f->gpus_known && f->ngpus == 0 && l < size)
+        l += (size_t)snprintf(hostline + l, size - l, "; no GPU");
+    for (int i = 0; f->gpus_known && i < f->ngpus && l < size; i++) {
+        char cc[8];
+        l += (size_t)snprintf(hostline + l, size - l, "%s%s", i ? ", " : "; gpu ", ge_cc_format(f->gpus[i], cc, sizeof cc));
+    }
+    return l < size ? l : size - 1;
+}
+
+static void print_plan(const struct ge_fleet_host *hosts, int nhosts, const struct ge_plan *p, bool explain)
+{
+    const char *b = ge_out_style(GE_STYLE_BOLD), *r = ge_out_style(GE_STYLE_RESET);
+    const struct ge_host_facts *f = &hosts[0].f;
+    char hostline[512];
+    size_t l = nhosts > 1 ? (size_t)snprintf(hostline, sizeof hostline, "%d node types", nhosts)
+                          : host_line(f, p->vendor, hostline, sizeof hostline);
     if (l < sizeof hostline)
         snprintf(hostline + l, sizeof hostline - l, "; python %s; %s %s", p->python[0] ? p->python : "unknown",
                  f->platform, f->arch);
     printf("%splan%s for %s\n", b, r, hostline);
+    for (int k = 0; nhosts > 1 && k < nhosts; k++) {
+        host_line(&hosts[k].f, p->vendor, hostline, sizeof hostline);
+        printf("  %-13s %s\n", hosts[k].name, hostline);
+    }
+    if (nhosts > 1)
+        printf("\n");
     for (int i = 0; i < p->npkgs; i++) {
         const struct ge_plan_pkg *k = &p->pkgs[i];
         char extra[64] = "";
@@ -184,6 +229,10 @@ rest:
         printf("\n%sinstall with%s\n  %s\n", b, r, p->pip);
     for (int i = 0; i < p->nnotes; i++)
         printf("\nnote: %s\n", p->notes[i]);
+    if (p->nbound)
+        printf("\n%sbound by%s\n", b, r);
+    for (int i = 0; i < p->nbound; i++)
+        printf("  %s, not %s: %s\n", p->bound[i].choice, p->bound[i].instead, p->bound[i].why);
     bool any = false;
     for (size_t i = 0; i < p->ncands; i++)
         if (p->cands[i].newer && !p->cands[i].chosen)
@@ -203,7 +252,10 @@ static int resolve_run(struct ge_ctx *ctx, int argc, char **argv)
     ge_host_req_init(&req);
     bool json = false, explain = false;
     struct ge_resolve_opts ro = {.strict = false};
-    const char *python = NULL, *platform = NULL, *arch = NULL, *hostfile = NULL;
+    const char *python = NULL, *platform = NULL, *arch = NULL;
+    struct ge_fleet_req *fleet = ge_fleet_req_new();
+    if (!fleet)
+        return ge_err_set(&ctx->err, GE_EXIT_FAILURE, "out of memory"), ctx->err.status;
     struct ge_cli_iter it;
     ge_cli_iter_init(&it, ctx, argc, argv);
     const char *arg;
@@ -221,7 +273,7 @@ static int resolve_run(struct ge_ctx *ctx, int argc, char **argv)
         case OPT_ARCH: arch = arg; break;
         case OPT_VENDOR: rc = ge_host_set_vendor(&ro.vendor, arg, &ctx->err); break;
         case OPT_HSA_OVERRIDE: ro.hsa_override = true; break;
-        case OPT_HOST: hostfile = arg; break;
+        case OPT_HOST: rc = ge_fleet_add_file(fleet, arg, &ctx->err); break;
         }
         if (rc < 0) {
             o = -2;
@@ -230,22 +282,31 @@ static int resolve_run(struct ge_ctx *ctx, int argc, char **argv)
     }
     int first = it.optind;
     ge_cli_iter_fini(&it);
-    if (o == -2)
-        return ctx->err.status;
-    if (hostfile && ge_hostfile_apply(&req, hostfile, &ctx->err) < 0)
-        return ctx->err.status;
-    if (ge_host_req_from_env(&req, &ctx->err) < 0)
-        return ctx->err.status;
-
     int nreqs = argc - first;
     struct ge_req *reqs = calloc((size_t)(nreqs ? nreqs : 1), sizeof *reqs);
     struct ge_host_view *hi = calloc(1, sizeof *hi);
+    struct ge_fleet_host *hosts = calloc(GE_FLEET_MAX, sizeof *hosts);
     struct ge_matrix *m = NULL;
     struct ge_plan plan;
     ge_plan_init(&plan);
-    int status = GE_EXIT_FAILURE;
-    if (!reqs || !hi) {
+    int status = GE_EXIT_FAILURE, nhosts = fleet->n ? fleet->n : 1;
+    if (o == -2) {
+        status = ctx->err.status;
+        goto out;
+    }
+    if (!reqs || !hi || !hosts) {
         ge_err_set(&ctx->err, GE_EXIT_FAILURE, "out of memory");
+        goto out;
+    }
+    if (fleet->n && ge_host_req_overrides(&req)) {
+        ge_err_set(&ctx->err, GE_EXIT_USAGE, "--host and --driver or --gpu both describe the machine");
+        ge_err_hint(&ctx->err, "give one of them");
+        status = ctx->err.status;
+        goto out;
+    }
+    /* a file describes its machines whole: GPUENV_DRIVER and GPUENV_GPUS speak of this one */
+    if (!fleet->n && ge_host_req_from_env(&req, &ctx->err) < 0) {
+        status = ctx->err.status;
         goto out;
     }
     for (int i = 0; i < nreqs; i++)
@@ -258,33 +319,52 @@ static int resolve_run(struct ge_ctx *ctx, int argc, char **argv)
         status = ctx->err.status;
         goto out;
     }
-    if (ge_host_gather(&req, python, platform, arch, m, hi, &ctx->err) < 0) {
+    if (fleet->n ? ge_fleet_gather(fleet, python, platform, arch, m, hosts, hi, &ctx->err) < 0
+                 : ge_host_gather(&req, python, platform, arch, m, hi, &ctx->err) < 0) {
         status = ctx->err.status;
         goto out;
     }
+    if (!fleet->n)
+        hosts[0].f = hi->f;
     const struct ge_host_facts *f = &hi->f;
-    int rc = ge_resolve(m, f, reqs, nreqs, &ro, &plan, &ctx->err);
+    int rc = ge_resolve_fleet(m, hosts, nhosts, reqs, nreqs, &ro, &plan, &ctx->err);
     status = rc == 0 ? GE_EXIT_OK : ctx->err.status;
-    if (plan.vendor == GE_VENDOR_AMD) {
-        if (!f->amd_known || !f->namd)
-            ge_log_warn("no AMD GPU known: the plan is not checked against a gfx target (give --gpu GFX, such as "
-                        "gfx1100)");
-    } else if (!f->driver_known && !f->driver_cuda_known) {
-        ge_log_warn("cannot check the driver: %s", hi->driver_note[0] ? hi->driver_note : "no driver given");
-        if (ge_log_level() >= GE_LOG_NORMAL) /* a warning's hint goes with the warning under -q */
-            ge_log_hint("describe the machine with --driver VERSION (and --gpu CC), or GPUENV_DRIVER");
-    } else if (hi->driver_note[0] && !f->driver_branch_only) { /* a bare branch is said in the plan's notes */
-        ge_log_warn("%s", hi->driver_note);
+    for (int k = 0; k < nhosts; k++) {
+        const struct ge_host_facts *h = &hosts[k].f;
+        char on[80] = "";
+        if (fleet->n > 1)
+            snprintf(on, sizeof on, "%s: ", hosts[k].name);
+        if (plan.vendor == GE_VENDOR_AMD) {
+            if ((!h->amd_known || !h->namd) && !fleet->n)
+                ge_log_warn("no AMD GPU known: the plan is not checked against a gfx target (give --gpu GFX, such as "
+                            "gfx1100)");
+        } else if (h->gpus_known && h->ngpus == 0 && fleet->n) {
+            /* a node without GPUs (a login node): its driver does not matter */
+        } else if (!h->driver_known && !h->driver_cuda_known) {
+            ge_log_warn("%scannot check the driver: %s", on, k == 0 && hi->driver_note[0] ? hi->driver_note : "no driver given");
+            if (ge_log_level() >= GE_LOG_NORMAL) /* a warning's hint goes with the warning under -q */
+                ge_log_hint(fleet->n ? "give the document 'gpuenv detect --json' prints on a node with its driver"
+                                     : "describe the machine with --driver VERSION (and --gpu CC), or GPUENV_DRIVER");
+        } else if (k == 0 && !fleet->n && hi->driver_note[0] && !h->driver_branch_only) {
+            ge_log_warn("%s", hi->driver_note); /* a bare branch is said in the plan's notes */
+        }
+        if (!h->gpus_known && plan.vendor != GE_VENDOR_AMD)
+            ge_log_warn("no GPU known: the plan is not checked against a GPU (give --gpu CC)");
     }
-    if (!f->gpus_known && plan.vendor != GE_VENDOR_AMD)
-        ge_log_warn("no GPU known: the plan is not checked against a GPU (give --gpu CC)");
     if (!f->python_known)
         ge_log_warn("no python3 found: the plan is not checked against a Python version (give --python X.Y)");
     if (json) {
         cJSON *doc = ge_json_doc(rc == 0);
-        cJSON_AddItemToObject(doc, "host", ge_host_view_json(hi));
+        cJSON *hj = ge_host_view_json(hi);
+        if (fleet->n > 1) /* what the node types share; each one's driver and GPUs are in "hosts" */
+            for (const char *const *k = (const char *const[]){"driver", "gpus", "amd_gpus", "rocm", NULL}; *k; k++)
+                cJSON_ReplaceItemInObject(hj, *k, cJSON_CreateNull());
+        cJSON_AddItemToObject(doc, "host", hj);
+        if (fleet->n == 1)
+            ge_strlcpy(hosts[0].name, fleet->names[0], sizeof hosts[0].name);
+        cJSON_AddItemToObject(doc, "hosts", hosts_json(hosts, nhosts, hi));
         if (rc == 0) {
-            cJSON_AddItemToObject(doc, "plan", plan_json(&plan));
+            cJSON_AddItemToObject(doc, "plan", plan_json(&plan, hosts, nhosts));
         } else {
             ge_json_add_error(doc, &ctx->err);
             cJSON *e = cJSON_GetObjectItem(doc, "error");
@@ -297,7 +377,7 @@ static int resolve_run(struct ge_ctx *ctx, int argc, char **argv)
         if (ge_out_json(doc) == 0)
             ctx->json_printed = true;
     } else if (rc == 0) {
-        print_plan(hi, &plan, explain);
+        print_plan(hosts, nhosts, &plan, explain);
     } else if (plan.ncands && explain) {
         printf("candidates (newest first)\n");
         print_candidates(&plan, true);
@@ -307,6 +387,8 @@ out:
     ge_matrix_free(m);
     free(reqs);
     free(hi);
+    free(hosts);
+    free(fleet);
     return status;
 }
 

@@ -33,6 +33,18 @@ static int one_host(const cJSON *d, const char *path, int doc, struct ge_host_re
     const cJSON *gpus = cJSON_GetObjectItemCaseSensitive(d, "gpus");
     if (!cJSON_IsObject(d) || !cJSON_IsNumber(schema) || schema->valueint != 1 || !gpus || !cJSON_IsArray(gpus))
         return bad(err, path, doc, "not a document of 'gpuenv detect --json' (schema 1, with \"gpus\")");
+    /* a failed detect: a node without a usable driver or GPU (a login node) says so; any other
+     * failure says nothing about the machine */
+    const cJSON *ok = cJSON_GetObjectItemCaseSensitive(d, "ok");
+    const cJSON *kind = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(d, "error"), "kind");
+    if (cJSON_IsFalse(ok) && !(cJSON_IsString(kind) && (strcmp(kind->valuestring, "no-driver") == 0 ||
+                                                        strcmp(kind->valuestring, "no-gpu") == 0))) {
+        char what[200];
+        const cJSON *msg = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(d, "error"), "message");
+        snprintf(what, sizeof what, "'gpuenv detect' failed there (%.150s)",
+                 cJSON_IsString(msg) ? msg->valuestring : "no message");
+        return bad(err, path, doc, what);
+    }
     struct ge_err e;
     ge_err_clear(&e);
     if (cJSON_IsObject(drv)) {
@@ -65,7 +77,7 @@ static int one_host(const cJSON *d, const char *path, int doc, struct ge_host_re
     return 0;
 }
 
-static bool same_host(const struct ge_host_req *a, const struct ge_host_req *b)
+bool ge_host_req_same(const struct ge_host_req *a, const struct ge_host_req *b)
 {
     if (strcmp(a->driver, b->driver) != 0 || a->driver_given != b->driver_given || a->ngpus != b->ngpus ||
         a->namd != b->namd)
@@ -108,7 +120,7 @@ int ge_hostfile_parse(const char *text, const char *path, struct ge_host_req *ou
             return -1;
         bool seen = false;
         for (int i = 0; i < *n && !seen; i++)
-            seen = same_host(&out[i], &h);
+            seen = ge_host_req_same(&out[i], &h);
         if (!seen) {
             if (*n == max)
                 return bad(err, path, doc, "more node types than gpuenv takes");
@@ -163,25 +175,4 @@ int ge_hostfile_read(const char *path, struct ge_host_req *out, int max, int *n,
     int rc = ge_hostfile_parse(text, path, out, max, n, err);
     free(text);
     return rc;
-}
-
-int ge_hostfile_apply(struct ge_host_req *req, const char *path, struct ge_err *err)
-{
-    if (ge_host_req_overrides(req)) {
-        ge_err_set(err, GE_EXIT_USAGE, "--host %s and --driver or --gpu both describe the machine", path);
-        ge_err_hint(err, "give one of them");
-        return -1;
-    }
-    struct ge_host_req hosts[GE_HOSTFILE_MAX];
-    int n;
-    if (ge_hostfile_read(path, hosts, GE_HOSTFILE_MAX, &n, err) < 0)
-        return -1;
-    if (n > 1) {
-        ge_err_set(err, GE_EXIT_USAGE, "--host %s describes %d different node types; gpuenv plans for one machine "
-                   "at a time", path, n);
-        ge_err_hint(err, "give the documents of one node type (identical nodes count once)");
-        return -1;
-    }
-    *req = hosts[0];
-    return 0;
 }

@@ -18,8 +18,7 @@ int ge_hostfile_parse(const char *text, const char *path, struct ge_host_req *ou
 /* The same from a file, or standard input for "-". */
 int ge_hostfile_read(const char *path, struct ge_host_req *out, int max, int *n, struct ge_err *err);
 
-/* --host FILE for a command that plans for one machine: req becomes the file's machine. A usage
- * error when --driver or --gpu describe it too, or when the file holds several node types. */
-int ge_hostfile_apply(struct ge_host_req *req, const char *path, struct ge_err *err);
+/* Whether two descriptions are one node type: the same driver and GPUs in the same order. */
+bool ge_host_req_same(const struct ge_host_req *a, const struct ge_host_req *b);
 
 #endif

@@ -76,6 +76,21 @@ cJSON *ge_lock_python_json(const struct ge_lockfile *l, bool for_output)
     return py;
 }
 
+cJSON *ge_lock_hosts_json(const struct ge_lockfile *l)
+{
+    if (!l->nhosts)
+        return cJSON_CreateNull();
+    cJSON *hs = cJSON_CreateArray();
+    for (int i = 0; i < l->nhosts; i++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", l->hosts[i].name);
+        cJSON_AddStringToObject(o, "driver", l->hosts[i].driver);
+        cJSON_AddStringToObject(o, "gpus", l->hosts[i].gpus);
+        cJSON_AddItemToArray(hs, o);
+    }
+    return hs;
+}
+
 int ge_lock_write(const char *path, const struct ge_lockfile *l, struct ge_err *err)
 {
     cJSON *doc = cJSON_CreateObject();
@@ -92,6 +107,8 @@ int ge_lock_write(const char *path, const struct ge_lockfile *l, struct ge_err *
         cJSON_AddStringToObject(h, "vendor", l->vendor);
     if (l->hsa_override[0])
         cJSON_AddStringToObject(h, "hsa_override", l->hsa_override);
+    if (l->nhosts) /* a fleet's lock: "host" holds what they share, "hosts" each node type */
+        cJSON_AddItemToObject(doc, "hosts", ge_lock_hosts_json(l));
     cJSON_AddStringToObject(doc, "platform", l->platform);
     cJSON *pk = cJSON_AddObjectToObject(doc, "packages");
     cJSON_AddStringToObject(pk, "cuda-toolkit", l->cuda);
@@ -191,6 +208,19 @@ int ge_lock_parse(const char *text, struct ge_lockfile *l, struct ge_err *err)
                 strspn(ho->valuestring, "0123456789.") != strlen(ho->valuestring) || !ho->valuestring[0]))) {
         ge_err_set(err, GE_EXIT_BAD_DATA, "gpuenv.lock: host: 'vendor' or 'hsa_override' is malformed");
         goto out;
+    }
+    const cJSON *hs = cJSON_GetObjectItemCaseSensitive(doc, "hosts");
+    if (hs && (!cJSON_IsArray(hs) || cJSON_GetArraySize(hs) > GE_LOCK_MAX_HOSTS || cJSON_GetArraySize(hs) == 0)) {
+        ge_err_set(err, GE_EXIT_BAD_DATA, "gpuenv.lock: 'hosts' is not a list of 1 to %d node types", GE_LOCK_MAX_HOSTS);
+        goto out;
+    }
+    cJSON_ArrayForEach(e, hs)
+    {
+        struct ge_lock_host *lh = &l->hosts[l->nhosts++];
+        if (str_field(e, "name", lh->name, sizeof lh->name, "hosts", err) < 0 ||
+            str_field(e, "driver", lh->driver, sizeof lh->driver, "hosts", err) < 0 ||
+            str_field(e, "gpus", lh->gpus, sizeof lh->gpus, "hosts", err) < 0)
+            goto out;
     }
     if (vd && strcmp(vd->valuestring, "amd") == 0)
         ge_strlcpy(l->vendor, "amd", sizeof l->vendor);

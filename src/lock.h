@@ -28,6 +28,15 @@ struct ge_lock_archive {
     char sha256[GE_SHA256_HEX];
 };
 
+/* A machine (node type) the lock was resolved for, as "hosts" records it: its driver and GPUs,
+ * and the name the user's --host file gave it (never a hostname or address of its own). */
+#define GE_LOCK_MAX_HOSTS 64
+struct ge_lock_host {
+    char name[64];
+    char driver[32];         /* "" when not known (a login node without a driver) */
+    char gpus[128];          /* as host_gpus; "" for a node without GPUs */
+};
+
 struct ge_lockfile {
     int nreqs;
     char reqs[GE_LOCK_MAX_REQS][128];
@@ -35,6 +44,8 @@ struct ge_lockfile {
     char host_gpus[128];     /* "8.0,9.0" */
     char host_python[16];
     char vendor[8];          /* "amd" for a plan for AMD GPUs (host_gpus then holds gfx targets), "" for NVIDIA */
+    int nhosts;              /* a fleet's lock (--host): every node type it runs on; 0 otherwise */
+    struct ge_lock_host hosts[GE_LOCK_MAX_HOSTS];
     char hsa_override[16];   /* "10.3.0": HSA_OVERRIDE_GFX_VERSION the activation sets (--hsa-override), or "" */
     char platform[24];       /* the archives' platform: linux-x86_64 | linux-sbsa */
     char cuda[24];           /* the toolkit version installed, "" without one */
@@ -69,6 +80,9 @@ int ge_lock_add(struct ge_lockfile *l, const struct ge_lock_archive *a, struct g
 /* The "python" object: the framework, its version, the interpreter's X.Y, the extra index ("" in
  * the file, null 'for_output' when there is none) and the requirements; JSON null without one. */
 cJSON *ge_lock_python_json(const struct ge_lockfile *l, bool for_output);
+
+/* The "hosts" list: each node type a fleet's lock was resolved for; JSON null without one. */
+cJSON *ge_lock_hosts_json(const struct ge_lockfile *l);
 
 /* Write atomically (a temporary file renamed over path). */
 int ge_lock_write(const char *path, const struct ge_lockfile *l, struct ge_err *err);

@@ -161,6 +161,7 @@ int ge_lockplan_make(const struct ge_lockplan_req *o, struct ge_lockfile *want, 
     struct ge_req reqs[GE_LOCK_MAX_REQS];
     struct ge_plan plan;
     struct ge_manifest *cm = NULL, *dm = NULL;
+    struct ge_fleet_host *hosts = NULL;
     ge_plan_init(&plan);
     if (o->nreqs > GE_LOCK_MAX_REQS) {
         usage(err, "at most %d requirements", GE_LOCK_MAX_REQS);
@@ -169,13 +170,21 @@ int ge_lockplan_make(const struct ge_lockplan_req *o, struct ge_lockfile *want, 
     for (int i = 0; i < o->nreqs; i++)
         if (ge_req_parse(&reqs[i], o->reqs[i], err) < 0)
             goto out;
-    if (ge_host_gather(o->host, o->python, o->platform, o->arch, m, hv, err) < 0)
+    bool fleet = o->fleet && o->fleet->n;
+    if (!(hosts = calloc(GE_FLEET_MAX, sizeof *hosts))) {
+        ge_err_set(err, GE_EXIT_FAILURE, "out of memory");
         goto out;
+    }
+    if (fleet ? ge_fleet_gather(o->fleet, o->python, o->platform, o->arch, m, hosts, hv, err) < 0
+              : ge_host_gather(o->host, o->python, o->platform, o->arch, m, hv, err) < 0)
+        goto out;
+    if (!fleet)
+        hosts[0].f = hv->f;
     if (strcmp(hv->f.platform, "linux") != 0) {
         usage(err, "gpuenv installs Linux toolkits only, not %s", hv->f.platform);
         goto out;
     }
-    if (ge_resolve(m, &hv->f, reqs, o->nreqs, &o->ro, &plan, err) < 0)
+    if (ge_resolve_fleet(m, hosts, fleet ? o->fleet->n : 1, reqs, o->nreqs, &o->ro, &plan, err) < 0)
         goto out;
     const struct ge_plan_pkg *tk = NULL, *cd = NULL;
     for (int i = 0; i < plan.npkgs; i++) {
@@ -235,9 +244,14 @@ int ge_lockplan_make(const struct ge_lockplan_req *o, struct ge_lockfile *want, 
     ge_strlcpy(want->platform, plat, sizeof want->platform);
     for (int i = 0; i < o->nreqs; i++)
         ge_strlcpy(want->reqs[want->nreqs++], o->reqs[i], sizeof want->reqs[0]);
-    if (hv->f.driver_known)
+    /* a fleet's lock records each node type; "host" keeps only what they share */
+    if (fleet)
+        ge_fleet_to_lock(hosts, o->fleet->n, plan.vendor == GE_VENDOR_AMD, want);
+    if (hv->f.driver_known && want->nhosts <= 1)
         ge_strlcpy(want->host_driver, hv->f.driver.s, sizeof want->host_driver);
-    if (plan.vendor == GE_VENDOR_AMD && hv->f.amd_known)
+    if (want->nhosts > 1)
+        ; /* no one machine's GPUs */
+    else if (plan.vendor == GE_VENDOR_AMD && hv->f.amd_known)
         ge_lock_gfx_string(hv->f.amd, hv->f.namd, want->host_gpus, sizeof want->host_gpus);
     else if (hv->f.gpus_known)
         ge_lock_gpus_string(hv->f.gpus, hv->f.ngpus, want->host_gpus, sizeof want->host_gpus);
@@ -277,6 +291,7 @@ out:
     ge_manifest_free(dm);
     ge_plan_fini(&plan);
     ge_matrix_free(m);
+    free(hosts);
     return rc;
 }
 

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "err.h"
+#include "fleet.h"
 #include "host.h"
 #include "lock.h"
 #include "resolve.h"
@@ -21,6 +22,7 @@ void ge_notes_add(struct ge_notes *n, const char *fmt, ...) __attribute__((forma
 
 struct ge_lockplan_req {
     const struct ge_host_req *host;      /* --driver, --gpu */
+    const struct ge_fleet_req *fleet;    /* --host FILE...: the node types to resolve for, NULL or empty for host */
     const char *python, *platform, *arch; /* as for ge_host_gather */
     struct ge_resolve_opts ro;
     char *const *reqs;

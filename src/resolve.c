@@ -169,6 +169,18 @@ static int driver_native(const struct rctx *x, const struct ge_version *v)
 
 /* Code built for the archs in list runs on gpu: a cubin of the same major with minor <= the
  * GPU's, or PTX at or below the GPU's capability (then *ptx_only). */
+/* Whether every host whose driver is known runs CUDA v natively. */
+static bool native_everywhere(const struct rctx *x, const struct ge_version *v)
+{
+    for (int h = 0; h < x->nhosts; h++) {
+        struct rctx y = *x;
+        y.h = &x->hosts[h].f;
+        if (y.h->driver_known && driver_native(&y, v) != 1)
+            return false;
+    }
+    return true;
+}
+
 static bool arch_runs(const struct ge_arch *list, int n, struct ge_cc gpu, bool *ptx_only)
 {
     bool ptx = false;
@@ -784,9 +796,7 @@ static void check_conflicts(const struct rctx *x, struct cand *c)
         /* chosen with the plan: some requested cuDNN of the extra's major from its minimum on */
         const struct ge_version *floor = c->jx->has_cudnn_min ? &c->jx->cudnn_min.v : NULL;
         struct rctx y = *x;
-        struct ge_host_facts h = *x->h;
-        h.gpus_known = h.driver_known = false;
-        y.h = &h;
+        y.nhosts = 0;
         if (!cudnn_for(&y, c->cudnn_major, NULL, floor, true, NULL, floor != NULL))
             ge_rs_fail(c, GE_REASON_CONFLICT, "%s needs a cuDNN %s%s for CUDA %u, which '%s' excludes", c->out->label,
                  floor ? ">= " : "", floor ? c->jx->cudnn_min.s : "", (unsigned)c->cuda.part[0], x->cudnn_req->text);
@@ -836,6 +846,34 @@ static void check_conflicts(const struct rctx *x, struct cand *c)
 
 /* ---- building candidates ---- */
 
+/* Whether cuDNN release r (its cudaNN build) runs on every host: its driver floor and its GPUs.
+ * -1 when it does; else the index of the first host that refuses it, and why (when asked). */
+static int cudnn_fits_hosts(const struct rctx *x, const struct ge_cudnn_release *r, int major,
+                            const struct ge_version *cuda, char *why, size_t size)
+{
+    const struct ge_cudnn_build *fd = cudnn_inherited(x, r, major, FACT_DRIVER);
+    for (int k = 0; k < x->nhosts; k++) {
+        struct rctx y = *x;
+        const struct ge_host_facts *h = y.h = &x->hosts[k].f;
+        if (h->driver_known && fd && strcmp(h->platform, "linux") == 0 &&
+            ge_version_cmp(&h->driver.v, &fd->min_driver.linux_x86_64.v) < 0) {
+            if (why)
+                snprintf(why, size, "cuDNN %s (cuda%d build) needs a driver >= %s; this one is %s", r->version.s, major,
+                         fd->min_driver.linux_x86_64.s, h->driver.s);
+            return k;
+        }
+        for (int g = 0; h->gpus_known && g < h->ngpus; g++) {
+            char w[200];
+            if (!cudnn_runs(&y, r, major, h->gpus[g], cuda, w, sizeof w)) {
+                if (why)
+                    snprintf(why, size, "%s (GPU %d)", w, g);
+                return k;
+            }
+        }
+    }
+    return -1;
+}
+
 static const struct ge_cudnn_release *cudnn_for(const struct rctx *x, int major, const struct ge_version *cuda,
                                                 const struct ge_version *at_least, bool use_req, bool *by_rule,
                                                 bool same_major)
@@ -861,17 +899,7 @@ static const struct ge_cudnn_release *cudnn_for(const struct rctx *x, int major,
         bool beyond = cuda && b->has_cuda_max && !minor_le(cuda, &b->cuda_max.v);
         if (beyond && !x->m->rule_cudnn_major_build)
             continue;
-        const struct ge_cudnn_build *fd = cudnn_inherited(x, r, major, FACT_DRIVER);
-        if (x->h->driver_known && fd && strcmp(x->h->platform, "linux") == 0 &&
-            ge_version_cmp(&x->h->driver.v, &fd->min_driver.linux_x86_64.v) < 0)
-            continue;
-        bool gpus_ok = true;
-        for (int g = 0; x->h->gpus_known && g < x->h->ngpus; g++) {
-            char why[200];
-            if (!cudnn_runs(x, r, major, x->h->gpus[g], cuda, why, sizeof why))
-                gpus_ok = false;
-        }
-        if (gpus_ok) {
+        if (cudnn_fits_hosts(x, r, major, cuda, NULL, 0) < 0) {
             if (by_rule)
                 *by_rule = beyond;
             return r;
@@ -885,10 +913,7 @@ static const struct ge_cudnn_release *cudnn_for(const struct rctx *x, int major,
 static const struct ge_cudnn_release *cudnn_for_any_gpu(const struct rctx *x, int major, const struct ge_version *cuda)
 {
     struct rctx y = *x;
-    struct ge_host_facts h = *x->h;
-    h.gpus_known = false;
-    h.driver_known = false;
-    y.h = &h;
+    y.nhosts = 0;
     return cudnn_for(&y, major, cuda, NULL, true, NULL, false);
 }
 
@@ -1009,10 +1034,14 @@ static int build_candidates(struct rctx *x, struct cand **out, size_t *n, struct
                     const struct ge_cudnn_release *newer = cudnn_for(x, c->cudnn_major, &c->cuda, &r->cudnn.v, false,
                                                                      NULL, true);
                     bool runs = true;
-                    for (int g = 0; x->h->gpus_known && g < x->h->ngpus; g++) {
-                        char why[200];
-                        if (!cudnn_runs(x, tested, c->cudnn_major, x->h->gpus[g], &c->cuda, why, sizeof why))
-                            runs = false;
+                    for (int h = 0; h < x->nhosts; h++) {
+                        struct rctx y = *x;
+                        const struct ge_host_facts *f = y.h = &x->hosts[h].f;
+                        for (int g = 0; f->gpus_known && g < f->ngpus; g++) {
+                            char why[200];
+                            if (!cudnn_runs(&y, tested, c->cudnn_major, f->gpus[g], &c->cuda, why, sizeof why))
+                                runs = false;
+                        }
                     }
                     c->cudnn_rel = !runs && newer ? newer : tested;
                 }
@@ -1225,9 +1254,14 @@ static void build_plan(const struct rctx *x, const struct cand *c, struct ge_pla
     default:
         break;
     }
-    if (x->h->driver_branch_only)
-        ge_rs_note(p, "driver %s is read as branch R%s at its oldest release; give the full version nvidia-smi prints "
-                "for an exact answer", x->h->driver.s, x->h->driver.s);
+    for (int h = 0; h < x->nhosts; h++)
+        if (x->hosts[h].f.driver_branch_only) {
+            const char *d = x->hosts[h].f.driver.s;
+            ge_rs_note(p, "%s%sdriver %s is read as branch R%s at its oldest release; give the full version nvidia-smi "
+                       "prints for an exact answer", x->nhosts > 1 ? x->hosts[h].name : "", x->nhosts > 1 ? ": " : "",
+                       d, d);
+            break;
+        }
     /* the toolkit: the build's own CUDA, or for jax the newest of its major the driver runs */
     const struct ge_cuda_release *tk = c->cuda_rel;
     if (c->fw == GE_PKG_JAX && c->has_cuda) {
@@ -1238,7 +1272,7 @@ static void build_plan(const struct rctx *x, const struct cand *c, struct ge_pla
                 continue;
             if (x->cuda_req && !ge_req_match(x->cuda_req, &r->version.v))
                 continue;
-            if (x->h->driver_known && driver_native(x, &r->version.v) != 1)
+            if (!native_everywhere(x, &r->version.v))
                 continue;
             tk = r;
             break;
@@ -1271,15 +1305,19 @@ static void build_plan(const struct rctx *x, const struct cand *c, struct ge_pla
         ge_rs_note(p, "tensorflow %s was tested with cuDNN %s, which has no code for a GPU here; it loads any cuDNN %u of an "
                 "equal or newer minor, so cuDNN %s is used", c->tf->version.s, c->tf->cudnn.s,
              (unsigned)c->tf->cudnn.v.part[0], cd->version.s);
-    for (int g = 0; cd && x->h->gpus_known && g < x->h->ngpus; g++)
-        if (cudnn_forward_only(x, cd, c->cudnn_major, x->h->gpus[g])) {
-            char cc[8];
-            ge_rs_note(p, "cuDNN %s's support matrix does not list compute capability %s (GPU %d): it runs there in "
-                    "forward-compatibility mode, JIT-compiling its PTX, slower and with limits, by a rule, not a listed "
-                    "fact (data/cudnn.json policy 'hardware-forward-compat')", cd->version.s,
-                 fmtcc(x->h->gpus[g], cc, sizeof cc), g);
-            break;
-        }
+    bool said = false;
+    for (int h = 0; cd && h < x->nhosts && !said; h++) {
+        const struct ge_host_facts *f = &x->hosts[h].f;
+        for (int g = 0; f->gpus_known && g < f->ngpus && !said; g++)
+            if (cudnn_forward_only(x, cd, c->cudnn_major, f->gpus[g])) {
+                char cc[8];
+                ge_rs_note(p, "cuDNN %s's support matrix does not list compute capability %s (GPU %d%s%s): it runs there "
+                        "in forward-compatibility mode, JIT-compiling its PTX, slower and with limits, by a rule, not a "
+                        "listed fact (data/cudnn.json policy 'hardware-forward-compat')", cd->version.s,
+                     fmtcc(f->gpus[g], cc, sizeof cc), g, x->nhosts > 1 ? " of " : "", x->nhosts > 1 ? x->hosts[h].name : "");
+                said = true;
+            }
+    }
     if (cd && (k = ge_rs_add_pkg(p, "cudnn"))) {
         ge_strlcpy(k->version, cd->has_full ? cd->full.s : cd->version.s, sizeof k->version);
         snprintf(k->build, sizeof k->build, "cuda%d", c->cudnn_major);
@@ -1295,10 +1333,17 @@ static void build_plan(const struct rctx *x, const struct cand *c, struct ge_pla
     ge_strlcpy(p->pip, ge_buf_str(&pip), sizeof p->pip);
     ge_buf_fini(&pip);
     if (c->out->mvc) {
-        char cv[16], dc[16];
-        ge_rs_note(p, "%s runs through CUDA minor-version compatibility: the driver runs CUDA %s natively, the "
+        char cv[16], dc[16], on[80] = "";
+        const struct ge_host_facts *f = x->h;
+        for (int h = 0; x->nhosts > 1 && h < x->nhosts; h++)
+            if (c->out->mvc_hosts & (UINT64_C(1) << h)) {
+                f = &x->hosts[h].f;
+                snprintf(on, sizeof on, " on %s", x->hosts[h].name);
+                break;
+            }
+        ge_rs_note(p, "%s runs through CUDA minor-version compatibility%s: the driver runs CUDA %s natively, the "
                 "build wants %s (PTX JIT and some new features need a newer driver; --strict refuses this)",
-             c->out->label, x->h->driver_cuda_known ? fmtv(&x->h->driver_cuda, dc, sizeof dc) : "older",
+             c->out->label, on, f->driver_cuda_known ? fmtv(&f->driver_cuda, dc, sizeof dc) : "older",
              fmtv(&c->cuda, cv, sizeof cv));
     }
 }
@@ -1378,6 +1423,16 @@ static void explain_failure(const struct rctx *x, struct ge_plan *p, const struc
     char what[256], gp[256] = "", cc[8];
     requirements_text(reqs, nreqs, what, sizeof what);
     const struct ge_host_facts *h = x->h;
+    char of[80] = ""; /* for a fleet: " of v100", the host that refuses the newest candidate */
+    const struct ge_candidate *fc = x->nhosts > 1 ? first_on(p, r) : NULL;
+    for (int k = 0; fc && k < x->nhosts; k++)
+        if (fc->hosts[r] & (UINT64_C(1) << k)) {
+            h = &x->hosts[k].f;
+            snprintf(of, sizeof of, " of %s", x->hosts[k].name);
+            break;
+        }
+    if (x->nhosts > 1)
+        which = alone ? " that fits the rest of the fleet" : "";
     switch (r) {
     case GE_REASON_PLATFORM:
         ge_err_set(err, GE_EXIT_NO_SOLUTION, "cannot satisfy '%s': %s", what, first_why(p, r));
@@ -1396,7 +1451,8 @@ static void explain_failure(const struct rctx *x, struct ge_plan *p, const struc
                 ge_amd_gfx_name(h->amd[g], n, sizeof n);
                 snprintf(gp + l, sizeof gp - l, "%s%s", g ? ", " : "", n);
             }
-            ge_err_set(err, GE_EXIT_NO_SOLUTION, "cannot satisfy '%s': no candidate%s has code for %s", what, which, gp);
+            ge_err_set(err, GE_EXIT_NO_SOLUTION, "cannot satisfy '%s': no candidate%s has code for %s%s", what, which, gp,
+                       of);
             if (x->amd_hint[0])
                 ge_err_hint(err, "%s", x->amd_hint);
             else
@@ -1407,8 +1463,8 @@ static void explain_failure(const struct rctx *x, struct ge_plan *p, const struc
             size_t l = strlen(gp);
             snprintf(gp + l, sizeof gp - l, "%s%s", g ? ", " : "", fmtcc(h->gpus[g], cc, sizeof cc));
         }
-        ge_err_set(err, GE_EXIT_NO_SOLUTION, "cannot satisfy '%s': no candidate%s runs on compute capability %s",
-                   what, which, gp);
+        ge_err_set(err, GE_EXIT_NO_SOLUTION, "cannot satisfy '%s': no candidate%s runs on compute capability %s%s",
+                   what, which, gp, of);
         ge_err_hint(err, "%s", first_why(p, r));
         return;
     case GE_REASON_DATA: {
@@ -1452,13 +1508,14 @@ static void explain_failure(const struct rctx *x, struct ge_plan *p, const struc
         }
         char dc[16];
         if (h->driver_cuda_known)
-            ge_err_set(err, GE_EXIT_NO_SOLUTION, "cannot satisfy '%s': driver %s supports up to CUDA %s", what,
-                       h->driver.s, fmtv(&h->driver_cuda, dc, sizeof dc));
+            ge_err_set(err, GE_EXIT_NO_SOLUTION, "cannot satisfy '%s': driver %s%s supports up to CUDA %s", what,
+                       h->driver.s, of, fmtv(&h->driver_cuda, dc, sizeof dc));
         else
-            ge_err_set(err, GE_EXIT_NO_SOLUTION, "cannot satisfy '%s': driver %s is too old for every candidate%s",
-                       what, h->driver.s, which);
+            ge_err_set(err, GE_EXIT_NO_SOLUTION, "cannot satisfy '%s': driver %s%s is too old for every candidate%s",
+                       what, h->driver.s, of, which);
         if (best)
-            ge_err_hint(err, "a driver >= %s would allow %s", best->needed_driver.s, best->label);
+            ge_err_hint(err, "a driver >= %s%s%s would allow %s", best->needed_driver.s, of[0] ? " on" : "",
+                        of[0] ? of + 3 : "", best->label);
         else if (beyond)
             ge_err_hint(err, "%s needs a driver >= %s, but GPU %d (%s) has no driver past R%u: no driver runs both",
                         beyond->label, beyond->needed_driver.s, capped_gpu, capped->name, cap);
@@ -1579,22 +1636,255 @@ static bool versions_exist(const struct rctx *x, const struct ge_req *r)
     return r->pkg == GE_PKG_NUMPY || r->pkg == GE_PKG_PYTHON;
 }
 
+/* ---- a fleet ---- */
+
+/* The fleet's GPUs as one machine's, to tell whose GPUs the plan is for. */
+static void fleet_union(const struct ge_fleet_host *hosts, int n, struct ge_host_facts *u)
+{
+    *u = hosts[0].f;
+    u->ngpus = u->namd = 0;
+    for (int k = 0; k < n; k++) {
+        const struct ge_host_facts *f = &hosts[k].f;
+        u->gpus_known = u->gpus_known || f->gpus_known;
+        u->amd_known = u->amd_known || f->amd_known;
+        for (int g = 0; f->gpus_known && g < f->ngpus && u->ngpus < GE_MAX_GPUS; g++)
+            u->gpus[u->ngpus++] = f->gpus[g];
+        for (int g = 0; f->amd_known && g < f->namd && u->namd < GE_MAX_GPUS; g++)
+            u->amd[u->namd++] = f->amd[g];
+    }
+}
+
+/* A plan is for one vendor's GPUs: a host whose GPUs are all the other vendor's cannot run it. */
+static int fleet_vendor_check(const struct rctx *x, struct ge_err *err)
+{
+    for (int k = 0; x->nhosts > 1 && k < x->nhosts; k++) {
+        const struct ge_host_facts *f = &x->hosts[k].f;
+        int nv = f->gpus_known ? f->ngpus : 0, na = f->amd_known ? f->namd : 0;
+        if ((x->amd && nv && !na) || (!x->amd && na && !nv)) {
+            ge_err_set(err, GE_EXIT_USAGE, "%s has %s GPUs only, and a plan is for one vendor's GPUs (%s here)",
+                       x->hosts[k].name, x->amd ? "NVIDIA" : "AMD", x->amd ? "AMD" : "NVIDIA");
+            ge_err_hint(err, "resolve each vendor's node types apart, one lock each");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* "v100" or "v100, p100" or "v100, p100, a10 and 2 more": the hosts of mask. */
+static void host_names(const struct rctx *x, uint64_t mask, char *out, size_t size)
+{
+    size_t l = 0;
+    int shown = 0, more = 0;
+    out[0] = '\0';
+    for (int k = 0; k < x->nhosts; k++) {
+        if (!(mask & (UINT64_C(1) << k)))
+            continue;
+        if (shown < 3 && l < size)
+            l += (size_t)snprintf(out + l, size - l, "%s%s", shown ? ", " : "", x->hosts[k].name), shown++;
+        else
+            more++;
+    }
+    if (more && l < size)
+        snprintf(out + l, size - l, " and %d more", more);
+}
+
+/* Check c's host-dependent dimensions (GPUs, driver, and the conflicts that depend on them) on
+ * every host of the fleet: each refusal is said once, with the hosts it holds on, and the AMD
+ * override, which one variable sets for a whole lock, must be one for every host. */
+static void check_fleet(struct rctx *x, struct cand *c)
+{
+    struct ge_candidate *out = c->out;
+    char first[GE_REASON_COUNT][240];
+    uint64_t same[GE_REASON_COUNT] = {0};
+    unsigned override = 0;
+    int override_host = -1, clash = -1;
+    bool by_list = false;
+    const struct ge_fleet_host *all = x->hosts;
+    int n = x->nhosts;
+    for (int k = 0; k < n; k++) {
+        struct ge_candidate t;
+        memset(&t, 0, sizeof t);
+        memcpy(t.label, out->label, sizeof t.label);
+        c->out = &t;
+        c->override_gfx = 0;
+        c->by_rocm_list = false;
+        struct rctx y = *x;
+        y.h = &all[k].f;
+        y.hosts = &all[k];
+        y.nhosts = 1;
+        bool ptx_only = false;
+        check_gpus(&y, c, &ptx_only);
+        check_driver(&y, c, ptx_only);
+        check_conflicts(&y, c);
+        by_list = by_list || c->by_rocm_list;
+        if (c->amd && all[k].f.amd_known && all[k].f.namd) {
+            if (override_host < 0)
+                override = c->override_gfx, override_host = k;
+            else if (c->override_gfx != override && clash < 0)
+                clash = k;
+        }
+        unsigned bits = t.fails | t.unknown;
+        for (int r = 0; r < GE_REASON_COUNT; r++) {
+            if (!(bits & (1u << r)))
+                continue;
+            uint64_t me = UINT64_C(1) << k;
+            out->hosts[r] |= me;
+            if (!(out->fails & (1u << r)) && !(out->unknown & (1u << r)) && !same[r]) {
+                memcpy(first[r], t.why[r], sizeof first[r]);
+                same[r] = me;
+            } else if (same[r] && strcmp(first[r], t.why[r]) == 0) {
+                same[r] |= me;
+            }
+        }
+        /* the message of data gaps lives in why[GE_REASON_DATA] */
+        if (t.unknown && !same[GE_REASON_DATA]) {
+            memcpy(first[GE_REASON_DATA], t.why[GE_REASON_DATA], sizeof first[GE_REASON_DATA]);
+            same[GE_REASON_DATA] = UINT64_C(1) << k;
+        }
+        out->fails |= t.fails;
+        out->unknown |= t.unknown;
+        if (t.mvc)
+            out->mvc_hosts |= UINT64_C(1) << k;
+        if (t.has_needed_driver && (!out->has_needed_driver || ge_version_cmp(&t.needed_driver.v, &out->needed_driver.v) > 0)) {
+            out->has_needed_driver = true;
+            out->needed_driver = t.needed_driver;
+        }
+    }
+    c->out = out;
+    c->by_rocm_list = by_list;
+    c->override_gfx = override;
+    out->mvc = out->mvc_hosts != 0;
+    uint64_t everyone = n >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << n) - 1;
+    for (int r = 0; r < GE_REASON_COUNT; r++) {
+        if (!same[r] || out->why[r][0])
+            continue;
+        if (same[r] == everyone) {
+            memcpy(out->why[r], first[r], sizeof out->why[r]);
+            continue;
+        }
+        char names[128], others[128] = "";
+        host_names(x, same[r], names, sizeof names);
+        if (out->hosts[r] & ~same[r]) /* refused there too, in other words */
+            host_names(x, out->hosts[r] & ~same[r], others, sizeof others);
+        if (ge_fmt(out->why[r], sizeof out->why[r], "%s: %s%s%s%s", names, first[r], others[0] ? " (also on " : "",
+                   others, others[0] ? ")" : "") < 0)
+            (void)ge_fmt(out->why[r], sizeof out->why[r], "%s: %.*s", names,
+                         (int)(sizeof out->why[r] - strlen(names) - 3), first[r]);
+    }
+    if (clash >= 0 && !(out->fails & (1u << GE_REASON_GPU))) {
+        char a[16] = "none", b[16] = "none";
+        if (override)
+            ge_amd_override_value(override, a, sizeof a);
+        struct cand d = *c;
+        struct ge_candidate t;
+        memset(&t, 0, sizeof t);
+        memcpy(t.label, out->label, sizeof t.label);
+        d.out = &t;
+        struct rctx y = *x;
+        y.h = &all[clash].f;
+        y.hosts = &all[clash];
+        y.nhosts = 1;
+        ge_rs_amd_check_gpus(&y, &d);
+        if (d.override_gfx)
+            ge_amd_override_value(d.override_gfx, b, sizeof b);
+        ge_rs_fail(c, GE_REASON_GPU, "%s needs HSA_OVERRIDE_GFX_VERSION %s on %s but %s on %s, and one lock sets one "
+                   "value for every node type", out->label, a, all[override_host].name, b, all[clash].name);
+        out->hosts[GE_REASON_GPU] |= (UINT64_C(1) << override_host) | (UINT64_C(1) << clash);
+    }
+}
+
+/* Which host kept out the nearest better candidates: the chosen release's better builds and the
+ * next newer release's, closest first, each refused only by machines (their GPUs, their drivers:
+ * not the request, the data, or the Python and platform they share). One entry per host and
+ * reason, in that host's own words (its GPU first, which no driver update mends): "torch 2.4.1
+ * cu118, not torch 2.4.1 cu124: v100: ... needs a driver >= 550.54.14". */
+static void fleet_bound(struct rctx *x, struct cand *cs, struct ge_plan *p, size_t chosen)
+{
+    const unsigned machine = (1u << GE_REASON_GPU) | (1u << GE_REASON_DRIVER);
+    uint64_t said[GE_REASON_COUNT] = {0};
+    const struct ge_version *next = NULL; /* the release just newer than the choice's */
+    for (size_t i = chosen; i-- > 0 && p->nbound < GE_PLAN_MAX_BOUND;) {
+        if (ge_version_cmp(&cs[i].version, &cs[chosen].version) != 0) {
+            if (!next)
+                next = &cs[i].version;
+            else if (ge_version_cmp(&cs[i].version, next) != 0)
+                break;
+        }
+        const struct ge_candidate *c = &p->cands[i];
+        if (!c->fails || (c->fails & ~machine))
+            continue;
+        for (int k = 0; k < x->nhosts && p->nbound < GE_PLAN_MAX_BOUND; k++) {
+            uint64_t me = UINT64_C(1) << k;
+            if (!((c->hosts[GE_REASON_GPU] | c->hosts[GE_REASON_DRIVER]) & me))
+                continue;
+            /* this host's own words: its checks again, alone */
+            struct ge_candidate t;
+            memset(&t, 0, sizeof t);
+            memcpy(t.label, c->label, sizeof t.label);
+            struct cand d = cs[i];
+            d.out = &t;
+            struct rctx y = *x;
+            y.h = &x->hosts[k].f;
+            y.hosts = &x->hosts[k];
+            y.nhosts = 1;
+            bool ptx_only = false;
+            check_gpus(&y, &d, &ptx_only);
+            check_driver(&y, &d, ptx_only);
+            int r = (t.fails & (1u << GE_REASON_GPU)) ? GE_REASON_GPU : GE_REASON_DRIVER;
+            if (!(t.fails & (1u << r)) || (said[r] & me))
+                continue;
+            said[r] |= me;
+            struct ge_plan_bound *b = &p->bound[p->nbound++];
+            memcpy(b->choice, p->cands[chosen].label, sizeof b->choice);
+            memcpy(b->instead, c->label, sizeof b->instead);
+            b->host = k;
+            b->hosts = me;
+            ge_strlcpy(b->reason, reason_codes[r], sizeof b->reason);
+            (void)ge_fmt(b->why, sizeof b->why, "%s: %.*s", x->hosts[k].name,
+                         (int)(sizeof b->why - strlen(x->hosts[k].name) - 3), t.why[r]);
+        }
+    }
+}
+
 int ge_resolve(const struct ge_matrix *m, const struct ge_host_facts *host, const struct ge_req *reqs,
                int nreqs, const struct ge_resolve_opts *opts, struct ge_plan *plan, struct ge_err *err)
 {
+    struct ge_fleet_host *one = calloc(1, sizeof *one);
+    if (!one)
+        return ge_err_set(err, GE_EXIT_FAILURE, "out of memory");
+    one->f = *host;
+    int rc = ge_resolve_fleet(m, one, 1, reqs, nreqs, opts, plan, err);
+    free(one);
+    return rc;
+}
+
+int ge_resolve_fleet(const struct ge_matrix *m, const struct ge_fleet_host *hosts, int nhosts, const struct ge_req *reqs,
+                     int nreqs, const struct ge_resolve_opts *opts, struct ge_plan *plan, struct ge_err *err)
+{
     struct rctx x;
     memset(&x, 0, sizeof x);
-    x.m = m;
-    x.h = host;
-    x.o = opts;
-    snprintf(x.plat, sizeof x.plat, "%s-%s", host->platform, host->arch);
     ge_plan_fini(plan);
     ge_plan_init(plan);
+    if (nhosts < 1 || nhosts > GE_FLEET_MAX)
+        return ge_err_set(err, GE_EXIT_USAGE, "a plan is for 1 to %d node types, not %d", GE_FLEET_MAX, nhosts);
+    const struct ge_host_facts *host = &hosts[0].f;
+    x.m = m;
+    x.h = host;
+    x.hosts = hosts;
+    x.nhosts = nhosts;
+    x.o = opts;
+    snprintf(x.plat, sizeof x.plat, "%s-%s", host->platform, host->arch);
     if (pick_requirements(&x, reqs, nreqs, plan, err) < 0)
         return -1;
     char amd_hint[256] = "";
     x.amd_hint = amd_hint;
-    if (ge_rs_vendor(host, reqs, nreqs, opts, &x.amd, err) < 0)
+    struct ge_host_facts *u = malloc(sizeof *u);
+    if (!u)
+        return ge_err_set(err, GE_EXIT_FAILURE, "out of memory");
+    fleet_union(hosts, nhosts, u);
+    int vr = ge_rs_vendor(nhosts > 1 ? u : host, reqs, nreqs, opts, &x.amd, err);
+    free(u);
+    if (vr < 0 || fleet_vendor_check(&x, err) < 0)
         return -1;
     plan->vendor = x.amd ? GE_VENDOR_AMD : GE_VENDOR_NVIDIA;
     const struct ge_req *all[] = {x.fw_req, x.vision_req, x.audio_req, x.cuda_req, x.cudnn_req};
@@ -1639,9 +1929,13 @@ int ge_resolve(const struct ge_matrix *m, const struct ge_host_facts *host, cons
         struct cand *c = &cs[i];
         c->out = &plan->cands[i];
         label(c);
-        bool ptx_only = false;
         check_platform(&x, c);
         check_python(&x, c);
+        if (nhosts > 1) {
+            check_fleet(&x, c);
+            continue;
+        }
+        bool ptx_only = false;
         check_gpus(&x, c, &ptx_only);
         check_driver(&x, c, ptx_only);
         check_conflicts(&x, c);
@@ -1667,6 +1961,14 @@ int ge_resolve(const struct ge_matrix *m, const struct ge_host_facts *host, cons
         return -1;
     }
     plan->cands[chosen].chosen = true;
+    if (nhosts > 1)
+        fleet_bound(&x, cs, plan, chosen);
+    /* the plan's notes speak of the GPUs of a host the plan is for */
+    for (int k = 0; k < nhosts; k++)
+        if (x.amd ? hosts[k].f.namd > 0 : hosts[k].f.ngpus > 0) {
+            x.h = &hosts[k].f;
+            break;
+        }
     build_plan(&x, &cs[chosen], plan);
     plan->ok = true;
     free(cs);

@@ -4,6 +4,7 @@
 #define GE_RESOLVE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "driver.h"
 #include "err.h"
@@ -70,6 +71,10 @@ struct ge_candidate {
     bool newer;                 /* newer than the choice (or no choice made) */
     bool has_needed_driver;     /* the lowest driver that would run it */
     struct ge_ver needed_driver;
+    /* for a fleet: the machines (bit k: fleet host k) that refuse it on each reason, and those
+     * that run it only through minor-version compatibility; 0 for one machine */
+    uint64_t hosts[GE_REASON_COUNT];
+    uint64_t mvc_hosts;
 };
 
 struct ge_plan_pkg {
@@ -86,6 +91,17 @@ struct ge_plan_pkg {
 
 #define GE_PLAN_MAX_PKGS 8
 #define GE_PLAN_MAX_NOTES 6
+#define GE_PLAN_MAX_BOUND 8
+
+/* For a fleet: a choice one of its machines forced, "torch 2.4.1 cu118, not cu124: v100 ...". */
+struct ge_plan_bound {
+    char choice[64];            /* what the plan took: the chosen candidate's label, or "cudnn 9.1.1" */
+    char instead[64];           /* the newer candidate that machine refused */
+    int host;                   /* the fleet host that refused it (the first, when several did) */
+    uint64_t hosts;             /* every fleet host that refused it */
+    char reason[24];            /* its reason code: driver-too-old, unsupported-gpu, ... */
+    char why[240];
+};
 
 struct ge_plan {
     bool ok;
@@ -97,6 +113,8 @@ struct ge_plan {
     char pip[640];              /* the pip command line for the framework, "" without one */
     int nnotes;
     char notes[GE_PLAN_MAX_NOTES][256];
+    int nbound;                 /* for a fleet: which machine bound which choice */
+    struct ge_plan_bound bound[GE_PLAN_MAX_BOUND];
     size_t ncands;
     struct ge_candidate *cands; /* every candidate considered, newest first; owned */
     /* on failure */
@@ -111,5 +129,19 @@ void ge_plan_fini(struct ge_plan *plan);
  * (requirements that contradict themselves, such as two frameworks). */
 int ge_resolve(const struct ge_matrix *m, const struct ge_host_facts *host, const struct ge_req *reqs,
                int nreqs, const struct ge_resolve_opts *opts, struct ge_plan *plan, struct ge_err *err);
+
+/* A fleet: the node types one plan must run on (a cluster's partitions, a login node without
+ * GPUs). They share the Python, platform and architecture; each has its own driver and GPUs. */
+#define GE_FLEET_MAX 64
+struct ge_fleet_host {
+    char name[64];              /* what messages call it: "v100", "nodes#2" */
+    struct ge_host_facts f;
+};
+
+/* Resolve for every host at once: a candidate fits when it fits each of them (a host without
+ * GPUs constrains only the Python and platform); a refusal names the host, and plan->bound says
+ * which host kept out a newer candidate. With one host, exactly ge_resolve. */
+int ge_resolve_fleet(const struct ge_matrix *m, const struct ge_fleet_host *hosts, int nhosts, const struct ge_req *reqs,
+                     int nreqs, const struct ge_resolve_opts *opts, struct ge_plan *plan, struct ge_err *err);
 
 #endif

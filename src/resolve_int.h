@@ -38,7 +38,9 @@ struct cand {
 
 struct rctx {
     const struct ge_matrix *m;
-    const struct ge_host_facts *h;
+    const struct ge_host_facts *h;       /* the host being checked (the fleet's first outside checks) */
+    const struct ge_fleet_host *hosts;   /* every host the plan must run on */
+    int nhosts;                          /* 0 when host facts are not to be checked at all */
     const struct ge_resolve_opts *o;
     const struct ge_req *fw_req, *vision_req, *audio_req, *cuda_req, *cudnn_req, *numpy_req, *python_req;
     enum ge_pkg fw;

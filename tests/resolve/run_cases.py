@@ -3,7 +3,8 @@
 
     EXIT | ARGUMENTS | CHECK | WHY
 
-run as `gpuenv resolve --json ARGUMENTS` (split like a shell would) against the shipped data,
+run as `gpuenv resolve --json ARGUMENTS` (split like a shell would) against the shipped data, in
+this folder (so that --host hosts/NAME.json names a machine described in hosts/),
 with no driver on the machine so that only the arguments describe it. The case passes when the
 exit status is EXIT and CHECK, a Python expression, is true. CHECK sees:
   d            the JSON document
@@ -12,12 +13,13 @@ exit status is EXIT and CHECK, a Python expression, is true. CHECK sees:
   reason       error.reason ("" on success)
   rejected(s)  the reason codes of the rejected candidate labelled s (a list)
   notes        the plan's notes joined as one string
+  bound        the plan's "bound" entries as (instead_of, host, reason) tuples
 WHY is the fact that makes the answer right and where it comes from.
 Prints one line per failure and "N passed, N failed"; exits 1 on any failure."""
 import glob, json, os, shlex, subprocess, sys
 
 here = os.path.dirname(os.path.abspath(__file__))
-gpuenv = os.environ["GPUENV"]
+gpuenv = os.path.abspath(os.environ["GPUENV"])
 env = dict(os.environ, GPUENV_LIBCUDA="/nonexistent/libcuda.so.1",
            GPUENV_DATA_DIR=os.path.join(here, "..", "..", "data"), NO_COLOR="1")
 for k in ("GPUENV_DRIVER", "GPUENV_GPUS", "CUDA_VISIBLE_DEVICES"):
@@ -37,7 +39,7 @@ for path in sorted(glob.glob(os.path.join(here, "*.cases"))):
             continue
         want, args, check, _why = parts
         r = subprocess.run([gpuenv, "resolve", "--json", "--explain"] + shlex.split(args),
-                           env=env, capture_output=True, text=True)
+                           env=env, capture_output=True, text=True, cwd=here)
         try:
             d = json.loads(r.stdout)
         except ValueError:
@@ -58,6 +60,7 @@ for path in sorted(glob.glob(os.path.join(here, "*.cases"))):
             "rejected": lambda label: [x["code"] for c in d.get("rejected", []) if c["candidate"] == label
                                        for x in c["reasons"]],
             "notes": " ".join(plan.get("notes", [])),
+            "bound": [(b["instead_of"], h, b["reason"]) for b in plan.get("bound", []) for h in b["hosts"]],
         }
         try:
             ok = r.returncode == int(want) and bool(eval(check, ns))

@@ -385,6 +385,109 @@ START_TEST(amd_platform_vendor_and_other_frameworks)
 }
 END_TEST
 
+/* A fleet is checked host by host, not squashed into one machine: the 12.0 GPU runs torch's 9.0
+ * PTX under its own native driver, while the other host's older driver runs the build through
+ * minor-version compatibility (one machine with both GPUs on the older driver could not JIT). */
+START_TEST(fleet_each_host_on_its_own_terms)
+{
+    struct ge_fleet_host fl[3];
+    memset(fl, 0, sizeof fl);
+    snprintf(fl[0].name, sizeof fl[0].name, "a100");
+    fl[0].f = host("535.104.05", "8.0", "3.12");
+    snprintf(fl[1].name, sizeof fl[1].name, "rtx");
+    fl[1].f = host("550.54.15", "12.0", "3.12");
+    snprintf(fl[2].name, sizeof fl[2].name, "login");
+    fl[2].f = host("", "", "3.12");
+    fl[2].f.gpus_known = true; /* no GPU at all, and no driver */
+    struct ge_req r;
+    struct ge_err err;
+    ge_err_clear(&err);
+    ck_assert_int_eq(ge_req_parse(&r, "torch", &err), 0);
+    struct ge_resolve_opts o = {.strict = false};
+    struct ge_plan p;
+    ge_plan_init(&p);
+    ck_assert_msg(ge_resolve_fleet(m, fl, 3, &r, 1, &o, &p, &err) == 0, "%s", err.msg);
+    ck_assert_str_eq(pkg(&p, "torch")->variant, "cu124");
+    ck_assert(p.cands[0].mvc && p.cands[0].mvc_hosts == 1u); /* through MVC on a100 only */
+    bool said = false;
+    for (int i = 0; i < p.nnotes; i++)
+        said = said || strstr(p.notes[i], "minor-version compatibility on a100");
+    ck_assert(said);
+    ge_plan_fini(&p);
+    /* the same GPUs as one machine on the older driver: the PTX cannot be JIT-compiled there */
+    struct ge_host_facts one = host("535.104.05", "8.0,12.0", "3.12");
+    ck_assert_int_eq(resolve(&one, "torch", false, &p, &err), -1);
+    ck_assert_str_eq(p.reason, "driver-too-old");
+    ge_plan_fini(&p);
+    /* --strict: a100's driver must run CUDA 12.4 natively; the refusal names it, and the hint says
+     * which host needs which driver */
+    o.strict = true;
+    ge_err_clear(&err);
+    ck_assert_int_eq(ge_resolve_fleet(m, fl, 3, &r, 1, &o, &p, &err), -1);
+    ck_assert_str_eq(p.reason, "driver-too-old");
+    ck_assert_msg(strstr(err.msg, "driver 535.104.05 of a100"), "%s", err.msg);
+    ck_assert_msg(strstr(err.hint, "a driver >= 550.54.15 on a100"), "%s", err.hint);
+    ck_assert(p.cands[0].hosts[GE_REASON_DRIVER] == 1u);
+    ck_assert_msg(strncmp(p.cands[0].why[GE_REASON_DRIVER], "a100: ", 6) == 0, "%s", p.cands[0].why[GE_REASON_DRIVER]);
+    ge_plan_fini(&p);
+    /* a GPU no build runs, on one host: refused there, named */
+    fl[1].f = host("550.54.15", "3.7", "3.12");
+    o.strict = false;
+    ge_err_clear(&err);
+    ck_assert_int_eq(ge_resolve_fleet(m, fl, 3, &r, 1, &o, &p, &err), -1);
+    ck_assert_str_eq(p.reason, "unsupported-gpu");
+    ck_assert_msg(strstr(err.msg, "compute capability 3.7 of rtx"), "%s", err.msg);
+    ge_plan_fini(&p);
+    /* a host of the other vendor only: a usage error, not a silent plan */
+    fl[1].f = host("", "", "3.12");
+    fl[1].f.amd_known = true;
+    fl[1].f.namd = 1;
+    fl[1].f.amd[0] = 90010;
+    ge_err_clear(&err);
+    ck_assert_int_eq(ge_resolve_fleet(m, fl, 3, &r, 1, &o, &p, &err), -1);
+    ck_assert_int_eq(err.status, GE_EXIT_USAGE);
+    ge_plan_fini(&p);
+}
+END_TEST
+
+/* Without a newer candidate kept out, nothing is said to bind the choice; toolkits without a
+ * framework are checked natively on every host, and the one that cannot is named with its fix. */
+START_TEST(fleet_bound_choices_name_their_host)
+{
+    struct ge_fleet_host fl[2];
+    memset(fl, 0, sizeof fl);
+    snprintf(fl[0].name, sizeof fl[0].name, "new");
+    fl[0].f = host("550.54.15", "9.0", "3.12");
+    snprintf(fl[1].name, sizeof fl[1].name, "old");
+    fl[1].f = host("525.60.13", "8.0", "3.12");
+    struct ge_resolve_opts o = {.strict = false};
+    struct ge_plan p;
+    struct ge_err err;
+    ge_err_clear(&err);
+    ge_plan_init(&p);
+    ck_assert_msg(ge_resolve_fleet(m, fl, 2, NULL, 0, &o, &p, &err) == 0, "%s", err.msg);
+    const struct ge_plan_pkg *tk = pkg(&p, "cuda-toolkit");
+    ck_assert_ptr_nonnull(tk);
+    /* each host's own reason: the old driver is named on the old host */
+    const struct ge_plan_bound *b = NULL;
+    for (int i = 0; i < p.nbound; i++)
+        if (p.bound[i].host == 1)
+            b = &p.bound[i];
+    ck_assert_ptr_nonnull(b);
+    ck_assert_str_eq(b->reason, "driver-too-old");
+    ck_assert_msg(strncmp(b->why, "old: ", 5) == 0 && strstr(b->why, "525.60.13"), "%s", b->why);
+    ck_assert_str_eq(b->choice, p.cands[0].chosen ? p.cands[0].label : b->choice);
+    /* the same as the old host alone */
+    struct ge_plan q;
+    ge_plan_init(&q);
+    ck_assert_int_eq(resolve(&fl[1].f, "", false, &q, &err), 0);
+    ck_assert_str_eq(pkg(&q, "cuda-toolkit")->version, tk->version);
+    ck_assert_int_eq(q.nbound, 0);
+    ge_plan_fini(&q);
+    ge_plan_fini(&p);
+}
+END_TEST
+
 Suite *suite_resolve(void)
 {
     Suite *s = suite_create("resolve");
@@ -399,6 +502,8 @@ Suite *suite_resolve(void)
     tcase_add_test(tc, tensorflow_and_jax);
     tcase_add_test(tc, amd_gpus_get_a_rocm_build_holding_their_target);
     tcase_add_test(tc, amd_platform_vendor_and_other_frameworks);
+    tcase_add_test(tc, fleet_each_host_on_its_own_terms);
+    tcase_add_test(tc, fleet_bound_choices_name_their_host);
     suite_add_tcase(s, tc);
     return s;
 }
