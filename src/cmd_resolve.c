@@ -362,7 +362,6 @@ static int resolve_run(struct ge_ctx *ctx, int argc, char **argv)
         cJSON_AddItemToObject(doc, "host", hj);
         if (fleet->n == 1)
             ge_strlcpy(hosts[0].name, fleet->names[0], sizeof hosts[0].name);
-        cJSON_AddItemToObject(doc, "hosts", hosts_json(hosts, nhosts, hi));
         if (rc == 0) {
             cJSON_AddItemToObject(doc, "plan", plan_json(&plan, hosts, nhosts));
         } else {
@@ -373,6 +372,7 @@ static int resolve_run(struct ge_ctx *ctx, int argc, char **argv)
                 cJSON_AddStringToObject(e, "reason", plan.reason);
             }
         }
+        cJSON_AddItemToObject(doc, "hosts", hosts_json(hosts, nhosts, hi));
         add_rejected_json(doc, &plan, explain);
         if (ge_out_json(doc) == 0)
             ctx->json_printed = true;

@@ -8,6 +8,7 @@
 
 #include "activate.h"
 #include "doctor.h"
+#include "fleet.h"
 #include "store.h"
 #include "str.h"
 #include "tree.h"
@@ -42,9 +43,45 @@ static void amd_lock_vs_machine(struct ge_doctor *d)
                    "requirements (or check the plan first with 'gpuenv resolve')", d->project_dir);
 }
 
+/* A fleet's lock: this machine must be one of its node types (ge_fleet_match). */
+static void fleet_lock_vs_machine(struct ge_doctor *d)
+{
+    const struct ge_lockfile *l = &d->lock;
+    struct ge_host_facts *me = calloc(1, sizeof *me);
+    if (!me)
+        return;
+    if (d->drv_ok) {
+        me->driver_known = ge_doctor_vparse(d->drv.version, &me->driver.v) == 0;
+        ge_strlcpy(me->driver.s, d->drv.version, sizeof me->driver.s);
+        me->gpus_known = true;
+        for (int i = 0; i < d->drv.ngpus && i < GE_MAX_GPUS; i++)
+            me->gpus[me->ngpus++] = d->drv.gpus[i].cc;
+    }
+    me->amd_known = true;
+    for (int i = 0; i < d->amd.ngpus && me->namd < GE_MAX_GPUS; i++)
+        me->amd[me->namd++] = d->amd.gpus[i].gfx_target_version;
+    char why[768];
+    if (ge_fleet_match(l, me, why, sizeof why) < 0) {
+        struct ge_finding *x = ge_finding_add(&d->findings, GE_F_LOCK_OTHER_MACHINE, GE_SEV_WARNING, "gpuenv.lock",
+                                              "this machine is none of the %d node types gpuenv.lock was resolved for: %s",
+                                              l->nhosts, why);
+        for (int i = 0; i < l->nhosts && i < 4; i++)
+            ge_finding_evidence(x, "gpuenv.lock", "node type %s: driver %s, GPUs %s", l->hosts[i].name,
+                                l->hosts[i].driver[0] ? l->hosts[i].driver : "none",
+                                l->hosts[i].gpus[0] ? l->hosts[i].gpus : "none");
+        ge_finding_fix(x, false, false, "add this machine's 'gpuenv detect --json' with --host and lock again: "
+                       "'gpuenv lock -C %s --host ...' with the project's requirements", d->project_dir);
+    }
+    free(me);
+}
+
 static void lock_vs_machine(struct ge_doctor *d)
 {
     const struct ge_lockfile *l = &d->lock;
+    if (l->nhosts) {
+        fleet_lock_vs_machine(d);
+        return;
+    }
     if (strcmp(l->vendor, "amd") == 0) {
         amd_lock_vs_machine(d);
         return;

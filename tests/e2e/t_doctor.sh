@@ -686,3 +686,23 @@ test_a_framework_built_for_a_newer_rocm_than_the_systems() {
     assert_rc 0
     assert_out_has "amd-rocm-too-old"
 }
+
+# A fleet's lock (--host): this machine must be one of its node types, not its one host
+test_a_fleets_lock_against_this_machine() {
+    machine 550.54.15
+    python3 "$ROOT/tests/fake/make_mirror.py" "$T/fx" >/dev/null || fail "make_mirror.py"
+    export GPUENV_DATA_DIR="$ROOT/tests/data/matrix-min" GPUENV_MANIFEST_PATH="$T/fx/manifests" \
+           GPUENV_CACHE_DIR="$T/cache" GPUENV_MIRROR="file://$T/fx/mirror"
+    printf '{"schema": 1, "driver": {"version": "550.54.15"}, "gpus": [{"cc": "8.0"}]}\n' >"$T/a100.json"
+    printf '{"schema": 1, "driver": {"version": "560.35.03"}, "gpus": [{"cc": "9.0"}]}\n' >"$T/h100.json"
+    mkdir -p "$T/p"
+    gp lock -C "$T/p" --host "$T/a100.json" --host "$T/h100.json" --python 3.12
+    assert_rc 0
+    export FAKE_CUDA_GPUS="NVIDIA A100|8.0|85899345920|11111111222233334444555555555555|00000000:07:00.0"
+    doc
+    lacks lock-other-machine
+    export FAKE_CUDA_GPUS="NVIDIA T4|7.5|16106127360|11111111222233334444555555555555|00000000:07:00.0"
+    doc
+    has lock-other-machine warning
+    json "any('none of the 2 node types' in f['message'] and 'a100 (8.0), h100 (9.0)' in f['message'] for f in d['findings'])"
+}

@@ -83,3 +83,84 @@ PY
     assert_rc 5
     assert_err_has "gpuenv.lock: hosts: h100:"
 }
+
+# A real single-node Slurm cluster from Debian's packages (munge, slurmctld, slurmd), configured in
+# the test's folder and stopped at the end: 'srun gpuenv detect --json' gathers the documents.
+# Debian's Slurm is not built for several slurmd on one host, so the node's three tasks stand for
+# three node types, each task's fake driver set by its SLURM_PROCID. Skipped, with the reason,
+# where the packages are missing or the daemons cannot run (they need root).
+slurm_up() {
+    for b in munged slurmctld slurmd srun scontrol sinfo; do
+        command -v "$b" >/dev/null 2>&1 || { echo "skipped: $b missing (Debian: slurmd slurmctld slurm-client munge)"; return 1; }
+    done
+    [ "$(id -u)" = 0 ] || { echo "skipped: slurmd runs jobs as their users and must be root; this is uid $(id -u)"; return 1; }
+    S="$T/slurm"
+    mkdir -p "$S/state" "$S/spool" "$S/log"
+    head -c 1024 /dev/urandom >"$S/munge.key" && chmod 600 "$S/munge.key"
+    munged --force -S "$S/munge.sock" --key-file="$S/munge.key" --log-file="$S/log/munged.log" \
+        --pid-file="$S/munged.pid" --seed-file="$S/munged.seed" || { echo "skipped: munged did not start"; return 1; }
+    port=$((20000 + $$ % 20000))
+    node=$(hostname -s)
+    cat >"$S/slurm.conf" <<CONF
+ClusterName=gpuenv-e2e
+SlurmctldHost=$node
+SlurmctldPort=$port
+SlurmdPort=$((port + 1))
+AuthType=auth/munge
+AuthInfo=socket=$S/munge.sock
+CredType=cred/munge
+SlurmUser=root
+SlurmdUser=root
+StateSaveLocation=$S/state
+SlurmdSpoolDir=$S/spool
+SlurmctldPidFile=$S/slurmctld.pid
+SlurmdPidFile=$S/slurmd.pid
+SlurmctldLogFile=$S/log/slurmctld.log
+SlurmdLogFile=$S/log/slurmd.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SwitchType=switch/none
+MpiDefault=none
+ReturnToService=2
+SelectType=select/cons_tres
+AccountingStorageType=accounting_storage/none
+JobCompType=jobcomp/none
+NodeName=$node CPUs=$(nproc) State=UNKNOWN
+PartitionName=gpu Nodes=ALL Default=YES MaxTime=5 State=UP
+CONF
+    export SLURM_CONF="$S/slurm.conf"
+    trap 'scontrol shutdown >/dev/null 2>&1; sleep 1; kill $(cat "$S/slurmd.pid" "$S/slurmctld.pid" "$S/munged.pid" 2>/dev/null) 2>/dev/null; rm -rf "$T"' EXIT
+    slurmctld && slurmd || { echo "skipped: slurmctld or slurmd did not start: $(tail -n 3 "$S"/log/*.log)"; return 1; }
+    for _ in $(seq 50); do
+        sinfo -h -o %t 2>/dev/null | grep -qx idle && return 0
+        sleep 0.2
+    done
+    echo "skipped: the node never became idle: $(sinfo 2>&1 | tail -n 1); $(tail -n 3 "$S/log/slurmctld.log")"
+    return 1
+}
+
+test_srun_gathers_the_node_documents() {
+    slurm_up || return 0
+    # each task is a node: task 0 a V100 node on R535, 1 an H100 node on R570, 2 a login node
+    cat >"$T/as-node.sh" <<NODE
+#!/bin/sh
+case \$SLURM_PROCID in
+0) export FAKE_NVML_VERSION=535.104.05 FAKE_CUDA_DRIVER=12020 FAKE_CUDA_GPUS='Tesla V100|7.0;Tesla V100|7.0' GPUENV_LIBCUDA=$FAKE_LIB ;;
+1) export FAKE_NVML_VERSION=570.86.10 FAKE_CUDA_DRIVER=12080 FAKE_CUDA_GPUS='NVIDIA H100|9.0' GPUENV_LIBCUDA=$FAKE_LIB ;;
+*) export GPUENV_LIBCUDA=/nonexistent/libcuda.so.1 ;;
+esac
+exec "\$@"
+NODE
+    chmod +x "$T/as-node.sh"
+    timeout 60 srun --nodes=1 --ntasks=3 --overcommit --kill-on-bad-exit=0 "$T/as-node.sh" "$GPUENV" detect --json \
+        >"$T/nodes.json" 2>"$T/srun.err"
+    [ "$(grep -c '"schema"' "$T/nodes.json")" -eq 3 ] || fail "srun gathered no three documents: $(cat "$T/srun.err")"
+    gp lock -C "$T" --host "$T/nodes.json" --python 3.12 --json torch
+    assert_rc 0
+    python3 - "$T/gpuenv.lock" <<'PY' || fail "the lock's hosts"
+import json, sys
+hosts = json.load(open(sys.argv[1]))["hosts"]
+got = sorted((h["driver"], h["gpus"]) for h in hosts)
+assert got == [("", ""), ("535.104.05", "7.0,7.0"), ("570.86.10", "9.0")], got
+PY
+}
