@@ -1723,23 +1723,19 @@ static void check_fleet(struct rctx *x, struct cand *c)
             else if (c->override_gfx != override && clash < 0)
                 clash = k;
         }
-        unsigned bits = t.fails | t.unknown;
+        uint64_t me = UINT64_C(1) << k;
         for (int r = 0; r < GE_REASON_COUNT; r++) {
-            if (!(bits & (1u << r)))
+            if (t.unknown & (1u << r))
+                out->hosts[r] |= me; /* a gap on this host: its message is the data reason's */
+            if (!(t.fails & (1u << r)))
                 continue;
-            uint64_t me = UINT64_C(1) << k;
             out->hosts[r] |= me;
-            if (!(out->fails & (1u << r)) && !(out->unknown & (1u << r)) && !same[r]) {
+            if (!(out->fails & (1u << r)) && !same[r]) {
                 memcpy(first[r], t.why[r], sizeof first[r]);
                 same[r] = me;
             } else if (same[r] && strcmp(first[r], t.why[r]) == 0) {
                 same[r] |= me;
             }
-        }
-        /* the message of data gaps lives in why[GE_REASON_DATA] */
-        if (t.unknown && !same[GE_REASON_DATA]) {
-            memcpy(first[GE_REASON_DATA], t.why[GE_REASON_DATA], sizeof first[GE_REASON_DATA]);
-            same[GE_REASON_DATA] = UINT64_C(1) << k;
         }
         out->fails |= t.fails;
         out->unknown |= t.unknown;
@@ -1794,8 +1790,8 @@ static void check_fleet(struct rctx *x, struct cand *c)
 }
 
 /* Which host kept out the nearest better candidates: the chosen release's better builds and the
- * next newer release's, closest first, each refused only by machines (their GPUs, their drivers:
- * not the request, the data, or the Python and platform they share). One entry per host and
+ * next newer release's, closest first, each refused by machines (their GPUs, their drivers), not
+ * by the request or the Python and platform they share. One entry per host and
  * reason, in that host's own words (its GPU first, which no driver update mends): "torch 2.4.1
  * cu118, not torch 2.4.1 cu124: v100: ... needs a driver >= 550.54.14". */
 static void fleet_bound(struct rctx *x, struct cand *cs, struct ge_plan *p, size_t chosen)
@@ -1811,7 +1807,8 @@ static void fleet_bound(struct rctx *x, struct cand *cs, struct ge_plan *p, size
                 break;
         }
         const struct ge_candidate *c = &p->cands[i];
-        if (!c->fails || (c->fails & ~machine))
+        /* (a gap in the data beside a machine's refusal does not make the refusal less so) */
+        if (!(c->fails & machine) || (c->fails & ~(machine | (1u << GE_REASON_DATA))))
             continue;
         for (int k = 0; k < x->nhosts && p->nbound < GE_PLAN_MAX_BOUND; k++) {
             uint64_t me = UINT64_C(1) << k;

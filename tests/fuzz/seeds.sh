@@ -38,6 +38,9 @@ cat >"$out/lock/0" <<'L'
  "python": {"framework": "torch", "framework_version": "2.4.1+cu124", "version": "3.12",
    "index_url": "https://download.pytorch.org/whl/cu124", "requirements": ["torch==2.4.1+cu124", "numpy<2"]}}
 L
+# a fleet's lock: the node types it was resolved for
+sed 's/"platform": "linux-x86_64",$/"platform": "linux-x86_64", "hosts": [{"name": "a100", "driver": "550.54.15", "gpus": "8.0,8.0"}, {"name": "login", "driver": "", "gpus": ""}],/' \
+    "$out/lock/0" >"$out/lock/1"
 # nvcc's own output: whole libraries, and their .nv_fatbin sections alone
 cp "$root"/tests/data/fatbin/*.so "$out/fatbin/"
 for f in "$root"/tests/data/fatbin/both.so "$root"/tests/data/fatbin/two.so; do
