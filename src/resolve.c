@@ -954,22 +954,14 @@ static int build_candidates(struct rctx *x, struct cand **out, size_t *n, struct
     case GE_PKG_TORCH:
         for (size_t i = m->ntorch; i-- > 0;) {
             const struct ge_torch_release *r = &m->torch[i];
-            if (x->fw_req && !ge_req_match(x->fw_req, &r->version.v))
-                continue;
-            if (x->vision_req && !(r->has_vision && ge_req_match(x->vision_req, &r->vision.v)))
-                continue;
-            if (x->audio_req && !(r->has_audio && ge_req_match(x->audio_req, &r->audio.v)))
+            if (!ge_rs_torch_wanted(x, r))
                 continue;
             /* variants newest CUDA first */
             int order[GE_MAX_VARIANTS];
+            const struct ge_version *key[GE_MAX_VARIANTS];
             for (int j = 0; j < r->nvariants; j++)
-                order[j] = j;
-            for (int a = 1; a < r->nvariants; a++)
-                for (int b = a; b > 0 && ge_version_cmp(&r->variants[order[b]].cuda.v, &r->variants[order[b - 1]].cuda.v) > 0; b--) {
-                    int t = order[b];
-                    order[b] = order[b - 1];
-                    order[b - 1] = t;
-                }
+                key[j] = &r->variants[j].cuda.v;
+            ge_rs_newest_first(key, r->nvariants, order);
             /* the builds for the host's platform; a release without one still stands, to say so */
             int host = 0;
             for (int j = 0; j < r->nvariants; j++)
@@ -1144,6 +1136,25 @@ static void label(struct cand *c)
 }
 
 /* ---- the plan ---- */
+
+bool ge_rs_torch_wanted(const struct rctx *x, const struct ge_torch_release *r)
+{
+    return (!x->fw_req || ge_req_match(x->fw_req, &r->version.v)) &&
+           (!x->vision_req || (r->has_vision && ge_req_match(x->vision_req, &r->vision.v))) &&
+           (!x->audio_req || (r->has_audio && ge_req_match(x->audio_req, &r->audio.v)));
+}
+
+void ge_rs_newest_first(const struct ge_version *const *v, int n, int *order)
+{
+    for (int j = 0; j < n; j++)
+        order[j] = j;
+    for (int a = 1; a < n; a++)
+        for (int b = a; b > 0 && ge_version_cmp(v[order[b]], v[order[b - 1]]) > 0; b--) {
+            int t = order[b];
+            order[b] = order[b - 1];
+            order[b - 1] = t;
+        }
+}
 
 struct ge_plan_pkg *ge_rs_add_pkg(struct ge_plan *p, const char *name)
 {

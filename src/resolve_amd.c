@@ -138,11 +138,7 @@ int ge_rs_amd_candidates(struct rctx *x, struct cand *cs, size_t *k, struct ge_e
         }
         for (size_t i = m->ntorch; i-- > 0;) {
             const struct ge_torch_release *r = &m->torch[i];
-            if (x->fw_req && !ge_req_match(x->fw_req, &r->version.v))
-                continue;
-            if (x->vision_req && !(r->has_vision && ge_req_match(x->vision_req, &r->vision.v)))
-                continue;
-            if (x->audio_req && !(r->has_audio && ge_req_match(x->audio_req, &r->audio.v)))
+            if (!ge_rs_torch_wanted(x, r))
                 continue;
             const struct ge_torch_rocm_release *rr = ge_matrix_torch_rocm(m, &r->version.v);
             if (!rr) { /* a release the ROCm file does not cover: not known, said as such */
@@ -153,15 +149,10 @@ int ge_rs_amd_candidates(struct rctx *x, struct cand *cs, size_t *k, struct ge_e
                 continue;
             }
             int order[GE_MAX_ROCM_VARIANTS]; /* newest ROCm first */
+            const struct ge_version *key[GE_MAX_ROCM_VARIANTS];
             for (int j = 0; j < rr->nvariants; j++)
-                order[j] = j;
-            for (int a = 1; a < rr->nvariants; a++)
-                for (int b = a; b > 0 && ge_version_cmp(&rr->variants[order[b]].rocm.v,
-                                                        &rr->variants[order[b - 1]].rocm.v) > 0; b--) {
-                    int t = order[b];
-                    order[b] = order[b - 1];
-                    order[b - 1] = t;
-                }
+                key[j] = &rr->variants[j].rocm.v;
+            ge_rs_newest_first(key, rr->nvariants, order);
             for (int j = 0; j < rr->nvariants; j++) {
                 const struct ge_rocm_variant *v = &rr->variants[order[j]];
                 if (!rocm_label_matches(x, v->name))

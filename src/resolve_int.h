@@ -54,6 +54,10 @@ void ge_rs_fail(struct cand *c, enum ge_reason r, const char *fmt, ...) __attrib
 /* The matrix lacks a fact that dimension dim needs: c cannot be vouched for. */
 void ge_rs_unknown(struct cand *c, enum ge_reason dim, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void ge_rs_note(struct ge_plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Whether torch release r is one the request's torch, torchvision and torchaudio allow. */
+bool ge_rs_torch_wanted(const struct rctx *x, const struct ge_torch_release *r);
+/* order[0..n) as the indexes of v[] (a variant's CUDA or ROCm version), newest first, stable. */
+void ge_rs_newest_first(const struct ge_version *const *v, int n, int *order);
 /* A package entry, or NULL when the plan is full. */
 struct ge_plan_pkg *ge_rs_add_pkg(struct ge_plan *p, const char *name);
 
