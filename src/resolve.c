@@ -1699,6 +1699,26 @@ static void host_names(const struct rctx *x, uint64_t mask, char *out, size_t si
         snprintf(out + l, size - l, " and %d more", more);
 }
 
+/* c's host-dependent checks on fleet host k alone, into t (zeroed, with c's label): its GPUs and
+ * driver, and with 'conflicts' the conflicts that depend on them. c->out is left pointing at t. */
+static void check_on_host(const struct rctx *x, struct cand *c, int k, struct ge_candidate *t, bool conflicts)
+{
+    char label[sizeof t->label];
+    memcpy(label, c->out->label, sizeof label);
+    memset(t, 0, sizeof *t);
+    memcpy(t->label, label, sizeof t->label);
+    c->out = t;
+    struct rctx y = *x;
+    y.h = &x->hosts[k].f;
+    y.hosts = &x->hosts[k];
+    y.nhosts = 1;
+    bool ptx_only = false;
+    check_gpus(&y, c, &ptx_only);
+    check_driver(&y, c, ptx_only);
+    if (conflicts)
+        check_conflicts(&y, c);
+}
+
 /* Check c's host-dependent dimensions (GPUs, driver, and the conflicts that depend on them) on
  * every host of the fleet: each refusal is said once, with the hosts it holds on, and the AMD
  * override, which one variable sets for a whole lock, must be one for every host. */
@@ -1714,19 +1734,10 @@ static void check_fleet(struct rctx *x, struct cand *c)
     int n = x->nhosts;
     for (int k = 0; k < n; k++) {
         struct ge_candidate t;
-        memset(&t, 0, sizeof t);
-        memcpy(t.label, out->label, sizeof t.label);
-        c->out = &t;
+        c->out = out;
         c->override_gfx = 0;
         c->by_rocm_list = false;
-        struct rctx y = *x;
-        y.h = &all[k].f;
-        y.hosts = &all[k];
-        y.nhosts = 1;
-        bool ptx_only = false;
-        check_gpus(&y, c, &ptx_only);
-        check_driver(&y, c, ptx_only);
-        check_conflicts(&y, c);
+        check_on_host(x, c, k, &t, true);
         by_list = by_list || c->by_rocm_list;
         if (c->amd && all[k].f.amd_known && all[k].f.namd) {
             if (override_host < 0)
@@ -1784,14 +1795,7 @@ static void check_fleet(struct rctx *x, struct cand *c)
             ge_amd_override_value(override, a, sizeof a);
         struct cand d = *c;
         struct ge_candidate t;
-        memset(&t, 0, sizeof t);
-        memcpy(t.label, out->label, sizeof t.label);
-        d.out = &t;
-        struct rctx y = *x;
-        y.h = &all[clash].f;
-        y.hosts = &all[clash];
-        y.nhosts = 1;
-        ge_rs_amd_check_gpus(&y, &d);
+        check_on_host(x, &d, clash, &t, false);
         if (d.override_gfx)
             ge_amd_override_value(d.override_gfx, b, sizeof b);
         ge_rs_fail(c, GE_REASON_GPU, "%s needs HSA_OVERRIDE_GFX_VERSION %s on %s but %s on %s, and one lock sets one "
@@ -1827,17 +1831,8 @@ static void fleet_bound(struct rctx *x, struct cand *cs, struct ge_plan *p, size
                 continue;
             /* this host's own words: its checks again, alone */
             struct ge_candidate t;
-            memset(&t, 0, sizeof t);
-            memcpy(t.label, c->label, sizeof t.label);
             struct cand d = cs[i];
-            d.out = &t;
-            struct rctx y = *x;
-            y.h = &x->hosts[k].f;
-            y.hosts = &x->hosts[k];
-            y.nhosts = 1;
-            bool ptx_only = false;
-            check_gpus(&y, &d, &ptx_only);
-            check_driver(&y, &d, ptx_only);
+            check_on_host(x, &d, k, &t, false);
             int r = (t.fails & (1u << GE_REASON_GPU)) ? GE_REASON_GPU : GE_REASON_DRIVER;
             if (!(t.fails & (1u << r)) || (said[r] & me))
                 continue;
@@ -1857,13 +1852,8 @@ static void fleet_bound(struct rctx *x, struct cand *cs, struct ge_plan *p, size
 int ge_resolve(const struct ge_matrix *m, const struct ge_host_facts *host, const struct ge_req *reqs,
                int nreqs, const struct ge_resolve_opts *opts, struct ge_plan *plan, struct ge_err *err)
 {
-    struct ge_fleet_host *one = calloc(1, sizeof *one);
-    if (!one)
-        return ge_err_set(err, GE_EXIT_FAILURE, "out of memory");
-    one->f = *host;
-    int rc = ge_resolve_fleet(m, one, 1, reqs, nreqs, opts, plan, err);
-    free(one);
-    return rc;
+    struct ge_fleet_host one = {.name = "", .f = *host};
+    return ge_resolve_fleet(m, &one, 1, reqs, nreqs, opts, plan, err);
 }
 
 int ge_resolve_fleet(const struct ge_matrix *m, const struct ge_fleet_host *hosts, int nhosts, const struct ge_req *reqs,

@@ -385,19 +385,23 @@ START_TEST(amd_platform_vendor_and_other_frameworks)
 }
 END_TEST
 
+/* A fleet's host: a name and host() facts. */
+static struct ge_fleet_host named(const char *name, const char *driver, const char *gpus)
+{
+    struct ge_fleet_host h;
+    memset(&h, 0, sizeof h);
+    snprintf(h.name, sizeof h.name, "%s", name);
+    h.f = host(driver, gpus, "3.12");
+    return h;
+}
+
 /* A fleet is checked host by host, not squashed into one machine: the 12.0 GPU runs torch's 9.0
  * PTX under its own native driver, while the other host's older driver runs the build through
  * minor-version compatibility (one machine with both GPUs on the older driver could not JIT). */
 START_TEST(fleet_each_host_on_its_own_terms)
 {
-    struct ge_fleet_host fl[3];
-    memset(fl, 0, sizeof fl);
-    snprintf(fl[0].name, sizeof fl[0].name, "a100");
-    fl[0].f = host("535.104.05", "8.0", "3.12");
-    snprintf(fl[1].name, sizeof fl[1].name, "rtx");
-    fl[1].f = host("550.54.15", "12.0", "3.12");
-    snprintf(fl[2].name, sizeof fl[2].name, "login");
-    fl[2].f = host("", "", "3.12");
+    struct ge_fleet_host fl[3] = {named("a100", "535.104.05", "8.0"), named("rtx", "550.54.15", "12.0"),
+                                  named("login", "", "")};
     fl[2].f.gpus_known = true; /* no GPU at all, and no driver */
     struct ge_req r;
     struct ge_err err;
@@ -454,12 +458,7 @@ END_TEST
  * framework are checked natively on every host, and the one that cannot is named with its fix. */
 START_TEST(fleet_bound_choices_name_their_host)
 {
-    struct ge_fleet_host fl[2];
-    memset(fl, 0, sizeof fl);
-    snprintf(fl[0].name, sizeof fl[0].name, "new");
-    fl[0].f = host("550.54.15", "9.0", "3.12");
-    snprintf(fl[1].name, sizeof fl[1].name, "old");
-    fl[1].f = host("525.60.13", "8.0", "3.12");
+    struct ge_fleet_host fl[2] = {named("new", "550.54.15", "9.0"), named("old", "525.60.13", "8.0")};
     struct ge_resolve_opts o = {.strict = false};
     struct ge_plan p;
     struct ge_err err;
@@ -476,7 +475,12 @@ START_TEST(fleet_bound_choices_name_their_host)
     ck_assert_ptr_nonnull(b);
     ck_assert_str_eq(b->reason, "driver-too-old");
     ck_assert_msg(strncmp(b->why, "old: ", 5) == 0 && strstr(b->why, "525.60.13"), "%s", b->why);
-    ck_assert_str_eq(b->choice, p.cands[0].chosen ? p.cands[0].label : b->choice);
+    const char *chosen = NULL;
+    for (size_t i = 0; i < p.ncands; i++)
+        if (p.cands[i].chosen)
+            chosen = p.cands[i].label;
+    ck_assert_ptr_nonnull(chosen);
+    ck_assert_str_eq(b->choice, chosen);
     /* the same as the old host alone */
     struct ge_plan q;
     ge_plan_init(&q);
