@@ -1795,6 +1795,7 @@ static void check_fleet(struct rctx *x, struct cand *c)
             ge_amd_override_value(override, a, sizeof a);
         struct cand d = *c;
         struct ge_candidate t;
+        d.override_gfx = 0; /* that host's own need, not the first host's */
         check_on_host(x, &d, clash, &t, false);
         if (d.override_gfx)
             ge_amd_override_value(d.override_gfx, b, sizeof b);
