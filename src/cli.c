@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cmds.h"
 #include "out.h"
@@ -39,6 +40,7 @@ static const struct ge_cmd *const commands[] = {
     &ge_cmd_install,
     &ge_cmd_doctor,
     &ge_cmd_lock,
+    &ge_cmd_mirror,
     &ge_cmd_list,
     &ge_cmd_remove,
     &ge_cmd_env,
@@ -68,6 +70,13 @@ const struct ge_cmd *ge_cli_find(const char *name)
 const struct ge_opt *ge_cli_global_opts(void)
 {
     return global_opts;
+}
+
+bool ge_env_offline(void)
+{
+    const char *v = getenv("GPUENV_OFFLINE");
+    return v && (strcmp(v, "1") == 0 || strcasecmp(v, "yes") == 0 || strcasecmp(v, "true") == 0 ||
+                 strcasecmp(v, "on") == 0);
 }
 
 int ge_cli_usage(struct ge_ctx *ctx, const char *fmt, ...)

@@ -67,6 +67,9 @@ int ge_cli_parse_json_only(struct ge_ctx *ctx, int argc, char **argv, int json_o
 /* Fill ctx->err with a usage error (exit 2) and a hint to see the command's help; returns -1. */
 int ge_cli_usage(struct ge_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Whether GPUENV_OFFLINE asks for no network (1, yes, true, on), as --offline does. */
+bool ge_env_offline(void);
+
 /* The command table (including hidden commands), NULL-terminated. */
 const struct ge_cmd *const *ge_cli_commands(void);
 const struct ge_cmd *ge_cli_find(const char *name);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "str.h"
 
 static void offer(const char *word, const char *cur)
 {
@@ -94,6 +95,7 @@ static int complete_run(struct ge_ctx *ctx, int argc, char **argv)
     /* argv[0] is "__complete"; argv[1..argc-2] are complete words; argv[argc-1] is current. */
     const char *cur = argc >= 2 ? argv[argc - 1] : "";
     const struct ge_cmd *cmd = NULL;
+    int npos = 0; /* the command's positional arguments before the current word */
     for (int i = 1; i < argc - 1; i++) {
         const char *w = argv[i];
         /* a command whose options end at its command line ('run'): from there on it is the
@@ -114,6 +116,7 @@ static int complete_run(struct ge_ctx *ctx, int argc, char **argv)
                 return GE_EXIT_OK; /* an unknown command: nothing to offer */
             continue;
         }
+        npos++;
     }
     /* The value of an option: "--color=" + word, or the word after "--color". */
     const char *prev = argc >= 3 ? argv[argc - 2] : "";
@@ -157,7 +160,10 @@ static int complete_run(struct ge_ctx *ctx, int argc, char **argv)
                 offer((*c)->name, cur);
         offer("exit-status", cur);
     }
-    if (cmd->complete_args)
+    /* "@dir WORDS": the first argument is a folder ('mirror DIR'), the others are WORDS */
+    if (cmd->complete_args && ge_startswith(cmd->complete_args, "@dir ") && npos == 0)
+        directive_of("@dir");
+    else if (cmd->complete_args)
         offer_words(cmd->complete_args, cur, "");
     return GE_EXIT_OK;
 }

@@ -13,6 +13,7 @@
 #include "host.h"
 #include "install.h"
 #include "lockplan.h"
+#include "mirror.h"
 #include "out.h"
 #include "project.h"
 #include "fleet.h"
@@ -24,7 +25,7 @@ enum {
     OPT_JSON, OPT_DIR, OPT_PREFIX, OPT_COMPONENTS, OPT_MIRROR, OPT_LOCKED, OPT_JOBS,
     OPT_STRICT, OPT_DRIVER, OPT_GPU, OPT_PYTHON, OPT_PLATFORM, OPT_ARCH,
     OPT_NO_PYTHON, OPT_PYTHON_ONLY, OPT_PYTORCH_MIRROR, OPT_SYSTEM_SITE, OPT_VERIFY, OPT_MAX_RATIO, OPT_VENDOR,
-    OPT_HSA_OVERRIDE, OPT_HOST,
+    OPT_HSA_OVERRIDE, OPT_HOST, OPT_OFFLINE,
 };
 
 static const struct ge_opt install_opts[] = {
@@ -64,10 +65,14 @@ static const struct ge_opt install_opts[] = {
     [OPT_HOST] = {"host", 0, true, "FILE",
                   "resolve for the machines 'gpuenv detect --json' described there (- for stdin; repeatable: all at once)",
                   "@file"},
+    [OPT_OFFLINE] = {"offline", 0, false, NULL,
+                     "never use the network: the cache, and a file:// --mirror made by 'gpuenv mirror' (also "
+                     "GPUENV_OFFLINE=1)", NULL},
     {NULL, 0, false, NULL, NULL, NULL},
 };
 
 struct opts {
+    bool offline;
     bool json, locked, write_only, no_python, python_only, system_site, verify;
     const char *dir, *prefix, *components, *mirror, *python, *platform, *arch, *pytorch_mirror;
     const char *python_exe; /* --python PATH */
@@ -194,20 +199,7 @@ static void on_wait(void *ud, const char *what, const char *holder)
 static void on_command(void *ud, char *const argv[])
 {
     (void)ud;
-    if (ge_log_level() < GE_LOG_NORMAL)
-        return;
-    struct ge_buf b;
-    ge_buf_init(&b);
-    for (int i = 0; argv[i]; i++) {
-        if (i)
-            ge_buf_adds(&b, " ");
-        if (strpbrk(argv[i], " '\"$\\`!*?[]()<>|&;"))
-            ge_sh_quote(&b, argv[i]);
-        else
-            ge_buf_adds(&b, argv[i]);
-    }
-    fprintf(stderr, "gpuenv: running %s\n", ge_buf_str(&b));
-    ge_buf_fini(&b);
+    ge_out_command(argv);
 }
 
 static void print_check(const cJSON *c)
@@ -298,6 +290,7 @@ static int parse(struct ge_ctx *ctx, int argc, char **argv, struct opts *o)
         case OPT_VENDOR: rc = ge_host_set_vendor(&o->ro.vendor, arg, &ctx->err); break;
         case OPT_HSA_OVERRIDE: o->ro.hsa_override = true; break;
         case OPT_HOST: rc = ge_fleet_add_file(o->fleet, arg, &ctx->err); break;
+        case OPT_OFFLINE: o->offline = true; break;
         case OPT_DRIVER: rc = ge_host_set_driver(&o->req, arg, "--driver", &ctx->err); break;
         case OPT_GPU: rc = ge_host_add_gpus(&o->req, arg, "--gpu", &ctx->err); break;
         case OPT_PYTHON: o->python = arg; break;
@@ -341,6 +334,17 @@ static int parse(struct ge_ctx *ctx, int argc, char **argv, struct opts *o)
     if (o->mirror && !(ge_startswith(o->mirror, "https://") || ge_startswith(o->mirror, "http://") ||
                        ge_startswith(o->mirror, "file://")))
         return ge_cli_usage(ctx, "invalid --mirror '%s': give an https://, http:// or file:// URL", o->mirror);
+    if (!o->offline && ge_env_offline())
+        o->offline = true;
+    if (o->offline) {
+        const char *m = o->mirror ? o->mirror : getenv("GPUENV_MIRROR");
+        if (m && m[0] && !ge_startswith(m, "file://")) {
+            ge_err_set(&ctx->err, GE_EXIT_USAGE, "--offline, but the mirror %s is on the network", m);
+            ge_err_hint(&ctx->err, "give a local mirror (--mirror file://DIR, made by 'gpuenv mirror'), or leave "
+                                   "--offline out");
+            return -1;
+        }
+    }
     if (o->fleet->n && ge_host_req_overrides(&o->req)) {
         ge_err_set(&ctx->err, GE_EXIT_USAGE, "--host and --driver or --gpu both describe the machine");
         ge_err_hint(&ctx->err, "give one of them");
@@ -490,7 +494,8 @@ static int want_lock(struct ge_ctx *ctx, const struct opts *o, const struct ge_p
         goto out;
     }
     struct ge_lockplan_req lr = {&o->req, o->fleet, o->python, o->platform, o->arch, o->ro, o->reqs, o->nreqs,
-                                 o->components, o->pytorch_mirror, o->no_python, o->python_only, o->mirror};
+                                 o->components, o->pytorch_mirror, o->no_python, o->python_only, o->mirror,
+                                 o->offline};
     struct ge_fleet_req *locked_fleet = NULL;
     if (o->nreqs == 0 && have_lock && o->locked) { /* re-resolve what the lock asked for */
         static char *saved[GE_LOCK_MAX_REQS];
@@ -596,10 +601,24 @@ static int run_install(struct ge_ctx *ctx, int argc, char **argv, bool write_onl
             goto out;
     } else {
         /* a lock from a repository is checked against NVIDIA's manifests before it is trusted */
-        if (from_lock && ge_lockplan_check(&want, o.mirror, &notes, &ctx->err) < 0)
+        struct ge_lockplan_src src = {o.mirror, o.offline, false, NULL, NULL};
+        if (from_lock && ge_lockplan_check(&want, &src, &notes, &ctx->err) < 0)
             goto out;
+        /* a mirror 'gpuenv mirror' made serves the venv's wheels too, as the only index */
+        char pip_index[4200] = "";
+        const char *origin = o.mirror ? o.mirror : getenv("GPUENV_MIRROR");
+        if (origin && origin[0] && want.py_framework[0] && !o.no_python) {
+            int mr = ge_mirror_pip_index(origin, pip_index, sizeof pip_index, &ctx->err);
+            if (mr < 0)
+                goto out;
+            if (mr == 0)
+                pip_index[0] = '\0';
+            else
+                ge_log_info("the venv's wheels come from the mirror's index %s", pip_index);
+        }
         struct ge_install_opts io = {o.mirror, o.jobs, o.max_ratio, o.verify, o.no_python, !from_lock,
-                                     o.python_exe, o.system_site, ge_log_level() < GE_LOG_NORMAL, doing};
+                                     o.python_exe, o.system_site, ge_log_level() < GE_LOG_NORMAL, doing,
+                                     o.offline, pip_index[0] ? pip_index : NULL};
         struct ge_install_events ev = {on_progress, on_fetched, on_unpacked, on_repair, on_wait, on_command, &view};
         int rc = ge_install(p, &want, &io, &ev, &res, &ctx->err);
         if (view.bars)

@@ -8,6 +8,7 @@ extern const struct ge_cmd ge_cmd_detect;
 extern const struct ge_cmd ge_cmd_matrix;
 extern const struct ge_cmd ge_cmd_install;
 extern const struct ge_cmd ge_cmd_lock;
+extern const struct ge_cmd ge_cmd_mirror;
 extern const struct ge_cmd ge_cmd_list;
 extern const struct ge_cmd ge_cmd_remove;
 extern const struct ge_cmd ge_cmd_env;

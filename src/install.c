@@ -136,6 +136,21 @@ static size_t unpack_threads(size_t archives)
     return nt > archives ? (archives ? archives : 1) : nt;
 }
 
+/* --offline: downloads only from a file:// origin. True (with err) when the jobs would need the
+ * network. */
+static bool offline_refuses(const struct txn *t, const char *origin, const struct ge_fetch_job *jobs, size_t nj,
+                            struct ge_err *err)
+{
+    if (!nj || !t->o->offline || ge_startswith(origin, "file://"))
+        return false;
+    ge_err_set(err, GE_EXIT_FAILURE, "--offline: %zu archive%s of gpuenv.lock %s not in the cache (%s%s), and %s is not "
+               "a local mirror", nj, nj > 1 ? "s" : "", nj > 1 ? "are" : "is", entry_of(t->l, jobs[0].sha256)->component,
+               nj > 1 ? ", ..." : "", origin);
+    ge_err_hint(err, "make a mirror where there is a network ('gpuenv mirror DIR --lock gpuenv.lock'), bring it here "
+                     "and give --mirror file://DIR");
+    return true;
+}
+
 /* Every archive of the lock in the cache as a verified tree: what is there is checked (its tree
  * against the tree's index; an archive without a tree by its SHA-256), what is damaged is
  * removed and made again, what is missing is downloaded. Two rounds at most: an archive found
@@ -189,6 +204,8 @@ static int fill_cache(struct txn *t, struct ge_err *err)
             add_job(t, jobs, &nj, a, origin);
         }
     }
+    if (offline_refuses(t, origin, jobs, nj, err))
+        goto out;
     if (round_run(t, jobs, nj, refetch, &nrefetch, err) < 0)
         goto out;
     if (nrefetch) {
@@ -201,7 +218,7 @@ static int fill_cache(struct txn *t, struct ge_err *err)
             t->res->cached--;
             add_job(t, jobs, &nj, a, origin);
         }
-        if (!(t->pool = ge_unpack_start(&t->s, unpack_threads(nj), err)))
+        if (offline_refuses(t, origin, jobs, nj, err) || !(t->pool = ge_unpack_start(&t->s, unpack_threads(nj), err)))
             goto out;
         if (round_run(t, jobs, nj, refetch, &nrefetch, err) < 0)
             goto out;
@@ -335,7 +352,8 @@ int ge_install(struct ge_project *p, const struct ge_lockfile *l, const struct g
     if (ge_tree_check_links(staging, "the new environment", err) < 0)
         goto out;
     if (l->py_framework[0] && !o->no_python) {
-        struct ge_venv_opts vo = {o->python_exe, o->system_site, o->quiet, t.ev->on_command, t.ev->ud};
+        struct ge_venv_opts vo = {o->python_exe, o->system_site, o->quiet, o->pip_index, o->offline,
+                                  t.ev->on_command, t.ev->ud};
         if (ge_venv_build(&v, l, &vo, staging, err) < 0)
             goto out;
         res->venv_built = v.built;

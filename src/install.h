@@ -30,6 +30,8 @@ struct ge_install_opts {
     bool system_site;
     bool quiet;                /* pip -q */
     const char *doing;         /* what to tell those who wait for the locks ("install into ...") */
+    bool offline;              /* no network: archives from the cache or a file:// origin only */
+    const char *pip_index;     /* a gpuenv mirror's PEP 503 index for the venv's wheels, or NULL */
 };
 
 /* Where the downloads and the unpacking stand, about ten times a second. */

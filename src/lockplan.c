@@ -36,11 +36,11 @@ static const char *const default_components[] = {
 };
 
 /* The manifest of kind for exactly version (ge_manifest_obtain), with a note when it was fetched. */
-static struct ge_manifest *find_manifest(const char *datadir, const char *origin, const char *kind,
-                                         const char *version, struct ge_notes *notes, struct ge_manifest_got *got,
-                                         struct ge_err *err)
+static struct ge_manifest *find_manifest(const char *datadir, const char *origin, bool offline, bool keep,
+                                         const char *kind, const char *version, struct ge_notes *notes,
+                                         struct ge_manifest_got *got, struct ge_err *err)
 {
-    struct ge_manifest_src src = {datadir, origin, false};
+    struct ge_manifest_src src = {datadir, origin, offline, keep};
     if (ge_manifest_obtain(&src, kind, version, got, err) < 0)
         return NULL;
     if (got->fetched)
@@ -260,14 +260,14 @@ int ge_lockplan_make(const struct ge_lockplan_req *o, struct ge_lockfile *want, 
 
     if (want_nvidia) {
         struct ge_manifest_got got;
-        if (!(cm = find_manifest(dir, o->origin, "cuda", tk->version, notes, &got, err)))
+        if (!(cm = find_manifest(dir, o->origin, o->offline, false, "cuda", tk->version, notes, &got, err)))
             goto out;
         ge_strlcpy(want->cuda, tk->version, sizeof want->cuda);
         ge_strlcpy(want->cuda_manifest, got.sha256, sizeof want->cuda_manifest);
         if (add_archives(want, cm, "cuda-toolkit", "cuda", plat, "", o->components, notes, err) < 0)
             goto out;
         if (cd && wanted(o->components, "cudnn")) {
-            if (!(dm = find_manifest(dir, o->origin, "cudnn", cd->version, notes, &got, err)))
+            if (!(dm = find_manifest(dir, o->origin, o->offline, false, "cudnn", cd->version, notes, &got, err)))
                 goto out;
             ge_strlcpy(want->cudnn_manifest, got.sha256, sizeof want->cudnn_manifest);
             ge_strlcpy(want->cudnn, cd->version, sizeof want->cudnn);
@@ -320,7 +320,8 @@ static int check_archive(const struct ge_lock_archive *a, const struct ge_manife
     return -1;
 }
 
-int ge_lockplan_check(const struct ge_lockfile *l, const char *origin, struct ge_notes *notes, struct ge_err *err)
+int ge_lockplan_check(const struct ge_lockfile *l, const struct ge_lockplan_src *src, struct ge_notes *notes,
+                      struct ge_err *err)
 {
     if (l->n == 0)
         return 0;
@@ -345,7 +346,16 @@ int ge_lockplan_check(const struct ge_lockfile *l, const char *origin, struct ge
         struct ge_manifest_got got;
         struct ge_err e;
         ge_err_clear(&e);
-        struct ge_manifest *m = version[0] ? find_manifest(dir, origin, kinds[k].kind, version, notes, &got, &e) : NULL;
+        bool keep = src->on_manifest != NULL;
+        struct ge_manifest *m = version[0] ? find_manifest(dir, src->origin, src->offline, keep, kinds[k].kind, version,
+                                                           notes, &got, &e) : NULL;
+        if (!m && src->required) {
+            if (!version[0])
+                ge_err_set(&e, GE_EXIT_BAD_DATA, "gpuenv.lock pins %s archives but no %s release", kinds[k].kind,
+                           kinds[k].kind);
+            *err = e;
+            return -1;
+        }
         if (!m) {
             /* the archives' own digests still hold; a manifest that cannot be had is said */
             ge_notes_add(notes, "no %s %s manifest to cross-check gpuenv.lock against (%s): its digests are trusted "
@@ -360,13 +370,17 @@ int ge_lockplan_check(const struct ge_lockfile *l, const char *origin, struct ge
             ge_err_hint(err, "a changed manifest is never installed silently: check the mirror, or run 'gpuenv lock' "
                              "to pin what it now says");
             ge_manifest_free(m);
+            free(got.text);
             return -1;
         }
         int rc = 0;
         for (size_t i = 0; i < l->n && rc == 0; i++)
             if (strcmp(l->archives[i].package, kinds[k].package) == 0)
                 rc = check_archive(&l->archives[i], m, kinds[k].kind, got.file, err);
+        if (rc == 0 && src->on_manifest && src->on_manifest(src->ud, kinds[k].kind, &got, err) != 0)
+            rc = -1;
         ge_manifest_free(m);
+        free(got.text);
         if (rc < 0)
             return -1;
     }

@@ -10,6 +10,7 @@
 #include "fleet.h"
 #include "host.h"
 #include "lock.h"
+#include "manifest_src.h"
 #include "resolve.h"
 
 /* Remarks for the user that are not errors ("no manifest for cuda 12.4.1: installing 12.4.0"). */
@@ -31,6 +32,7 @@ struct ge_lockplan_req {
     const char *pytorch_mirror;
     bool no_python, python_only;
     const char *origin;                  /* --mirror: where manifests not at hand are fetched from */
+    bool offline;                        /* --offline: manifests only from folders, the cache, a file:// origin */
 };
 
 /* Resolve req and fill want (ge_lock_init'ed by the caller): the requirements, the host it was
@@ -46,6 +48,15 @@ int ge_lockplan_make(const struct ge_lockplan_req *req, struct ge_lockfile *want
  * recorded (its SHA-256), and each archive has the same URL path, size and SHA-256 for its
  * component, platform and variant. A lock that disagrees is refused (GE_EXIT_BAD_DATA). Where no
  * manifest of the locked release can be had, a note says that the lock could not be cross-checked. */
-int ge_lockplan_check(const struct ge_lockfile *l, const char *origin, struct ge_notes *notes, struct ge_err *err);
+struct ge_lockplan_src {
+    const char *origin;  /* --mirror, or NULL */
+    bool offline;        /* never over the network */
+    bool required;       /* a manifest that cannot be had is an error, not a note (a mirror needs it) */
+    /* called with each manifest checked, its bytes in got->text; nonzero stops the check */
+    int (*on_manifest)(void *ud, const char *kind, const struct ge_manifest_got *got, struct ge_err *err);
+    void *ud;
+};
+int ge_lockplan_check(const struct ge_lockfile *l, const struct ge_lockplan_src *src, struct ge_notes *notes,
+                      struct ge_err *err);
 
 #endif

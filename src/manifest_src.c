@@ -52,7 +52,7 @@ static struct ge_manifest *check(const char *text, const char *kind, const char 
 }
 
 /* Read and check path; 0 found, 1 not there, -1 error. */
-static int from_file(const char *path, const char *kind, const char *xyz, struct ge_manifest_got *out,
+static int from_file(const char *path, const char *kind, const char *xyz, bool keep, struct ge_manifest_got *out,
                      struct ge_err *err)
 {
     size_t len;
@@ -67,6 +67,11 @@ static int from_file(const char *path, const char *kind, const char *xyz, struct
         ge_err_set(err, GE_EXIT_BAD_DATA, "%s: not a JSON text (it holds a NUL byte)", path);
     } else if ((out->m = check(text, kind, xyz, path, err)) && sha_of(text, len, out->sha256, err) == 0) {
         ge_strlcpy(out->from, path, sizeof out->from);
+        if (keep) {
+            out->text = text;
+            out->len = len;
+            text = NULL;
+        }
         rc = 0;
     }
     if (rc < 0 && out->m) {
@@ -110,7 +115,7 @@ int ge_manifest_obtain(const struct ge_manifest_src *s, const char *kind, const 
         char p[PATH_MAX + 64];
         if (ge_fmt(p, sizeof p, "%s/%s", dirs[i], out->file) < 0)
             continue;
-        int rc = from_file(p, kind, xyz, out, err);
+        int rc = from_file(p, kind, xyz, s->keep_text, out, err);
         if (rc < 0 && have_cache && i == nd - 1) {
             /* a damaged cache entry is dropped and fetched again; the folders above are the user's */
             (void)unlink(p);
@@ -120,17 +125,18 @@ int ge_manifest_obtain(const struct ge_manifest_src *s, const char *kind, const 
         if (rc <= 0)
             return rc;
     }
-    if (s->offline) {
+    const char *origin = s->origin && s->origin[0] ? s->origin : getenv("GPUENV_MIRROR");
+    if (!origin || !origin[0])
+        origin = GE_DEFAULT_ORIGIN;
+    if (s->offline && !ge_startswith(origin, "file://")) {
         ge_err_set(err, GE_EXIT_BAD_DATA, "no NVIDIA manifest for %s %s (%s) here, and fetching is off", kind, xyz,
                    out->file);
-        ge_err_hint(err, "put it in a folder's %s/ and name the folder in GPUENV_MANIFEST_PATH", kind);
+        ge_err_hint(err, "give a mirror that holds it (--mirror file://DIR, made by 'gpuenv mirror'), or put it in a "
+                         "folder's %s/ and name the folder in GPUENV_MANIFEST_PATH", kind);
         return -1;
     }
 
     /* the origin, beside the archives */
-    const char *origin = s->origin && s->origin[0] ? s->origin : getenv("GPUENV_MIRROR");
-    if (!origin || !origin[0])
-        origin = GE_DEFAULT_ORIGIN;
     size_t ol = strlen(origin);
     while (ol && origin[ol - 1] == '/')
         ol--;
@@ -165,6 +171,11 @@ int ge_manifest_obtain(const struct ge_manifest_src *s, const char *kind, const 
         char p[PATH_MAX + 64];
         if (ge_mkdir_p(dirs[nd - 1]) == 0 && ge_fmt(p, sizeof p, "%s/%s", dirs[nd - 1], out->file) == 0)
             (void)ge_write_file(p, b.data, b.len - 1);
+    }
+    if (s->keep_text) {
+        out->len = b.len - 1;
+        out->text = b.data; /* the buffer's bytes change hands */
+        ge_buf_init(&b);
     }
     rc = 0;
 out:

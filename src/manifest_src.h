@@ -15,7 +15,8 @@
 struct ge_manifest_src {
     const char *datadir;      /* the matrix folder, whose redist/ holds the shipped manifests */
     const char *origin;       /* the mirror or origin to fetch from; NULL: GPUENV_MIRROR, else NVIDIA's */
-    bool offline;             /* never fetch: only the folders and the cache */
+    bool offline;             /* never fetch over the network: the folders, the cache and a file:// origin */
+    bool keep_text;           /* give the file's bytes in out->text (the caller frees it) */
 };
 
 struct ge_manifest_got {
@@ -24,6 +25,8 @@ struct ge_manifest_got {
     char file[64];              /* "redistrib_12.4.1.json" */
     char from[4200];            /* the path it was read from, or the URL it was fetched from */
     bool fetched;               /* fetched in this call (and now cached) */
+    char *text;                 /* with keep_text: the file's bytes (NUL-terminated), else NULL */
+    size_t len;
 };
 
 /* The manifest of kind ("cuda" or "cudnn") for release version (X.Y.Z; a fourth part is

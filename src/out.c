@@ -3,6 +3,10 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "activate.h"
+#include "str.h"
 
 static bool out_color = false;
 
@@ -77,4 +81,22 @@ int ge_out_json_error(const struct ge_err *err)
         return -1;
     ge_json_add_error(doc, err);
     return ge_out_json(doc);
+}
+
+void ge_out_command(char *const argv[])
+{
+    if (ge_log_level() < GE_LOG_NORMAL)
+        return;
+    struct ge_buf b;
+    ge_buf_init(&b);
+    for (int i = 0; argv[i]; i++) {
+        if (i)
+            ge_buf_adds(&b, " ");
+        if (strpbrk(argv[i], " '\"$\\`!*?[]()<>|&;"))
+            ge_sh_quote(&b, argv[i]);
+        else
+            ge_buf_adds(&b, argv[i]);
+    }
+    fprintf(stderr, "gpuenv: running %s\n", ge_buf_str(&b));
+    ge_buf_fini(&b);
 }

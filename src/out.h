@@ -29,4 +29,8 @@ int ge_out_json(cJSON *doc);
 /* Print {"schema":1,"ok":false,"error":{...}} for err. */
 int ge_out_json_error(const struct ge_err *err);
 
+/* Say on stderr the command a child runs ("gpuenv: running pip install ..."), its words quoted
+ * for a shell where they need it; nothing below the normal log level. */
+void ge_out_command(char *const argv[]);
+
 #endif

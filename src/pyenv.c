@@ -79,17 +79,60 @@ void ge_py_plan_from(const struct ge_plan *plan, const char *pytorch_mirror, str
     }
 }
 
+void ge_py_plan_of_lock(const struct ge_lockfile *l, struct ge_py_plan *out)
+{
+    memset(out, 0, sizeof *out);
+    ge_strlcpy(out->framework, l->py_framework, sizeof out->framework);
+    ge_strlcpy(out->version, l->py_framework_version, sizeof out->version);
+    ge_strlcpy(out->python, l->py_python, sizeof out->python);
+    ge_strlcpy(out->index_url, l->py_index, sizeof out->index_url);
+    ge_strlcpy(out->find_links, l->py_find_links, sizeof out->find_links);
+    for (int i = 0; i < l->py_n && out->n < GE_PY_MAX_REQS; i++)
+        ge_strlcpy(out->reqs[out->n++], l->py_reqs[i], sizeof out->reqs[0]);
+}
+
 void ge_py_requirements_txt(const struct ge_py_plan *p, struct ge_buf *out)
 {
     ge_buf_addf(out, "# %s for Python %s, written by gpuenv: reproduce with\n"
                      "#   python -m pip install -r requirements.txt\n",
                 p->framework, p->python);
-    if (p->index_url[0]) /* an extra index: everything else comes from pip's own configuration */
+    if (p->index_url[0] && p->index_only) /* a mirror: it alone, pip's configured indexes not asked */
+        ge_buf_addf(out, "--index-url %s\n", p->index_url);
+    else if (p->index_url[0]) /* an extra index: everything else comes from pip's own configuration */
         ge_buf_addf(out, "--extra-index-url %s\n", p->index_url);
-    if (p->find_links[0])
+    if (p->find_links[0] && !p->index_only)
         ge_buf_addf(out, "--find-links %s\n", p->find_links);
     for (int i = 0; i < p->n; i++)
         ge_buf_addf(out, "%s\n", p->reqs[i]);
+}
+
+/* The next requirement line of *p (neither a comment, an option nor blank), its length in *n. */
+static const char *next_requirement(const char **p, size_t *n)
+{
+    while (**p) {
+        const char *line = *p;
+        size_t len = strcspn(line, "\n");
+        *p = line + len + (line[len] == '\n');
+        while (len && (*line == ' ' || *line == '\t'))
+            line++, len--;
+        if (len && *line != '#' && *line != '-') {
+            *n = len;
+            return line;
+        }
+    }
+    return NULL;
+}
+
+bool ge_py_same_requirements(const char *a, const char *b)
+{
+    for (;;) {
+        size_t na = 0, nb = 0;
+        const char *x = next_requirement(&a, &na), *y = next_requirement(&b, &nb);
+        if (!x || !y)
+            return !x && !y;
+        if (na != nb || memcmp(x, y, na) != 0)
+            return false;
+    }
 }
 
 static int run_child(char *const argv[], bool quiet, struct ge_err *err)

@@ -9,6 +9,7 @@
 #include <cJSON.h>
 
 #include "err.h"
+#include "lock.h"
 #include "resolve.h"
 #include "str.h"
 
@@ -19,6 +20,7 @@ struct ge_py_plan {
     char version[24];      /* the framework's version, as its module reports it ("2.4.1+cu124") */
     char python[16];       /* X.Y the plan is for */
     char index_url[256];   /* an extra index (PyTorch's for a variant PyPI lacks), or "" */
+    bool index_only;       /* index_url is the only index (a gpuenv mirror's): pip's own are not asked */
     char find_links[128];  /* a page of wheels to look in (JAX's, for 0.4.x CUDA jaxlibs), or "" */
     int n;
     char reqs[GE_PY_MAX_REQS][96]; /* "torch==2.4.1+cu124", "numpy<2" */
@@ -33,11 +35,17 @@ struct ge_py_plan {
  * TensorFlow before 2.14 and JAX's -local extras need the prefix's toolkit. */
 void ge_py_plan_from(const struct ge_plan *plan, const char *pytorch_mirror, struct ge_py_plan *out);
 
+/* The Python part a lock pins (its framework, interpreter, index and requirements). */
+void ge_py_plan_of_lock(const struct ge_lockfile *l, struct ge_py_plan *out);
 /* requirements.txt: a comment saying how to reproduce, the index line, one requirement a line. */
 void ge_py_requirements_txt(const struct ge_py_plan *p, struct ge_buf *out);
 
 /* The interpreter for the venv: 'spec' an interpreter path, else python3.X (X.Y = 'version') on
  * PATH, else python3 when it is X.Y. Its path into exe; -1 with err (exit 1) when none fits. */
+/* Whether two requirements.txt texts ask for the same packages: their requirement lines alike,
+ * whatever their comments and index lines (the pins carry the build's label, so another index
+ * cannot change what they install). */
+bool ge_py_same_requirements(const char *a, const char *b);
 int ge_py_find(const char *spec, const char *version, char *exe, size_t size, struct ge_err *err);
 /* An interpreter's X.Y, by running it. */
 int ge_py_version_of(const char *exe, char *xy, size_t size, struct ge_err *err);

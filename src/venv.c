@@ -83,13 +83,11 @@ int ge_venv_build(struct ge_venv_txn *t, const struct ge_lockfile *l, const stru
                   const char *staging, struct ge_err *err)
 {
     struct ge_py_plan py;
-    memset(&py, 0, sizeof py);
-    ge_strlcpy(py.framework, l->py_framework, sizeof py.framework);
-    ge_strlcpy(py.python, l->py_python, sizeof py.python);
-    ge_strlcpy(py.index_url, l->py_index, sizeof py.index_url);
-    ge_strlcpy(py.find_links, l->py_find_links, sizeof py.find_links);
-    for (int i = 0; i < l->py_n; i++)
-        ge_strlcpy(py.reqs[py.n++], l->py_reqs[i], sizeof py.reqs[0]);
+    ge_py_plan_of_lock(l, &py);
+    if (o->pip_index && o->pip_index[0]) {
+        ge_strlcpy(py.index_url, o->pip_index, sizeof py.index_url);
+        py.index_only = true;
+    }
     struct ge_buf txt;
     ge_buf_init(&txt);
     ge_py_requirements_txt(&py, &txt);
@@ -109,11 +107,17 @@ int ge_venv_build(struct ge_venv_txn *t, const struct ge_lockfile *l, const stru
     ge_err_clear(&ig);
     char *old = pjoin(have_req, sizeof have_req, t->prefix, "requirements.txt") == 0
                     ? ge_read_file(have_req, 1 << 20, NULL) : NULL;
-    bool same = old && strcmp(old, ge_buf_str(&txt)) == 0 && access(vpy, X_OK) == 0 &&
+    bool same = old && ge_py_same_requirements(old, ge_buf_str(&txt)) && access(vpy, X_OK) == 0 &&
                 ge_py_version_of(vpy, xy, sizeof xy, &ig) == 0 && strcmp(xy, l->py_python) == 0;
     free(old);
     if (same) {
         t->kept = true;
+    } else if (o->offline && !py.index_only) {
+        ge_err_set(err, GE_EXIT_FAILURE, "--offline: the venv needs %s's wheels from an index, and no mirror holds "
+                   "them", l->py_framework[0] ? l->py_framework : "the framework");
+        ge_err_hint(err, "make a mirror where there is a network ('gpuenv mirror DIR ...'), bring it here and give "
+                         "--mirror file://DIR; or leave the venv out with --no-python");
+        goto out;
     } else {
         char exe[PATH_MAX];
         if (ge_py_find(o->python_exe, l->py_python, exe, sizeof exe, err) < 0)

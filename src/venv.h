@@ -29,6 +29,8 @@ struct ge_venv_opts {
     const char *python_exe; /* --python PATH, or NULL to find python3.X */
     bool system_site;       /* --system-site-packages */
     bool quiet;             /* pip -q */
+    const char *pip_index;  /* a gpuenv mirror's PEP 503 index: the only one pip asks, or NULL */
+    bool offline;           /* no network: without a file:// pip_index only a kept venv will do */
     void (*on_command)(void *ud, char *const argv[]); /* told each command before it runs */
     void *ud;
 };
