@@ -15,7 +15,7 @@
 #include "str.h"
 
 enum { OPT_JSON, OPT_EXPLAIN, OPT_STRICT, OPT_DRIVER, OPT_GPU, OPT_PYTHON, OPT_PLATFORM, OPT_ARCH, OPT_VENDOR,
-       OPT_HSA_OVERRIDE, OPT_HOST };
+       OPT_HSA_OVERRIDE, OPT_HOST, OPT_OFFLINE };
 
 static const struct ge_opt resolve_opts[] = {
     [OPT_JSON] = {"json", 0, false, NULL, "print one JSON document (also on failure)", NULL},
@@ -38,6 +38,9 @@ static const struct ge_opt resolve_opts[] = {
     [OPT_HOST] = {"host", 0, true, "FILE",
                   "resolve for the machines 'gpuenv detect --json' described there (- for stdin; repeatable: all at once)",
                   "@file"},
+    [OPT_OFFLINE] = {"offline", 0, false, NULL,
+                     "never use the network (resolve reads only the matrix and this machine; accepted so that "
+                     "one set of options serves resolve, lock and install)", NULL},
     {NULL, 0, false, NULL, NULL, NULL},
 };
 
@@ -274,6 +277,7 @@ static int resolve_run(struct ge_ctx *ctx, int argc, char **argv)
         case OPT_VENDOR: rc = ge_host_set_vendor(&ro.vendor, arg, &ctx->err); break;
         case OPT_HSA_OVERRIDE: ro.hsa_override = true; break;
         case OPT_HOST: rc = ge_fleet_add_file(fleet, arg, &ctx->err); break;
+        case OPT_OFFLINE: break; /* resolving never fetches: the matrix and the host's facts are local */
         }
         if (rc < 0) {
             o = -2;
