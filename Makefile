@@ -160,7 +160,8 @@ check-clang:
 FUZZ_CC ?= clang
 FUZZ_B = build/fuzz
 FUZZ_SECONDS ?= 10
-FUZZERS = version req manifest lock matrix matrix_cache extract tree_index fatbin hipfat hostfile
+# every tests/fuzz/fuzz_<name>.c but the shared helpers
+FUZZERS = $(patsubst tests/fuzz/fuzz_%.c,%,$(filter-out tests/fuzz/fuzz_common.c,$(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 -pthread -g -O1 $(WARN) $(FUZZ_SAN) \
               -DGPUENV_DATADIR='"$(DATADIR)"' -MMD -MP $(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CPPFLAGS)

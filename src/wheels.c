@@ -33,21 +33,26 @@ bool ge_wheel_name_ok(const char *name)
 
 void ge_wheel_project(const char *file, char *out, size_t size)
 {
+    if (!size)
+        return;
+    /* runs of '-', '_' and '.' become one '-', letters lowercase; a name too long is cut, never
+     * merged ("a__b" is "a-b" or "a", not "ab") */
     size_t k = 0, n = strcspn(file, "-");
     bool sep = false;
-    for (size_t i = 0; i < n && k + 1 < size; i++) {
+    for (size_t i = 0; i < n; i++) {
         char c = file[i];
         if (c == '_' || c == '.' || c == '-') {
-            sep = true;
+            sep = k > 0;
             continue;
         }
-        if (sep && k && k + 2 < size)
+        if (k + 1 + (sep ? 1 : 0) >= size)
+            break;
+        if (sep)
             out[k++] = '-';
         sep = false;
         out[k++] = (char)tolower((unsigned char)c);
     }
-    if (size)
-        out[k < size ? k : size - 1] = '\0';
+    out[k] = '\0';
 }
 
 static struct ge_wheel *find(struct ge_wheels *w, const char *file)

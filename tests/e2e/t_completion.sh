@@ -28,12 +28,12 @@ test_bash_completion() {
     RC=$?
     assert_rc 0
     cat >"$T/want" <<'W'
-detect|resolve|install|doctor|lock|list|remove|env|run|shell|modulefile|cache|matrix|help|
+detect|resolve|install|doctor|lock|mirror|list|remove|env|run|shell|modulefile|cache|matrix|help|
 detect|
 --json|
 always|
 auto|always|never|
-detect|resolve|install|doctor|lock|list|remove|env|run|shell|modulefile|cache|matrix|help|exit-status|
+detect|resolve|install|doctor|lock|mirror|list|remove|env|run|shell|modulefile|cache|matrix|help|exit-status|
 8.0|8.6|8.7|8.9|
 torch|tensorflow|
 --gaps|
@@ -62,7 +62,7 @@ test_zsh_completion() {
     RC=$?
     assert_rc 0
     cat >"$T/want" <<'W'
-detect,resolve,install,doctor,lock,list,remove,env,run,shell,modulefile,cache,matrix,help[ ]
+detect,resolve,install,doctor,lock,mirror,list,remove,env,run,shell,modulefile,cache,matrix,help[ ]
 --json,--quiet,--verbose,--help[ ]
 --driver=,--gpu=,--color=[]
 never[ ]
@@ -104,6 +104,8 @@ test_fallbacks_to_files_folders_and_commands() {
         try "gpuenv resolve --python some"
         try "gpuenv run -- gpuen"
         try "gpuenv run -C somedir gpuen"
+        try "gpuenv mirror so"
+        try "gpuenv mirror somedir tor"
     ' _ "$ROOT" >"$OUT" 2>"$ERR"
     RC=$?
     assert_rc 0
@@ -113,6 +115,8 @@ somedir|somefile|
 somedir|somefile|
 gpuenv|
 gpuenv|
+somedir|
+torch|
 W
     cmp -s "$T/want" "$OUT" || { diff "$T/want" "$OUT"; fail "bash fallbacks"; }
     if command -v zsh >/dev/null 2>&1; then

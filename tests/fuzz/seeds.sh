@@ -6,7 +6,7 @@ out=$1
 here=$(cd "$(dirname "$0")" && pwd)
 root="$here/../.."
 mkdir -p "$out"
-for f in version req manifest lock matrix matrix_cache extract tree_index fatbin hipfat hostfile; do mkdir -p "$out/$f"; done
+for f in $(cd "$root/tests/fuzz" && ls fuzz_*.c | sed -e '/^fuzz_common\.c$/d' -e 's/^fuzz_\(.*\)\.c$/\1/'); do mkdir -p "$out/$f"; done
 i=0
 for v in 12.4.1 580.159.04 581.57 9.0 sm_90 sm_100a compute_86 1.2.3.4 0.0 99.9 12.; do
     printf '%s' "$v" >"$out/version/$i"; i=$((i + 1))
@@ -58,3 +58,9 @@ cat >"$out/hostfile/0" <<'H'
  "amd": {"gpus": [{"gfx": "gfx90a"}]}}
 {"schema": 1, "ok": false, "driver": null, "gpus": []}
 H
+# a mirror's record of its wheels, as 'gpuenv mirror' writes it
+cat >"$out/mirror_record/0" <<'R'
+{"gpuenv_mirror": 1, "index": "simple", "wheels": [
+ {"file": "torch-2.4.1+cu124-cp312-cp312-linux_x86_64.whl", "sha256": "1e3f4c1ba0d4b2e8c2ef3c8f0a2d5b7e9f1a3c5e7b9d1f3a5c7e9b1d3f5a7c9e", "size": 799109536},
+ {"file": "numpy-1.26.4-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl", "sha256": "0000000000000000000000000000000000000000000000000000000000000000", "size": 0}]}
+R

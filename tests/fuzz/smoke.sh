@@ -10,7 +10,7 @@ trap 'rm -rf "$work"' EXIT
 sh "$here/seeds.sh" "$work/seeds" || exit 1
 mkdir -p "$b/crashes"
 failed=0
-for f in version req manifest lock matrix matrix_cache extract tree_index fatbin hipfat hostfile; do
+for f in $(cd "$here" && ls fuzz_*.c | sed -e '/^fuzz_common\.c$/d' -e 's/^fuzz_\(.*\)\.c$/\1/'); do
     mkdir -p "$work/corpus/$f"
     cp -R "$work/seeds/$f/." "$work/corpus/$f/"
     # inputs that once crashed a harness (each a fixed bug) are run first, every time

@@ -139,6 +139,7 @@ int main(void)
     srunner_add_suite(sr, suite_activate());
     srunner_add_suite(sr, suite_pyenv());
     srunner_add_suite(sr, suite_gaps());
+    srunner_add_suite(sr, suite_mirror());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -57,7 +57,7 @@ START_TEST(fetched_from_the_origin_checked_and_cached)
     char dir[4300];
     snprintf(dir, sizeof dir, "%s/compute/cuda/redist", e.origin_dir);
     put_manifest(dir, "cuda", "12.4.1", "redistrib_12.4.1.json", 7);
-    struct ge_manifest_src s = {e.data, e.origin, false};
+    struct ge_manifest_src s = {e.data, e.origin, false, false};
     struct ge_manifest_got got;
     struct ge_err err;
     ge_err_clear(&err);
@@ -77,18 +77,36 @@ START_TEST(fetched_from_the_origin_checked_and_cached)
     snprintf(cached, sizeof cached, "%s/manifests/cuda/redistrib_12.4.1.json", e.cache);
     struct stat st;
     ck_assert_int_eq(stat(cached, &st), 0);
-    struct ge_manifest_src off = {e.data, "file:///nonexistent", true};
+    struct ge_manifest_src off = {e.data, "file:///nonexistent", true, false};
     ck_assert_int_eq(ge_manifest_obtain(&off, "cuda", "12.4.1", &got, &err), 0);
     ck_assert(!got.fetched);
     ck_assert_str_eq(got.sha256, sha);
     ck_assert_str_eq(got.from, cached);
     ge_manifest_free(got.m);
 
-    /* a damaged cache entry is dropped and fetched again */
+    /* a damaged cache entry is dropped and fetched again; offline, a file:// origin (a local
+     * mirror) serves, and the caller may keep the bytes */
     write_file(cached, "{\"release_label\": ");
-    ck_assert_int_eq(ge_manifest_obtain(&s, "cuda", "12.4.1", &got, &err), 0);
+    struct ge_manifest_src local = {e.data, e.origin, true, true};
+    ck_assert_int_eq(ge_manifest_obtain(&local, "cuda", "12.4.1", &got, &err), 0);
     ck_assert(got.fetched);
     ck_assert_str_eq(got.sha256, sha);
+    char origin_file[4400];
+    snprintf(origin_file, sizeof origin_file, "%s/compute/cuda/redist/redistrib_12.4.1.json", e.origin_dir);
+    size_t len;
+    char *bytes = ge_read_file(origin_file, 1 << 20, &len);
+    ck_assert_ptr_nonnull(got.text);
+    ck_assert_uint_eq(got.len, len);
+    ck_assert_int_eq(memcmp(got.text, bytes, len), 0);
+    free(bytes);
+    free(got.text);
+    ge_manifest_free(got.m);
+    /* kept bytes from a folder too */
+    ck_assert_int_eq(ge_manifest_obtain(&local, "cuda", "12.4.1", &got, &err), 0);
+    ck_assert(!got.fetched);
+    ck_assert_ptr_nonnull(got.text);
+    ck_assert_uint_eq(got.len, len);
+    free(got.text);
     ge_manifest_free(got.m);
     rm_rf(e.d);
     free(e.d);
@@ -108,7 +126,7 @@ START_TEST(site_folders_serve_first_then_shipped_then_cache)
     put_manifest(dir, "cudnn", "9.1.0", "redistrib_9.1.0.json", 1);
     snprintf(path, sizeof path, "%s/one:%s/two", e.site, e.site); /* 'one' does not exist */
     setenv("GPUENV_MANIFEST_PATH", path, 1);
-    struct ge_manifest_src s = {e.data, "file:///nonexistent", true};
+    struct ge_manifest_src s = {e.data, "file:///nonexistent", true, false};
     struct ge_manifest_got got;
     struct ge_err err;
     ge_err_clear(&err);
@@ -120,7 +138,7 @@ START_TEST(site_folders_serve_first_then_shipped_then_cache)
     ck_assert_int_eq(ge_manifest_obtain(&s, "cudnn", "9.1.0", &got, &err), 0);
     ck_assert_int_eq(size_of_first(got.m), 2);
     ge_manifest_free(got.m);
-    struct ge_manifest_src nodata = {NULL, NULL, true};
+    struct ge_manifest_src nodata = {NULL, "file:///nonexistent", true, false};
     ck_assert_int_eq(ge_manifest_obtain(&nodata, "cudnn", "9.1.0", &got, &err), 0);
     ck_assert_int_eq(size_of_first(got.m), 3);
     ge_manifest_free(got.m);
@@ -137,7 +155,7 @@ START_TEST(never_another_release_and_errors_are_classified)
     snprintf(dir, sizeof dir, "%s/compute/cuda/redist", e.origin_dir);
     /* a neighbour is never a stand-in */
     put_manifest(dir, "cuda", "12.4.0", "redistrib_12.4.0.json", 1);
-    struct ge_manifest_src s = {e.data, e.origin, false};
+    struct ge_manifest_src s = {e.data, e.origin, false, false};
     struct ge_manifest_got got;
     struct ge_err err;
     ge_err_clear(&err);
@@ -156,8 +174,8 @@ START_TEST(never_another_release_and_errors_are_classified)
     ge_err_clear(&err);
     ck_assert_int_eq(ge_manifest_obtain(&s, "cuda", "12.4.1", &got, &err), -1);
     ck_assert_msg(strstr(err.msg, "names another product"), "%s", err.msg);
-    /* offline and not at hand */
-    struct ge_manifest_src off = {e.data, e.origin, true};
+    /* offline and not at hand: an origin on the network is not asked */
+    struct ge_manifest_src off = {e.data, "http://127.0.0.1:1", true, false};
     ge_err_clear(&err);
     ck_assert_int_eq(ge_manifest_obtain(&off, "cuda", "12.4.1", &got, &err), -1);
     ck_assert_int_eq(err.status, GE_EXIT_BAD_DATA);

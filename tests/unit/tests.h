@@ -33,6 +33,7 @@ Suite *suite_amd(void);
 Suite *suite_hostfile(void);
 Suite *suite_hipfat(void);
 Suite *suite_amd_hip(void);
+Suite *suite_mirror(void);
 
 /* The folder with the fake libcuda.so.1 and libnvidia-ml.so.1 (GPUENV_FAKE_DIR). */
 const char *fake_dir(void);
