@@ -432,6 +432,22 @@ static void print_json(struct ge_ctx *ctx, const struct opts *o, const struct ge
         ctx->json_printed = true;
 }
 
+/* Files the cache could not hard-link into the prefix were copied: said in one line, with why. */
+static void note_copies(const char *prefix, const struct ge_install_result *res)
+{
+    char cache[3000] = "the cache";
+    (void)ge_cache_dir(cache, sizeof cache);
+    const struct ge_tree_placed *pl = &res->placed;
+    const char *why = pl->why == EXDEV ? "it is on another file system"
+                      : pl->why == EMLINK ? "a file there has too many links"
+                      : pl->why == EOPNOTSUPP ? "the file system has no hard links"
+                                              : "this user may not link its files";
+    ge_log_note("%s cannot be hard-linked into %s (%s): %llu files %s (%.1f MiB), %llu linked", cache, prefix, why,
+                (unsigned long long)(pl->copied + pl->reflinked),
+                pl->copied ? (pl->reflinked ? "copied or reflinked" : "copied") : "reflinked",
+                (double)pl->copied_bytes / 1048576.0, (unsigned long long)pl->linked);
+}
+
 /* A fleet's lock: which of its node types this machine is (probed, or --driver and --gpu). A
  * machine that is none of them is warned about, or refused with --locked. */
 static int check_machine(struct ge_ctx *ctx, const struct opts *o, const struct ge_lockfile *l)
@@ -627,6 +643,8 @@ static int run_install(struct ge_ctx *ctx, int argc, char **argv, bool write_onl
             goto out;
         if (res.venv_kept)
             ge_log_info("the venv in %s already holds these requirements: kept", p->prefix);
+        if (res.placed.copied || res.placed.reflinked)
+            note_copies(p->prefix, &res);
     }
     status = GE_EXIT_OK;
     ge_project_unlock(p);

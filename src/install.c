@@ -191,18 +191,35 @@ static int fill_cache(struct txn *t, struct ge_err *err)
                 *err = e;
                 goto out;
             }
+            if (t->s.readonly) {
+                ge_err_set(err, GE_EXIT_BAD_DATA, "the shared cache %s holds a damaged %s (%s), and this user cannot "
+                           "mend it", t->s.dir, a->component, e.msg);
+                ge_err_hint(err, "tell its keeper ('gpuenv cache verify' there mends it), or set GPUENV_CACHE_DIR to "
+                                 "a folder of your own");
+                goto out;
+            }
             if (t->ev->on_repair)
                 t->ev->on_repair(t->ev->ud, a->component, e.msg);
             t->res->repaired++;
             if (ge_store_drop_tree(&t->s, a->sha256, err) < 0)
                 goto out;
         }
-        if (ge_store_has_archive(&t->s, a->sha256, a->size)) {
+        if (t->s.readonly) { /* read as it is: what it lacks cannot be put there */
+            add_job(t, jobs, &nj, a, origin);
+        } else if (ge_store_has_archive(&t->s, a->sha256, a->size)) {
             t->res->cached++;
             queue(t, a->sha256, true);
         } else {
             add_job(t, jobs, &nj, a, origin);
         }
+    }
+    if (nj && t->s.readonly) {
+        ge_err_set(err, GE_EXIT_FAILURE, "the shared cache %s is read-only to this user and lacks %zu archive%s of "
+                   "gpuenv.lock (%s%s)", t->s.dir, nj, nj > 1 ? "s" : "", entry_of(l, jobs[0].sha256)->component,
+                   nj > 1 ? ", ..." : "");
+        ge_err_hint(err, "ask its keeper to install this lock once with write access (that fills it), or set "
+                         "GPUENV_CACHE_DIR to a folder of your own");
+        goto out;
     }
     if (offline_refuses(t, origin, jobs, nj, err))
         goto out;
@@ -340,8 +357,9 @@ int ge_install(struct ge_project *p, const struct ge_lockfile *l, const struct g
         staging[0] = '\0';
         goto out;
     }
+    res->cache_readonly = t.s.readonly;
     for (size_t i = 0; i < l->n; i++)
-        if (ge_store_link_tree(&t.s, l->archives[i].sha256, staging, l->archives[i].component, err) < 0)
+        if (ge_store_link_tree(&t.s, l->archives[i].sha256, staging, l->archives[i].component, &res->placed, err) < 0)
             goto out;
     /* the trees are linked: other installs may use the cache while the venv is built */
     ge_store_unlock(&t.s);
@@ -377,6 +395,12 @@ int ge_install(struct ge_project *p, const struct ge_lockfile *l, const struct g
     staged_lock = false;
     if (o->write_lock && ge_project_settle_lock(p, err) < 0)
         goto out; /* the next gpuenv settles it */
+    /* 'cache list' says who uses an entry, and 'cache clean' keeps what a prefix needs; a cache
+     * that cannot take the record is no reason to fail an install that is done */
+    struct ge_err reg;
+    ge_err_clear(&reg);
+    if (l->n > 0)
+        (void)ge_store_register_prefix(&t.s, p->prefix, &reg);
     rc = 0;
 out:
     if (rc < 0)

@@ -15,6 +15,7 @@
 #include "fetch.h"
 #include "lock.h"
 #include "project.h"
+#include "tree.h"
 #include "unpack.h"
 
 #define GE_DEFAULT_ORIGIN "https://developer.download.nvidia.com"
@@ -55,6 +56,8 @@ struct ge_install_result {
     size_t downloaded, cached, repaired;
     uint64_t downloaded_bytes;
     bool venv_built, venv_kept;
+    bool cache_readonly;           /* the cache was read as it is (this user cannot write it) */
+    struct ge_tree_placed placed;  /* the prefix's files: hard-linked, or copied where links fail */
 };
 
 /* Install the lock l into the project's prefix. The caller holds the project's lock

@@ -57,8 +57,16 @@ int ge_store_open(struct ge_store *s, const char *dir, struct ge_err *err)
 {
     s->lock_fd = -1;
     s->max_unpack_ratio = 0;
+    s->readonly = false;
     if (ge_strlcpy(s->dir, dir, sizeof s->dir) >= sizeof s->dir)
         return ge_err_set(err, GE_EXIT_FAILURE, "cache path too long: %s", dir);
+    struct stat st;
+    if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && access(dir, W_OK) != 0) {
+        if (errno != EACCES && errno != EROFS && errno != EPERM)
+            return ge_err_sys(err, errno, "cannot use the cache folder '%s'", dir);
+        s->readonly = true; /* served as it is: its keeper fills it */
+        return 0;
+    }
     static const char *const subs[] = {"", "/archives", "/trees"};
     for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
         char p[PATH_MAX];
@@ -106,7 +114,7 @@ int ge_store_lock_file(const char *path, const char *what, const char *doing, ge
 
 int ge_store_lock(struct ge_store *s, const char *doing, ge_wait_fn on_wait, void *ud, struct ge_err *err)
 {
-    if (s->lock_fd >= 0)
+    if (s->lock_fd >= 0 || s->readonly)
         return 0;
     char p[PATH_MAX], what[PATH_MAX + 16];
     snprintf(p, sizeof p, "%s/lock", s->dir);
@@ -191,9 +199,37 @@ int ge_store_verify_archive(const struct ge_store *s, const char *sha256, struct
 
 int ge_store_drop_tree(const struct ge_store *s, const char *sha256, struct ge_err *err)
 {
-    char p[PATH_MAX];
+    char p[PATH_MAX], gone[PATH_MAX + 48];
     tree_dir(s, sha256, p, sizeof p);
-    return ge_tree_remove(p, err);
+    /* a ".tmp-" name: what a kill leaves here is removed as a half-unpacked tree would be */
+    snprintf(gone, sizeof gone, "%s.tmp-gone-%ld", p, (long)getpid());
+    if (rename(p, gone) < 0)
+        return errno == ENOENT ? 0 : ge_err_sys(err, errno, "cannot remove '%s'", p);
+    return ge_tree_remove(gone, err);
+}
+
+int ge_store_register_prefix(const struct ge_store *s, const char *prefix, struct ge_err *err)
+{
+    if (s->readonly)
+        return 0;
+    char dir[PATH_MAX], hex[GE_SHA256_HEX], name[40];
+    struct ge_sha256 h;
+    if (ge_sha256_init(&h, err) < 0)
+        return -1;
+    if (ge_sha256_update(&h, prefix, strlen(prefix), err) < 0 || ge_sha256_final(&h, hex, err) < 0) {
+        ge_sha256_fini(&h);
+        return -1;
+    }
+    snprintf(dir, sizeof dir, "%s/prefixes", s->dir);
+    snprintf(name, sizeof name, "%.32s", hex);
+    if (ge_mkdir_p(dir) < 0)
+        return ge_err_sys(err, errno, "cannot create '%s'", dir);
+    struct ge_buf b;
+    ge_buf_init(&b);
+    ge_buf_addf(&b, "%s\n", prefix);
+    int rc = ge_store_write_text(dir, name, ge_buf_str(&b), err);
+    ge_buf_fini(&b);
+    return rc;
 }
 
 int ge_store_drop_archive(const struct ge_store *s, const char *sha256, struct ge_err *err)
@@ -309,11 +345,11 @@ int ge_store_verify_all(struct ge_store *s, size_t *narchives, size_t *ntrees,
 }
 
 int ge_store_link_tree(const struct ge_store *s, const char *sha256, const char *to, const char *name,
-                       struct ge_err *err)
+                       struct ge_tree_placed *placed, struct ge_err *err)
 {
     char root[PATH_MAX];
     ge_store_tree_path(s, sha256, root, sizeof root);
-    return ge_tree_merge(root, to, name, err);
+    return ge_tree_merge_counted(root, to, name, placed, err);
 }
 
 int ge_store_commit(const char *staging, const char *prefix, struct ge_err *err)
@@ -382,6 +418,8 @@ void ge_store_remove_leftovers(const char *base, const char *marker)
 
 void ge_store_remove_stale_trees(const struct ge_store *s)
 {
+    if (s->readonly)
+        return;
     char trees[PATH_MAX];
     if (ge_fmt(trees, sizeof trees, "%s/trees/", s->dir) == 0)
         ge_store_remove_leftovers(trees, ".tmp-"); /* ge_store_unpack's names */

@@ -23,9 +23,12 @@ struct ge_store {
     char dir[3000]; /* leaves room for the longest path built under it */
     int lock_fd;    /* flock on <dir>/lock while held, else -1 */
     unsigned max_unpack_ratio; /* the bound of ge_extract_limits_for; 0 for the default */
+    bool readonly;  /* this user cannot write it (an admin's shared cache, a read-only mount): it is
+                     * read without a lock, and nothing in it is made, mended or removed */
 };
 
-/* Open the cache in dir (made if missing). 0 or -1 with err. */
+/* Open the cache in dir (made if missing). A folder this user cannot write is opened read-only
+ * (s->readonly). 0 or -1 with err. */
 int ge_store_open(struct ge_store *s, const char *dir, struct ge_err *err);
 void ge_store_close(struct ge_store *s);
 
@@ -47,6 +50,7 @@ void ge_store_remove_leftovers(const char *base, const char *marker);
 void ge_store_remove_stale_trees(const struct ge_store *s);
 
 /* Hold the cache's lock, saying 'doing' to others who wait for it ("install into /p/.gpuenv");
+ * a read-only cache is read without one (writers publish every entry in one rename);
  * on_wait (may be NULL) hears once that this call waits for another holder. ge_store_close
  * releases it; so does ge_store_unlock. */
 int ge_store_lock(struct ge_store *s, const char *doing, ge_wait_fn on_wait, void *ud, struct ge_err *err);
@@ -70,7 +74,9 @@ bool ge_store_has_tree(const struct ge_store *s, const char *sha256);
 int ge_store_verify_tree(const struct ge_store *s, const char *sha256, enum ge_tree_check how, struct ge_err *err);
 /* Whether the archive's content is its name: SHA-256 read back. 0, or -1 with err. */
 int ge_store_verify_archive(const struct ge_store *s, const char *sha256, struct ge_err *err);
-/* Remove the tree of sha256 (and its index); the archive stays. Under the cache's lock. */
+/* Remove the tree of sha256 (and its index); the archive stays. Under the cache's lock. The tree
+ * is first renamed aside in one step, so that a reader without the lock sees it whole or not at
+ * all. */
 int ge_store_drop_tree(const struct ge_store *s, const char *sha256, struct ge_err *err);
 /* Remove the archive of sha256. Under the cache's lock. */
 int ge_store_drop_archive(const struct ge_store *s, const char *sha256, struct ge_err *err);
@@ -91,10 +97,14 @@ int ge_store_verify_all(struct ge_store *s, size_t *narchives, size_t *ntrees,
                         void (*damaged)(void *ud, const char *kind, const char *sha256, const char *why), void *ud,
                         struct ge_err *err);
 
+/* Record that prefix was installed from this cache (<dir>/prefixes/<digest of its path>), so that
+ * 'cache list' can say who uses an entry and 'cache clean' keeps it. Nothing for a read-only
+ * cache. 0, or -1 with err. */
+int ge_store_register_prefix(const struct ge_store *s, const char *prefix, struct ge_err *err);
 /* Merge the cached tree of sha256 into the folder to, as ge_tree_merge (top-level files into
  * share/doc/<name>/). */
 int ge_store_link_tree(const struct ge_store *s, const char *sha256, const char *to, const char *name,
-                       struct ge_err *err);
+                       struct ge_tree_placed *placed, struct ge_err *err);
 
 /* Write text to dir/name atomically (a requirements file, an activation script into staging).
  * 0 or -1 with err. */

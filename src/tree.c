@@ -323,6 +323,7 @@ struct merge_ctx {
     int dst[GE_TREE_MAX_DEPTH + 2]; /* the destination folder of each level */
     int docfd;                      /* share/doc/<doc>, opened when the first top-level file comes */
     char *buf_a, *buf_b;            /* for comparing files */
+    struct ge_tree_placed *placed;  /* or NULL */
 };
 
 /* Open (making it) the folder name under dirfd, never through a link. */
@@ -366,13 +367,19 @@ static bool same_content(struct merge_ctx *c, int afd, const char *an, int bfd, 
 static int place_file(struct walk *w, struct merge_ctx *c, int sfd, const char *name, int dfd, const char *shown,
                       const struct stat *st)
 {
-    if (linkat(sfd, name, dfd, name, 0) == 0)
+    struct ge_tree_placed ignore, *pl = c->placed ? c->placed : &ignore;
+    if (linkat(sfd, name, dfd, name, 0) == 0) {
+        pl->linked++;
         return 0;
+    }
     int e = errno;
     if (e != EEXIST) {
         if (e != EXDEV && e != EPERM && e != EMLINK && e != EACCES && e != EOPNOTSUPP)
             return ge_err_sys(w->err, e, "cannot link '%s'", shown);
-        /* another file system, or no right to link: copy */
+        /* another file system, or no right to link: a reflink where blocks can be shared, else
+         * a copy */
+        if (!pl->why)
+            pl->why = e;
         int in = openat(sfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
         if (in < 0)
             return ge_err_sys(w->err, errno, "cannot read '%s/%s'", w->root, w->rel);
@@ -383,7 +390,14 @@ static int place_file(struct walk *w, struct merge_ctx *c, int sfd, const char *
             if (oe != EEXIST)
                 return ge_err_sys(w->err, oe, "cannot create '%s'", shown);
         } else {
-            int rc = ge_copy_fd(in, out, (uint64_t)st->st_size, shown, w->err);
+            int rc = 0;
+            if (ioctl(out, FICLONE, in) == 0) {
+                pl->reflinked++;
+            } else {
+                rc = ge_copy_fd(in, out, (uint64_t)st->st_size, shown, w->err);
+                pl->copied++;
+                pl->copied_bytes += (uint64_t)st->st_size;
+            }
             if (rc == 0 && fchmod(out, st->st_mode & 0555) < 0)
                 rc = ge_err_sys(w->err, errno, "cannot set the mode of '%s'", shown);
             if (close(out) < 0 && rc == 0)
@@ -468,6 +482,12 @@ static int merge_leave(struct walk *w, int dirfd, const char *name)
 
 int ge_tree_merge(const char *tree, const char *to, const char *doc, struct ge_err *err)
 {
+    return ge_tree_merge_counted(tree, to, doc, NULL, err);
+}
+
+int ge_tree_merge_counted(const char *tree, const char *to, const char *doc, struct ge_tree_placed *placed,
+                          struct ge_err *err)
+{
     if (!ge_name_safe(doc))
         return ge_err_set(err, GE_EXIT_BAD_DATA, "'%s' is not a safe component name", doc);
     if (ge_mkdir_p(to) < 0)
@@ -484,6 +504,7 @@ int ge_tree_merge(const char *tree, const char *to, const char *doc, struct ge_e
     c->docfd = -1;
     c->to = to;
     c->doc = doc;
+    c->placed = placed;
     if ((c->dst[0] = open(to, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
         ge_err_sys(err, errno, "cannot open '%s'", to);
         goto out;

@@ -29,6 +29,17 @@ int ge_tree_check_links(const char *root, const char *what, struct ge_err *err);
  * tree (LICENSE, README) go to share/doc/<doc>/ instead; doc must be a safe name (ge_name_safe). */
 int ge_tree_merge(const char *tree, const char *to, const char *doc, struct ge_err *err);
 
+/* How ge_tree_merge_counted placed the files: hard links, or copies where links cannot be made
+ * (another file system, a file system or a cache owner that refuses them), reflinked where the
+ * file system shares blocks (btrfs, XFS). */
+struct ge_tree_placed {
+    uint64_t linked, copied, reflinked, copied_bytes;
+    int why;   /* the errno of the first link refused (EXDEV, EPERM, ...), 0 when none was */
+};
+/* ge_tree_merge, adding to *placed (NULL: not counted). */
+int ge_tree_merge_counted(const char *tree, const char *to, const char *doc, struct ge_tree_placed *placed,
+                          struct ge_err *err);
+
 /* Remove path and everything under it. No link is followed; folders without write permission
  * are made writable first. A missing path is not an error. 0 or -1 with err. */
 int ge_tree_remove(const char *path, struct ge_err *err);

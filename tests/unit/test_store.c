@@ -112,9 +112,9 @@ START_TEST(trees_merge_into_a_prefix_by_hard_links)
     ck_assert_int_eq(unpack(&s, sha, true, &refetch, &err), 0);
     ck_assert_int_eq(unpack(&s, zsha, true, &refetch, &err), 0);
     ge_store_tree_path(&s, sha, tree, sizeof tree);
-    ck_assert_msg(ge_store_link_tree(&s, sha, staging, "cuda_nvcc", &err) == 0, "%s", err.msg);
+    ck_assert_msg(ge_store_link_tree(&s, sha, staging, "cuda_nvcc", NULL, &err) == 0, "%s", err.msg);
     /* the same tree again merges cleanly (identical files) */
-    ck_assert_msg(ge_store_link_tree(&s, sha, staging, "cuda_nvcc", &err) == 0, "%s", err.msg);
+    ck_assert_msg(ge_store_link_tree(&s, sha, staging, "cuda_nvcc", NULL, &err) == 0, "%s", err.msg);
     char a[4200], b[4200];
     snprintf(a, sizeof a, "%s/bin/nvcc", tree);
     snprintf(b, sizeof b, "%s/bin/nvcc", staging);
@@ -128,7 +128,7 @@ START_TEST(trees_merge_into_a_prefix_by_hard_links)
     snprintf(a, sizeof a, "%s/lib/libcudart.so.12", staging);
     ssize_t n = readlink(a, link, sizeof link - 1);
     ck_assert_int_gt(n, 0);
-    ck_assert_int_eq(ge_store_link_tree(&s, zsha, staging, "cuda_nvcc_win", &err), 0);
+    ck_assert_int_eq(ge_store_link_tree(&s, zsha, staging, "cuda_nvcc_win", NULL, &err), 0);
     ck_assert(exists("%s/%s", staging, "bin/nvcc.exe"));
     /* a different file at the same path is a conflict */
     snprintf(a, sizeof a, "%s/other", d);
