@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "digest.h"
+#include "cache_use.h"
+#include "lock.h"
 #include "store.h"
 #include "str.h"
 #include "tests.h"
@@ -317,6 +319,91 @@ START_TEST(verify_all_removes_what_is_damaged)
 }
 END_TEST
 
+/* A lock pinning one archive, written as a prefix's gpuenv-prefix.lock. */
+static void prefix_with(const char *prefix, const char *component, const char *sha)
+{
+    struct ge_lockfile l;
+    ge_lock_init(&l);
+    strcpy(l.platform, "linux-x86_64");
+    strcpy(l.cuda, "12.4.1");
+    struct ge_lock_archive a;
+    memset(&a, 0, sizeof a);
+    strcpy(a.package, "cuda-toolkit");
+    strcpy(a.component, component);
+    strcpy(a.version, "12.4.131");
+    strcpy(a.platform, "linux-x86_64");
+    strcpy(a.url_path, "compute/cuda/redist/x.tar.xz");
+    a.size = 1;
+    strcpy(a.sha256, sha);
+    struct ge_err err;
+    ge_err_clear(&err);
+    char path[4200];
+    ck_assert_int_eq(ge_mkdir_p(prefix), 0);
+    snprintf(path, sizeof path, "%s/gpuenv-prefix.lock", prefix);
+    ck_assert_int_eq(ge_lock_add(&l, &a, &err), 0);
+    ck_assert_int_eq(ge_lock_write(path, &l, &err), 0);
+    ge_lock_fini(&l);
+}
+
+START_TEST(cache_users_are_recorded_and_clean_keeps_their_entries)
+{
+    struct ge_store s;
+    struct ge_err err;
+    ge_err_clear(&err);
+    char cache[4096], pa[4096], pb[4096], a[GE_SHA256_HEX], b[GE_SHA256_HEX];
+    snprintf(cache, sizeof cache, "%s/cache", d);
+    snprintf(pa, sizeof pa, "%s/a/.gpuenv", d);
+    snprintf(pb, sizeof pb, "%s/b/.gpuenv", d);
+    ck_assert_int_eq(ge_store_open(&s, cache, &err), 0);
+    ck_assert(!s.readonly);
+    cache_put(&s, "good.tar.xz", a);
+    cache_put(&s, "good.zip", b);
+    prefix_with(pa, "cuda_nvcc", a);
+    prefix_with(pb, "libcublas", b);
+    ck_assert_int_eq(ge_store_register_prefix(&s, pa, &err), 0);
+    ck_assert_int_eq(ge_store_register_prefix(&s, pb, &err), 0);
+    ck_assert_int_eq(ge_store_register_prefix(&s, pb, &err), 0); /* once per prefix */
+    struct ge_cache_use u;
+    ck_assert_int_eq(ge_cache_use_read(&s, &u, &err), 0);
+    ck_assert_uint_eq(u.nusers, 2);
+    ck_assert_uint_eq(u.nentries, 2);
+    for (size_t i = 0; i < u.nentries; i++) {
+        const struct ge_cache_entry *e = &u.entries[i];
+        ck_assert(e->archive);
+        ck_assert_uint_eq(e->nusers, 1);
+        ck_assert_str_eq(u.users[e->users[0]].prefix, strcmp(e->sha256, a) == 0 ? pa : pb);
+        ck_assert_str_eq(e->component, strcmp(e->sha256, a) == 0 ? "cuda_nvcc" : "libcublas");
+    }
+    ge_cache_use_fini(&u);
+    /* b's prefix goes: its entry may go, and its record */
+    char rm[4200];
+    snprintf(rm, sizeof rm, "%s/gpuenv-prefix.lock", pb);
+    ck_assert_int_eq(unlink(rm), 0);
+    ck_assert_int_eq(ge_cache_use_read(&s, &u, &err), 0);
+    size_t removed, kept;
+    ck_assert_int_eq(ge_cache_use_clean(&s, &u, false, &removed, &kept, &err), 0);
+    ck_assert_uint_eq(removed, 1);
+    ck_assert_uint_eq(kept, 1);
+    ge_cache_use_fini(&u);
+    char pa_arch[4096], pb_arch[4096];
+    ge_store_archive_path(&s, a, pa_arch, sizeof pa_arch);
+    ge_store_archive_path(&s, b, pb_arch, sizeof pb_arch);
+    ck_assert(access(pa_arch, F_OK) == 0 && access(pb_arch, F_OK) != 0);
+    ck_assert_int_eq(ge_cache_use_read(&s, &u, &err), 0);
+    ck_assert_uint_eq(u.nusers, 1);
+    ck_assert_uint_eq(u.nentries, 1);
+    /* forced, everything goes; the living prefix stays recorded */
+    ck_assert_int_eq(ge_cache_use_clean(&s, &u, true, &removed, &kept, &err), 0);
+    ck_assert_uint_eq(removed, 1);
+    ge_cache_use_fini(&u);
+    ck_assert_int_eq(ge_cache_use_read(&s, &u, &err), 0);
+    ck_assert_uint_eq(u.nentries, 0);
+    ck_assert_uint_eq(u.nusers, 1);
+    ge_cache_use_fini(&u);
+    ge_store_close(&s);
+}
+END_TEST
+
 Suite *suite_store(void)
 {
     Suite *s = suite_create("store");
@@ -328,6 +415,7 @@ Suite *suite_store(void)
     tcase_add_test(tc, locks_serialise_processes);
     tcase_add_test(tc, cached_trees_and_archives_are_verified);
     tcase_add_test(tc, verify_all_removes_what_is_damaged);
+    tcase_add_test(tc, cache_users_are_recorded_and_clean_keeps_their_entries);
     suite_add_tcase(s, tc);
     return s;
 }
