@@ -163,7 +163,7 @@ static const struct {
     const char *a[5];
     const char *want;    /* exact output */
 } complete_cases[] = {
-    {{"__complete", ""}, "detect\nresolve\ninstall\ndoctor\nlock\nlist\nremove\nenv\nrun\nshell\nmodulefile\ncache\nmatrix\nhelp\n"},
+    {{"__complete", ""}, "detect\nresolve\ninstall\ndoctor\nlock\nmirror\nlist\nremove\nenv\nrun\nshell\nmodulefile\ncache\nmatrix\nhelp\n"},
     {{"__complete", "matrix", "c"}, "cuda\ncudnn\n"},
     {{"__complete", "de"}, "detect\n"},
     {{"__complete", "--c"}, "--color=\n"},
@@ -172,7 +172,7 @@ static const struct {
     {{"__complete", "detect", "--j"}, "--json\n"},
     {{"__complete", "detect", "--gpu", "12"}, "12.0\n12.1\n"},
     {{"__complete", "detect", "--gpu=9"}, "--gpu=9.0\n"},
-    {{"__complete", "help", ""}, "detect\nresolve\ninstall\ndoctor\nlock\nlist\nremove\nenv\nrun\nshell\nmodulefile\ncache\nmatrix\nhelp\nexit-status\n"},
+    {{"__complete", "help", ""}, "detect\nresolve\ninstall\ndoctor\nlock\nmirror\nlist\nremove\nenv\nrun\nshell\nmodulefile\ncache\nmatrix\nhelp\nexit-status\n"},
     {{"__complete", "-v", "--color", "never", "det"}, "detect\n"},
     {{"__complete", "nosuch", ""}, ""},
     {{"__complete", "resolve", "--pl"}, "--platform=\n"},
@@ -183,6 +183,9 @@ static const struct {
     {{"__complete", "modulefile", "--format", ""}, "lua\ntcl\n"},
     {{"__complete", "run", "--c"}, "--clean\n--color=\n"},
     {{"__complete", "doctor", "--f"}, "--fix-plan\n"},
+    {{"__complete", "mirror", ""}, ":dirs\n"},
+    {{"__complete", "mirror", "/srv/m", "tor"}, "torch\n"},
+    {{"__complete", "cache", "--f"}, "--force\n"},
     {{"__complete", "do"}, "doctor\n"},
     {{"__complete", "resolve", "--python=3.1"}, "--python=3.10\n--python=3.11\n--python=3.12\n--python=3.13\n--python=3.14\n"},
 };
