@@ -25,7 +25,7 @@ PKGS = libcurl libcjson libarchive libcrypto
 LINKED_PKGS = libcjson
 # Debian packages behind PKGS and the tests; 'make deps' installs them.
 DEB_BUILD = make gcc pkg-config libcurl4-openssl-dev libcjson-dev libarchive-dev libssl-dev
-DEB_TEST = check python3 python3-venv mandoc bash zsh fish dash ksh tcsh csh lmod clang libclang-rt-14-dev clang-14 zstd binutils \
+DEB_TEST = check python3 python3-venv python3-pip mandoc bash zsh fish dash ksh tcsh csh lmod clang libclang-rt-14-dev clang-14 zstd binutils \
            slurmd slurmctld slurm-client munge
 
 # SANITIZE=1 builds everything again with ASan and UBSan, in its own folder, so that the plain

@@ -178,6 +178,15 @@ static int put_wheels(struct run *x, const struct ge_lockfile *l, struct ge_err 
         ge_err_hint(err, "install Python 3 with pip (Debian: python3-pip), or give an interpreter with --python PATH");
         return -1;
     }
+    char *probe[] = {exe, "-m", "pip", "--version", NULL};
+    struct ge_err pe;
+    ge_err_clear(&pe);
+    if (ge_py_quiet(probe, &pe) < 0) {
+        ge_err_set(err, GE_EXIT_FAILURE, "%s has no pip to download the wheels with", exe);
+        ge_err_hint(err, "install pip for it (Debian and Ubuntu: python3-pip), or give an interpreter that has it "
+                         "with --python PATH");
+        return -1;
+    }
     struct ge_wheels w;
     if (ge_wheels_open(&w, x->o->dir, err) < 0)
         return -1;

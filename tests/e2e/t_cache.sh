@@ -55,9 +55,11 @@ test_clean_keeps_what_existing_prefixes_were_installed_from() {
     assert_err_has "--force goes with 'cache clean'"
 }
 
-# the user 'nobody' with nothing of its own but a project folder and a HOME
+# the user 'nobody' with nothing of its own but a project folder and a HOME; the binary and the
+# matrix are copied where it can read them (a fresh clone may sit in a folder only root enters)
 as_nobody() {
-    setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME="$T/home-nobody" "$GPUENV" "$@" >"$OUT" 2>"$ERR"
+    setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME="$T/home-nobody" GPUENV_DATA_DIR="$T/data" \
+        "$T/bin/gpuenv" "$@" >"$OUT" 2>"$ERR"
     RC=$?
 }
 
@@ -68,7 +70,11 @@ test_a_read_only_cache_serves_another_user_without_a_lock() {
         { echo "skipped: this sandbox cannot switch to the user nobody"; return 0; }
     setup_cache
     chmod 755 "$T"
-    chmod -R a+rX "$T/fx"
+    mkdir -p "$T/bin"
+    cp "$GPUENV" "$T/bin/gpuenv" && cp -R "$GPUENV_DATA_DIR" "$T/data" || fail "copying gpuenv"
+    chmod -R a+rX "$T/fx" "$T/bin" "$T/data"
+    setpriv --reuid=nobody --regid=nogroup --clear-groups "$T/bin/gpuenv" --version >/dev/null 2>&1 ||
+        { echo "skipped: the user nobody cannot run gpuenv here"; return 0; }
     # the admin fills the cache
     gp install -C "$T/a" cuda-toolkit==12.4.1 --driver 550.54.15 --no-python -q
     assert_rc 0

@@ -163,6 +163,13 @@ test_mirror_refuses_bad_arguments_and_a_damaged_record() {
     gp mirror "$M" torch --glibc 3.1 --driver 550.54.15
     assert_rc 2
     assert_err_has "invalid --glibc '3.1'"
+    # an interpreter without pip: said before anything is downloaded for the wheels
+    "$PY" -m venv --without-pip "$T/nopip" || fail "venv"
+    gp mirror "$M" 'torch==2.4.1' --driver 550.54.15 --gpu 8.0 --python "$T/nopip/bin/python" --pytorch-mirror "$O"
+    assert_rc 1
+    assert_err_has "has no pip to download the wheels with"
+    assert_err_has "python3-pip"
+    rm -rf "$M"
     mkdir -p "$M"
     echo '{"gpuenv_mirror": 1, "wheels": [{"file": "../evil.whl", "sha256": "x", "size": 1}]}' >"$M/gpuenv-mirror.json"
     mirror
