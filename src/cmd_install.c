@@ -624,10 +624,13 @@ static int run_install(struct ge_ctx *ctx, int argc, char **argv, bool write_onl
         char pip_index[4200] = "";
         const char *origin = o.mirror ? o.mirror : getenv("GPUENV_MIRROR");
         if (origin && origin[0] && want.py_framework[0] && !o.no_python) {
-            int mr = ge_mirror_pip_index(origin, pip_index, sizeof pip_index, &ctx->err);
-            if (mr < 0)
-                goto out;
-            if (mr == 0)
+            struct ge_err me;
+            ge_err_clear(&me);
+            int mr = ge_mirror_pip_index(origin, pip_index, sizeof pip_index, &me);
+            if (mr < 0) /* unreachable now: the archives' download will say so if it matters */
+                ge_log_warn("cannot tell whether %s holds wheels (%s): the venv's come from pip's own index", origin,
+                            me.msg);
+            if (mr <= 0)
                 pip_index[0] = '\0';
             else
                 ge_log_info("the venv's wheels come from the mirror's index %s", pip_index);
