@@ -337,8 +337,8 @@ static int parse(struct ge_ctx *ctx, int argc, char **argv, struct opts *o)
     if (!o->offline && ge_env_offline())
         o->offline = true;
     if (o->offline) {
-        const char *m = o->mirror ? o->mirror : getenv("GPUENV_MIRROR");
-        if (m && m[0] && !ge_startswith(m, "file://")) {
+        const char *m = ge_install_origin(o->mirror, false);
+        if (m && !ge_startswith(m, "file://")) {
             ge_err_set(&ctx->err, GE_EXIT_USAGE, "--offline, but the mirror %s is on the network", m);
             ge_err_hint(&ctx->err, "give a local mirror (--mirror file://DIR, made by 'gpuenv mirror'), or leave "
                                    "--offline out");
@@ -622,8 +622,8 @@ static int run_install(struct ge_ctx *ctx, int argc, char **argv, bool write_onl
             goto out;
         /* a mirror 'gpuenv mirror' made serves the venv's wheels too, as the only index */
         char pip_index[4200] = "";
-        const char *origin = o.mirror ? o.mirror : getenv("GPUENV_MIRROR");
-        if (origin && origin[0] && want.py_framework[0] && !o.no_python) {
+        const char *origin = ge_install_origin(o.mirror, false);
+        if (origin && want.py_framework[0] && !o.no_python) {
             struct ge_err me;
             ge_err_clear(&me);
             int mr = ge_mirror_pip_index(origin, pip_index, sizeof pip_index, &me);

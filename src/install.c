@@ -122,8 +122,7 @@ static void add_job(struct txn *t, struct ge_fetch_job *jobs, size_t *nj, const 
             return; /* two components in one archive are fetched once */
     struct ge_fetch_job *j = &jobs[(*nj)++];
     memset(j, 0, sizeof *j);
-    size_t ol = strlen(origin);
-    snprintf(j->url, sizeof j->url, "%.*s/%s", (int)(ol && origin[ol - 1] == '/' ? ol - 1 : ol), origin, a->url_path);
+    (void)ge_path_join(j->url, sizeof j->url, origin, a->url_path); /* too long: fetch says it cannot */
     ge_store_archive_path(&t->s, a->sha256, j->dest, sizeof j->dest);
     j->size = a->size;
     memcpy(j->sha256, a->sha256, sizeof j->sha256);
@@ -134,6 +133,16 @@ static size_t unpack_threads(size_t archives)
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     size_t nt = cores > 1 ? 2 * (size_t)cores : 2;
     return nt > archives ? (archives ? archives : 1) : nt;
+}
+
+const char *ge_install_origin(const char *given, bool with_default)
+{
+    if (given && given[0])
+        return given;
+    const char *env = getenv("GPUENV_MIRROR");
+    if (env && env[0])
+        return env;
+    return with_default ? GE_DEFAULT_ORIGIN : NULL;
 }
 
 /* --offline: downloads only from a file:// origin. True (with err) when the jobs would need the
@@ -158,9 +167,7 @@ static bool offline_refuses(const struct txn *t, const char *origin, const struc
 static int fill_cache(struct txn *t, struct ge_err *err)
 {
     const struct ge_lockfile *l = t->l;
-    const char *origin = t->o->origin && t->o->origin[0] ? t->o->origin : getenv("GPUENV_MIRROR");
-    if (!origin || !origin[0])
-        origin = GE_DEFAULT_ORIGIN;
+    const char *origin = ge_install_origin(t->o->origin, true);
     struct ge_fetch_job *jobs = calloc(l->n ? l->n : 1, sizeof *jobs);
     char(*refetch)[GE_SHA256_HEX] = calloc(l->n ? l->n : 1, GE_SHA256_HEX);
     int rc = -1;

@@ -60,6 +60,10 @@ struct ge_install_result {
     struct ge_tree_placed placed;  /* the prefix's files: hard-linked, or copied where links fail */
 };
 
+/* Where NVIDIA's files come from: given (--mirror), else GPUENV_MIRROR, else NVIDIA's origin
+ * (with_default), or NULL. */
+const char *ge_install_origin(const char *given, bool with_default);
+
 /* Install the lock l into the project's prefix. The caller holds the project's lock
  * (ge_project_lock) and has run its checks. 0, or -1 with err; after a failure the previous
  * prefix and gpuenv.lock are as they were. */

@@ -125,9 +125,7 @@ int ge_manifest_obtain(const struct ge_manifest_src *s, const char *kind, const 
         if (rc <= 0)
             return rc;
     }
-    const char *origin = s->origin && s->origin[0] ? s->origin : getenv("GPUENV_MIRROR");
-    if (!origin || !origin[0])
-        origin = GE_DEFAULT_ORIGIN;
+    const char *origin = ge_install_origin(s->origin, true);
     if (s->offline && !ge_startswith(origin, "file://")) {
         ge_err_set(err, GE_EXIT_BAD_DATA, "no NVIDIA manifest for %s %s (%s) here, and fetching is off", kind, xyz,
                    out->file);
@@ -137,11 +135,9 @@ int ge_manifest_obtain(const struct ge_manifest_src *s, const char *kind, const 
     }
 
     /* the origin, beside the archives */
-    size_t ol = strlen(origin);
-    while (ol && origin[ol - 1] == '/')
-        ol--;
-    if (snprintf(out->from, sizeof out->from, "%.*s/compute/%s/redist/%s", (int)ol, origin, kind, out->file) >=
-        (int)sizeof out->from)
+    char rel[160];
+    snprintf(rel, sizeof rel, "compute/%s/redist/%s", kind, out->file);
+    if (ge_path_join(out->from, sizeof out->from, origin, rel) < 0)
         return ge_err_set(err, GE_EXIT_USAGE, "the mirror URL is too long");
     struct ge_buf b;
     ge_buf_init(&b);

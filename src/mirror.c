@@ -87,12 +87,7 @@ static void on_done(void *ud, const struct ge_fetch_job *j)
  * (a damaged one is replaced), what is missing is downloaded. */
 static int put_archives(struct run *x, const struct ge_lockfile *l, struct ge_err *err)
 {
-    const char *origin = x->o->origin && x->o->origin[0] ? x->o->origin : getenv("GPUENV_MIRROR");
-    if (!origin || !origin[0])
-        origin = GE_DEFAULT_ORIGIN;
-    size_t ol = strlen(origin);
-    while (ol && origin[ol - 1] == '/')
-        ol--;
+    const char *origin = ge_install_origin(x->o->origin, true);
     struct ge_fetch_job *jobs = calloc(l->n ? l->n : 1, sizeof *jobs);
     if (!jobs)
         return ge_err_set(err, GE_EXIT_FAILURE, "out of memory");
@@ -138,7 +133,7 @@ static int put_archives(struct run *x, const struct ge_lockfile *l, struct ge_er
             goto out;
         }
         struct ge_fetch_job *j = &jobs[nj++];
-        snprintf(j->url, sizeof j->url, "%.*s/%s", (int)ol, origin, a->url_path);
+        (void)ge_path_join(j->url, sizeof j->url, origin, a->url_path); /* too long: fetch says it cannot */
         ge_strlcpy(j->dest, dest, sizeof j->dest);
         j->size = a->size;
         memcpy(j->sha256, a->sha256, sizeof j->sha256);
@@ -295,12 +290,8 @@ out:
 
 int ge_mirror_pip_index(const char *origin, char *index, size_t size, struct ge_err *err)
 {
-    size_t ol = strlen(origin);
-    while (ol && origin[ol - 1] == '/')
-        ol--;
     char rec[4200];
-    if (snprintf(rec, sizeof rec, "%.*s/" GE_MIRROR_RECORD, (int)ol, origin) >= (int)sizeof rec ||
-        snprintf(index, size, "%.*s/simple/", (int)ol, origin) >= (int)size)
+    if (ge_path_join(rec, sizeof rec, origin, GE_MIRROR_RECORD) < 0 || ge_path_join(index, size, origin, "simple/") < 0)
         return ge_err_set(err, GE_EXIT_USAGE, "the mirror URL is too long");
     if (ge_startswith(origin, "file://")) {
         const char *path = rec + strlen("file://");

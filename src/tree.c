@@ -367,7 +367,7 @@ static bool same_content(struct merge_ctx *c, int afd, const char *an, int bfd, 
 static int place_file(struct walk *w, struct merge_ctx *c, int sfd, const char *name, int dfd, const char *shown,
                       const struct stat *st)
 {
-    struct ge_tree_placed ignore, *pl = c->placed ? c->placed : &ignore;
+    struct ge_tree_placed ignore = {0, 0, 0, 0, 0}, *pl = c->placed ? c->placed : &ignore;
     if (linkat(sfd, name, dfd, name, 0) == 0) {
         pl->linked++;
         return 0;

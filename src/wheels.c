@@ -293,8 +293,9 @@ int ge_wheels_publish(const struct ge_wheels *w, struct ge_err *err)
     ge_buf_init(&root);
     ge_buf_init(&page);
     int rc = 0;
-    (void)ge_tree_remove(stage, err);
-    ge_err_clear(err);
+    struct ge_err ig;
+    ge_err_clear(&ig);
+    (void)ge_tree_remove(stage, &ig); /* a stage a killed run left */
     /* the index is built beside the old one and switched in whole: pip never reads half of it */
     for (size_t i = 0; i < w->n && rc == 0;) {
         char proj[256], pdir[3400];
@@ -317,11 +318,8 @@ int ge_wheels_publish(const struct ge_wheels *w, struct ge_err *err)
         rc = write_page(stage, "gpuenv mirror", &root, err);
     if (rc == 0)
         rc = ge_store_commit(stage, simple, err);
-    if (rc < 0) {
-        struct ge_err ig;
-        ge_err_clear(&ig);
+    if (rc < 0)
         (void)ge_tree_remove(stage, &ig);
-    }
     /* the record last: a run killed before it hashes the new wheels again */
     if (rc == 0)
         rc = write_record(w, s, err);
