@@ -7,11 +7,13 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "pyenv.h"
 #include "cmds.h"
 #include "out.h"
 #include "str.h"
@@ -70,6 +72,37 @@ const struct ge_cmd *ge_cli_find(const char *name)
 const struct ge_opt *ge_cli_global_opts(void)
 {
     return global_opts;
+}
+
+int ge_cli_url(struct ge_ctx *ctx, const char *opt, const char *url)
+{
+    if (!url || ge_startswith(url, "https://") || ge_startswith(url, "http://") || ge_startswith(url, "file://"))
+        return 0;
+    return ge_cli_usage(ctx, "invalid %s '%s': give an https://, http:// or file:// URL", opt, url);
+}
+
+int ge_cli_number(struct ge_ctx *ctx, const char *opt, const char *arg, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(arg, &end, 10);
+    if (end == arg || *end || errno || v < min || v > max)
+        return ge_cli_usage(ctx, "invalid %s '%s': give %ld to %ld", opt, arg, min, max);
+    *out = v;
+    return 0;
+}
+
+int ge_cli_python(struct ge_ctx *ctx, const char **python, const char **exe, char *xy, size_t size)
+{
+    if (!*python || !strchr(*python, '/'))
+        return 0; /* a version, or nothing */
+    *exe = *python;
+    if (access(*exe, X_OK) != 0)
+        return ge_cli_usage(ctx, "--python '%s': not an executable file", *exe);
+    if (ge_py_version_of(*exe, xy, size, &ctx->err) < 0)
+        return -1;
+    *python = xy;
+    return 0;
 }
 
 bool ge_env_offline(void)

@@ -67,6 +67,15 @@ int ge_cli_parse_json_only(struct ge_ctx *ctx, int argc, char **argv, int json_o
 /* Fill ctx->err with a usage error (exit 2) and a hint to see the command's help; returns -1. */
 int ge_cli_usage(struct ge_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* A URL option's value (opt: "--mirror"): https://, http:// or file://; NULL (not given) passes.
+ * 0, or -1 with a usage error. */
+int ge_cli_url(struct ge_ctx *ctx, const char *opt, const char *url);
+/* A whole number from min to max as opt's value: 0 with *out, or -1 with a usage error. */
+int ge_cli_number(struct ge_ctx *ctx, const char *opt, const char *arg, long min, long max, long *out);
+/* --python X.Y|PATH: a path names the interpreter (*exe) and the plan is for its version, written
+ * into xy, to which *python then points. 0, or -1 (usage, or the interpreter does not run). */
+int ge_cli_python(struct ge_ctx *ctx, const char **python, const char **exe, char *xy, size_t size);
+
 /* Whether GPUENV_OFFLINE asks for no network (1, yes, true, on), as --offline does. */
 bool ge_env_offline(void);
 

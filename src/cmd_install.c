@@ -279,10 +279,8 @@ static int parse(struct ge_ctx *ctx, int argc, char **argv, struct opts *o)
         case OPT_MIRROR: o->mirror = arg; break;
         case OPT_LOCKED: o->locked = true; break;
         case OPT_JOBS: {
-            char *end;
-            long v = strtol(arg, &end, 10);
-            if (*end || v < 1 || v > 64)
-                rc = ge_cli_usage(ctx, "invalid --jobs '%s': give 1 to 64", arg);
+            long v = 0;
+            rc = ge_cli_number(ctx, "--jobs", arg, 1, 64, &v);
             o->jobs = (int)v;
             break;
         }
@@ -302,10 +300,8 @@ static int parse(struct ge_ctx *ctx, int argc, char **argv, struct opts *o)
         case OPT_SYSTEM_SITE: o->system_site = true; break;
         case OPT_VERIFY: o->verify = true; break;
         case OPT_MAX_RATIO: {
-            char *end;
-            unsigned long v = strtoul(arg, &end, 10);
-            if (*end || arg[0] == '-' || v < 1 || v > 100000)
-                rc = ge_cli_usage(ctx, "invalid --max-unpack-ratio '%s': give 1 to 100000", arg);
+            long v = 0;
+            rc = ge_cli_number(ctx, "--max-unpack-ratio", arg, 1, 100000, &v);
             o->max_ratio = (unsigned)v;
             break;
         }
@@ -319,21 +315,10 @@ static int parse(struct ge_ctx *ctx, int argc, char **argv, struct opts *o)
     o->reqs = argv + first;
     if (o->no_python && o->python_only)
         return ge_cli_usage(ctx, "--no-python and --python-only exclude each other");
-    if (o->pytorch_mirror && !(ge_startswith(o->pytorch_mirror, "https://") ||
-                               ge_startswith(o->pytorch_mirror, "http://") || ge_startswith(o->pytorch_mirror, "file://")))
-        return ge_cli_usage(ctx, "invalid --pytorch-mirror '%s': give an https://, http:// or file:// URL",
-                            o->pytorch_mirror);
-    if (o->python && strchr(o->python, '/')) { /* an interpreter: the plan is for its version */
-        o->python_exe = o->python;
-        if (access(o->python_exe, X_OK) != 0)
-            return ge_cli_usage(ctx, "--python '%s': not an executable file", o->python_exe);
-        if (ge_py_version_of(o->python_exe, o->python_xy, sizeof o->python_xy, &ctx->err) < 0)
-            return -1;
-        o->python = o->python_xy;
-    }
-    if (o->mirror && !(ge_startswith(o->mirror, "https://") || ge_startswith(o->mirror, "http://") ||
-                       ge_startswith(o->mirror, "file://")))
-        return ge_cli_usage(ctx, "invalid --mirror '%s': give an https://, http:// or file:// URL", o->mirror);
+    if (ge_cli_url(ctx, "--pytorch-mirror", o->pytorch_mirror) < 0 ||
+        ge_cli_python(ctx, &o->python, &o->python_exe, o->python_xy, sizeof o->python_xy) < 0 ||
+        ge_cli_url(ctx, "--mirror", o->mirror) < 0)
+        return -1;
     if (!o->offline && ge_env_offline())
         o->offline = true;
     if (o->offline) {
@@ -345,13 +330,7 @@ static int parse(struct ge_ctx *ctx, int argc, char **argv, struct opts *o)
             return -1;
         }
     }
-    if (o->fleet->n && ge_host_req_overrides(&o->req)) {
-        ge_err_set(&ctx->err, GE_EXIT_USAGE, "--host and --driver or --gpu both describe the machine");
-        ge_err_hint(&ctx->err, "give one of them");
-        return -1;
-    }
-    /* a file describes its machines whole: GPUENV_DRIVER and GPUENV_GPUS speak of this one */
-    return o->fleet->n ? 0 : ge_host_req_from_env(&o->req, &ctx->err);
+    return ge_fleet_check_req(o->fleet, &o->req, &ctx->err);
 }
 
 static void print_result(const struct opts *o, const struct ge_project *p, const struct ge_lockfile *want,

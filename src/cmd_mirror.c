@@ -70,11 +70,6 @@ struct opts {
     char **reqs;
 };
 
-static bool url_ok(const char *u)
-{
-    return ge_startswith(u, "https://") || ge_startswith(u, "http://") || ge_startswith(u, "file://");
-}
-
 static int parse(struct ge_ctx *ctx, int argc, char **argv, struct opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -93,10 +88,8 @@ static int parse(struct ge_ctx *ctx, int argc, char **argv, struct opts *o)
         case OPT_MIRROR: o->mirror = arg; break;
         case OPT_PYTORCH_MIRROR: o->pytorch_mirror = arg; break;
         case OPT_JOBS: {
-            char *end;
-            long v = strtol(arg, &end, 10);
-            if (*end || v < 1 || v > 64)
-                rc = ge_cli_usage(ctx, "invalid --jobs '%s': give 1 to 64", arg);
+            long v = 0;
+            rc = ge_cli_number(ctx, "--jobs", arg, 1, 64, &v);
             o->jobs = (int)v;
             break;
         }
@@ -127,11 +120,8 @@ static int parse(struct ge_ctx *ctx, int argc, char **argv, struct opts *o)
         return ge_cli_usage(ctx, "the mirror's folder is empty");
     if (o->no_python && o->python_only)
         return ge_cli_usage(ctx, "--no-python and --python-only exclude each other");
-    if (o->mirror && !url_ok(o->mirror))
-        return ge_cli_usage(ctx, "invalid --mirror '%s': give an https://, http:// or file:// URL", o->mirror);
-    if (o->pytorch_mirror && !url_ok(o->pytorch_mirror))
-        return ge_cli_usage(ctx, "invalid --pytorch-mirror '%s': give an https://, http:// or file:// URL",
-                            o->pytorch_mirror);
+    if (ge_cli_url(ctx, "--mirror", o->mirror) < 0 || ge_cli_url(ctx, "--pytorch-mirror", o->pytorch_mirror) < 0)
+        return -1;
     if (o->lock && o->nreqs)
         return ge_cli_usage(ctx, "--lock FILE and requirements both say what to mirror: give one of them");
     if (o->lock && (o->fleet->n || ge_host_req_overrides(&o->req) || o->components || o->pytorch_mirror))
@@ -150,20 +140,9 @@ static int parse(struct ge_ctx *ctx, int argc, char **argv, struct opts *o)
             ge_strlcpy(o->glibc_here, "2.28", sizeof o->glibc_here);
         o->glibc = o->glibc_here;
     }
-    if (o->python && strchr(o->python, '/')) {
-        o->python_exe = o->python;
-        if (access(o->python_exe, X_OK) != 0)
-            return ge_cli_usage(ctx, "--python '%s': not an executable file", o->python_exe);
-        if (ge_py_version_of(o->python_exe, o->python_xy, sizeof o->python_xy, &ctx->err) < 0)
-            return -1;
-        o->python = o->python_xy;
-    }
-    if (o->fleet->n && ge_host_req_overrides(&o->req)) {
-        ge_err_set(&ctx->err, GE_EXIT_USAGE, "--host and --driver or --gpu both describe the machine");
-        ge_err_hint(&ctx->err, "give one of them");
+    if (ge_cli_python(ctx, &o->python, &o->python_exe, o->python_xy, sizeof o->python_xy) < 0)
         return -1;
-    }
-    return o->fleet->n ? 0 : ge_host_req_from_env(&o->req, &ctx->err);
+    return ge_fleet_check_req(o->fleet, &o->req, &ctx->err);
 }
 
 /* The lock to mirror: --lock FILE, else a plan for the requirements, else ./gpuenv.lock. */

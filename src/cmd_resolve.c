@@ -302,14 +302,7 @@ static int resolve_run(struct ge_ctx *ctx, int argc, char **argv)
         ge_err_set(&ctx->err, GE_EXIT_FAILURE, "out of memory");
         goto out;
     }
-    if (fleet->n && ge_host_req_overrides(&req)) {
-        ge_err_set(&ctx->err, GE_EXIT_USAGE, "--host and --driver or --gpu both describe the machine");
-        ge_err_hint(&ctx->err, "give one of them");
-        status = ctx->err.status;
-        goto out;
-    }
-    /* a file describes its machines whole: GPUENV_DRIVER and GPUENV_GPUS speak of this one */
-    if (!fleet->n && ge_host_req_from_env(&req, &ctx->err) < 0) {
+    if (ge_fleet_check_req(fleet, &req, &ctx->err) < 0) {
         status = ctx->err.status;
         goto out;
     }

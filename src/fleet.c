@@ -40,6 +40,16 @@ static void file_stem(const char *path, char *out, size_t size)
         ge_strlcpy(out, "host", size);
 }
 
+int ge_fleet_check_req(const struct ge_fleet_req *fl, struct ge_host_req *req, struct ge_err *err)
+{
+    if (fl->n && ge_host_req_overrides(req)) {
+        ge_err_set(err, GE_EXIT_USAGE, "--host and --driver or --gpu both describe the machine");
+        ge_err_hint(err, "give one of them");
+        return -1;
+    }
+    return fl->n ? 0 : ge_host_req_from_env(req, err);
+}
+
 int ge_fleet_add_file(struct ge_fleet_req *fl, const char *path, struct ge_err *err)
 {
     struct ge_host_req *got = calloc(GE_FLEET_MAX, sizeof *got);

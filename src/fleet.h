@@ -28,6 +28,11 @@ struct ge_fleet_req *ge_fleet_req_new(void);
  * already taken. 0, or -1 with a usage error. */
 int ge_fleet_add_file(struct ge_fleet_req *fl, const char *path, struct ge_err *err);
 
+/* The machine a plan is for is described once: by --host files (fl), or by --driver and --gpu
+ * (req) with GPUENV_DRIVER and GPUENV_GPUS filling what they leave (those speak of this machine,
+ * not of the files'). Both is a usage error. 0, or -1 with err. */
+int ge_fleet_check_req(const struct ge_fleet_req *fl, struct ge_host_req *req, struct ge_err *err);
+
 /* The node types a fleet's lock was resolved for. 0, or -1 (GE_EXIT_BAD_DATA) for a damaged
  * record. */
 int ge_fleet_from_lock(struct ge_fleet_req *fl, const struct ge_lockfile *l, struct ge_err *err);
