@@ -108,42 +108,20 @@ static int read_user(struct ge_cache_user *c, const char *record, struct ge_err 
     if (ge_lock_read(lockpath, l, &e) < 0) {
         c->unknown = true; /* damaged or unreadable: it may need anything */
     } else if (l->n) {
-        if (!(c->sha256 = calloc(l->n, GE_SHA256_HEX))) {
+        if (!(c->pins = calloc(l->n, sizeof *c->pins))) {
             ge_lock_fini(l);
             free(l);
             return ge_err_set(err, GE_EXIT_FAILURE, "out of memory");
         }
-        for (size_t i = 0; i < l->n; i++)
-            memcpy(c->sha256[c->n++], l->archives[i].sha256, GE_SHA256_HEX);
+        for (size_t i = 0; i < l->n; i++, c->n++) {
+            memcpy(c->pins[c->n].sha256, l->archives[i].sha256, GE_SHA256_HEX);
+            ge_strlcpy(c->pins[c->n].component, l->archives[i].component, sizeof c->pins[0].component);
+            ge_strlcpy(c->pins[c->n].version, l->archives[i].version, sizeof c->pins[0].version);
+        }
     }
     ge_lock_fini(l);
     free(l);
     return 0;
-}
-
-/* The component and version a user's lock gives the entry of sha. */
-static void name_entry(struct ge_cache_entry *e, const char *prefix)
-{
-    if (e->component[0])
-        return;
-    char lockpath[PATH_MAX + 32];
-    struct ge_lockfile *l = calloc(1, sizeof *l);
-    if (!l || ge_fmt(lockpath, sizeof lockpath, "%s/gpuenv-prefix.lock", prefix) < 0) {
-        free(l);
-        return;
-    }
-    ge_lock_init(l);
-    struct ge_err ig;
-    ge_err_clear(&ig);
-    if (ge_lock_read(lockpath, l, &ig) == 0)
-        for (size_t i = 0; i < l->n; i++)
-            if (strcmp(l->archives[i].sha256, e->sha256) == 0) {
-                ge_strlcpy(e->component, l->archives[i].component, sizeof e->component);
-                ge_strlcpy(e->version, l->archives[i].version, sizeof e->version);
-                break;
-            }
-    ge_lock_fini(l);
-    free(l);
 }
 
 int ge_cache_use_read(const struct ge_store *s, struct ge_cache_use *u, struct ge_err *err)
@@ -195,15 +173,19 @@ int ge_cache_use_read(const struct ge_store *s, struct ge_cache_use *u, struct g
         struct ge_cache_entry *e = &u->entries[i];
         for (size_t k = 0; k < u->nusers; k++) {
             const struct ge_cache_user *c = &u->users[k];
-            bool uses = false;
-            for (size_t j = 0; j < c->n && !uses; j++)
-                uses = strcmp(c->sha256[j], e->sha256) == 0;
-            if (!uses)
+            const struct ge_cache_pin *pin = NULL;
+            for (size_t j = 0; j < c->n && !pin; j++)
+                if (strcmp(c->pins[j].sha256, e->sha256) == 0)
+                    pin = &c->pins[j];
+            if (!pin)
                 continue;
             if (e->nusers < sizeof e->users / sizeof e->users[0])
                 e->users[e->nusers] = k;
             e->nusers++;
-            name_entry(e, c->prefix);
+            if (!e->component[0]) { /* named by the first lock that pins it */
+                ge_strlcpy(e->component, pin->component, sizeof e->component);
+                ge_strlcpy(e->version, pin->version, sizeof e->version);
+            }
         }
     }
     return 0;
@@ -215,7 +197,7 @@ fail:
 void ge_cache_use_fini(struct ge_cache_use *u)
 {
     for (size_t i = 0; i < u->nusers; i++)
-        free(u->users[i].sha256);
+        free(u->users[i].pins);
     free(u->users);
     free(u->entries);
     memset(u, 0, sizeof *u);

@@ -22,7 +22,10 @@ struct ge_cache_user {
     bool exists;               /* the prefix is still a gpuenv environment */
     bool unknown;              /* it exists but its gpuenv-prefix.lock cannot be read: it may need anything */
     size_t n;                  /* the archives its lock pins */
-    char (*sha256)[GE_SHA256_HEX];
+    struct ge_cache_pin {
+        char sha256[GE_SHA256_HEX];
+        char component[64], version[48];
+    } *pins;
 };
 
 struct ge_cache_entry {
